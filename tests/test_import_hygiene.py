@@ -1,0 +1,40 @@
+"""The non-UI packages must never load Textual (DESIGN.md's package table)."""
+
+import subprocess
+import sys
+
+import pytest
+
+MODULES = [
+    "model_runtime",
+    "model_runtime.llama_engine",
+    "ingestion",
+    "ingestion.readers",
+    "ingestion.embedder",
+    "retrieval",
+    "retrieval.catalogue",
+    "retrieval.edge_store",
+    "retrieval.prompt",
+    "app",
+    "app.cli",
+    "app.services.ask",
+    "app.services.ingest",
+]
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_module_does_not_load_textual(module: str) -> None:
+    code = f"import sys, {module}; print('textual' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "False"
+
+
+def test_tui_does_load_textual() -> None:
+    """The check above can fail: importing the UI does pull Textual in."""
+    code = "import sys, tui.main_app; print('textual' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "True"
