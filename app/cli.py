@@ -65,7 +65,8 @@ def ingest(
 
     workspace = _workspace()
     try:
-        report = run_ingest(workspace, paths, progress=None if as_json else _err)
+        show_progress = sys.stderr.isatty() and not as_json
+        report = run_ingest(workspace, paths, progress=_err if show_progress else None)
     finally:
         workspace.close()
     if as_json:
@@ -154,8 +155,10 @@ def config_show(as_json: JsonFlag = False) -> None:
     """Print the effective settings and where each comes from (default, file, env)."""
     sources = setting_sources(load_settings())
     if as_json:
-        data = {k: {"value": str(v) if v is not None else None, "source": s}
-                for k, (v, s) in sources.items()}
+        data = {
+            k: {"value": str(v) if v is not None else None, "source": s}
+            for k, (v, s) in sources.items()
+        }
         print(json.dumps(data, indent=2))
         return
     for name, (value, source) in sources.items():
@@ -165,7 +168,8 @@ def config_show(as_json: JsonFlag = False) -> None:
 def main() -> None:
     command = typer.main.get_command(cli)
     try:
-        command.main(prog_name="archivist", standalone_mode=False)
+        code = command.main(prog_name="archivist", standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else 0)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:

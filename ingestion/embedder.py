@@ -41,7 +41,7 @@ class SentenceTransformerEmbedder:
 
         self._model: Any = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
         self._batch_size = batch_size
-        self.max_tokens = int(self._model.max_seq_length)
+        self.max_tokens = int(self._model.max_seq_length or 256)
 
     @property
     def dimension(self) -> int:

@@ -6,7 +6,7 @@ import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from model_runtime.engine import SAMPLING, GenerationLimits, Message, Mode
 from model_runtime.errors import ContextOverflowError, ModelFileError
@@ -62,8 +62,8 @@ class LlamaCppEngine:
         finish_reason = "stop"
         splitter = ThinkSplitter()
         try:
-            chunks: Iterator[Any] = self._llm.create_chat_completion(
-                messages=[dict(m) for m in messages],
+            chunks = self._llm.create_chat_completion(
+                messages=cast(Any, list(messages)),
                 stream=True,
                 max_tokens=limits.max_tokens,
                 temperature=sampling.temperature,
@@ -71,8 +71,8 @@ class LlamaCppEngine:
                 top_k=sampling.top_k,
                 min_p=sampling.min_p,
                 seed=limits.seed,
-            )  # type: ignore[assignment]
-            for chunk in chunks:
+            )
+            for chunk in cast(Iterator[Any], chunks):
                 choice = chunk["choices"][0]
                 text = choice.get("delta", {}).get("content") or ""
                 if text:

@@ -1,8 +1,9 @@
 """Split a streamed completion into reasoning and answer at the `<think>` tags.
 
 Tags can arrive cut across deltas, so text that might be the start of a tag is held back
-until the next delta decides it. A completion that closes `</think>` without ever opening
-it (Qwen3-2507 thinking models) is treated as having started inside the block.
+until the next delta decides it. Qwen3-2507 thinking models put `<think>` in the prompt and
+never write it: the engine then starts the splitter inside the block
+(`starts_in_reasoning=True`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ class ThinkSplitter:
     def __init__(self, starts_in_reasoning: bool = False) -> None:
         self._buffer = ""
         self._in_reasoning = starts_in_reasoning
-        self._seen_open = False
         self._reasoning: list[str] = []
         self._answer: list[str] = []
         self.closed = not starts_in_reasoning
@@ -34,17 +34,12 @@ class ThinkSplitter:
                 self._buffer = self._buffer[at + len(tag) :]
                 self._switch()
                 continue
-            if not self._in_reasoning and CLOSE in self._buffer and not self._seen_open:
-                # Reasoning without its opening tag: everything so far was thinking.
-                at = self._buffer.find(CLOSE)
-                head = "".join(self._answer) + self._buffer[:at]
-                self._answer.clear()
-                self._buffer = self._buffer[at + len(CLOSE) :]
-                if head.strip():
-                    self._reasoning.append(head)
-                    yield ReasoningDelta(head)
-                self.closed = True
-                continue
+            if self._in_reasoning and not self._reasoning and OPEN in self._buffer:
+                # Started inside the block, and the model wrote the opening tag anyway.
+                head, _, tail = self._buffer.partition(OPEN)
+                if not head.strip():
+                    self._buffer = tail
+                    continue
             keep = _partial_tag_suffix(self._buffer)
             yield from self._emit(self._buffer[: len(self._buffer) - keep])
             self._buffer = self._buffer[len(self._buffer) - keep :]
@@ -68,7 +63,6 @@ class ThinkSplitter:
             self.closed = True
         else:
             self._in_reasoning = True
-            self._seen_open = True
             self.closed = False
 
     def _emit(self, text: str) -> Iterator[AnswerDelta | ReasoningDelta]:

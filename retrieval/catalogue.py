@@ -129,9 +129,7 @@ class Catalogue:
 
     def find_by_sha(self, sha256: str) -> DocumentInfo | None:
         with Session(self.engine) as session:
-            row = session.scalars(
-                select(DocumentRow).where(DocumentRow.sha256 == sha256)
-            ).first()
+            row = session.scalars(select(DocumentRow).where(DocumentRow.sha256 == sha256)).first()
             return _info(row) if row else None
 
     def documents(self) -> list[DocumentInfo]:
@@ -194,8 +192,14 @@ class Catalogue:
             )
             return {
                 c.id: StoredChunk(
-                    c.id, c.document_id, name, c.first_page, c.last_page,
-                    c.start_char, c.end_char, c.text,
+                    c.id,
+                    c.document_id,
+                    name,
+                    c.first_page,
+                    c.last_page,
+                    c.start_char,
+                    c.end_char,
+                    c.text,
                 )
                 for c, name in rows
             }
@@ -226,6 +230,13 @@ def _chunk_row(doc_id: str, sha256: str, chunk: Chunk) -> ChunkRow:
 
 def _info(row: DocumentRow) -> DocumentInfo:
     return DocumentInfo(
-        row.id, row.name, row.path, row.sha256, row.status, row.reason,
-        row.page_count, row.chunk_count, row.added_at,
+        row.id,
+        row.name,
+        row.path,
+        row.sha256,
+        row.status,
+        row.reason,
+        row.page_count,
+        row.chunk_count,
+        row.added_at,
     )

@@ -40,7 +40,7 @@ class Retriever:
         [vector] = self._embedder.embed([question])
         hits = self._store.search(vector, limit=k, document_ids=document_ids)
         chunks = self._catalogue.chunks(hit.id for hit in hits)
-        sources = []
+        sources: list[Source] = []
         for hit in hits:
             chunk = chunks.get(hit.id)
             if chunk is None:  # index ahead of the catalogue: never cite what we can't show

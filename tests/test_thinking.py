@@ -25,9 +25,15 @@ def test_tags_cut_across_deltas() -> None:
 
 
 def test_missing_opening_tag_counts_as_reasoning() -> None:
-    reasoning, answer, _ = split(["weighing the pages", "</think>", "Capex was $412M."])
+    pieces = ["weighing the pages", "</think>", "Capex was $412M."]
+    reasoning, answer, _ = split(pieces, starts_in_reasoning=True)
     assert reasoning == "weighing the pages"
     assert answer == "Capex was $412M."
+
+
+def test_opening_tag_written_anyway_is_dropped() -> None:
+    reasoning, answer, _ = split(["<think>", "hmm</think>ok"], starts_in_reasoning=True)
+    assert (reasoning, answer) == ("hmm", "ok")
 
 
 def test_unclosed_block_is_incomplete() -> None:

@@ -56,7 +56,9 @@ def ask(
     if not question.strip():
         raise EmptyWorkspaceError("the question is empty")
     if workspace.catalogue.ready_count() == 0:
-        raise EmptyWorkspaceError("the library is empty: ingest documents first (archivist ingest PATH)")
+        raise EmptyWorkspaceError(
+            "the library is empty: ingest documents first (archivist ingest PATH)"
+        )
     settings = workspace.settings
     retriever = Retriever(workspace.catalogue, workspace.store, workspace.embedder)
     result = Answer(question=question, mode=mode.value)

@@ -36,7 +36,8 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
     for path in paths:
         if path.is_dir():
             files.extend(
-                p for p in sorted(path.rglob("*"))
+                p
+                for p in sorted(path.rglob("*"))
                 if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
             )
         elif path.exists():
@@ -46,7 +47,9 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
     return files
 
 
-def ingest(workspace: Workspace, paths: Iterable[Path], progress: Progress | None = None) -> IngestReport:
+def ingest(
+    workspace: Workspace, paths: Iterable[Path], progress: Progress | None = None
+) -> IngestReport:
     report = IngestReport()
     files = expand_paths(paths)
     for number, path in enumerate(files, start=1):

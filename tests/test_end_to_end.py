@@ -1,0 +1,71 @@
+"""Ingest real PDFs and ask with the real starter model through llama.cpp."""
+
+from pathlib import Path
+
+import pytest
+
+from app.services.ask import Answer, Retrieved, ask
+from app.services.ingest import ingest
+from app.workspace import Workspace
+from model_runtime.engine import Mode
+from model_runtime.events import AnswerDelta, Usage
+from tests.conftest import financebench_pdf
+
+
+@pytest.fixture
+def short_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ARCHIVIST_MAX_ANSWER_TOKENS", "48")
+
+
+def test_ingest_then_ask_streams_a_cited_answer(
+    short_answers: None, archivist_home: Path, report_pdf: Path
+) -> None:
+    from app.settings import load_settings
+
+    workspace = Workspace(load_settings())
+    real = financebench_pdf("ULTABEAUTY_2023Q4_EARNINGS")
+    report = ingest(workspace, [report_pdf, real])
+    assert [item["name"] for item in report.ingested] == [
+        "NORTHWIND_2023_10K",
+        "ULTABEAUTY_2023Q4_EARNINGS",
+    ]
+    assert report.rejected == []
+    assert workspace.store.count() == sum(d.chunk_count for d in workspace.catalogue.documents())
+
+    events = list(ask(workspace, "What were capital expenditures in fiscal 2023?", seed=7))
+    assert isinstance(events[0], Retrieved)
+    deltas = [e for e in events if isinstance(e, AnswerDelta)]
+    assert len(deltas) > 1  # streamed, not one block
+    usage = next(e for e in events if isinstance(e, Usage))
+    assert usage.completion_tokens >= len(deltas) and usage.prompt_tokens > 50
+    answer = events[-1]
+    assert isinstance(answer, Answer)
+    assert answer.answer == "".join(d.text for d in deltas)
+
+    top = answer.sources[0]
+    assert top.document_name == "NORTHWIND_2023_10K" and top.page == 1  # the capex page
+    assert answer.citations
+    for citation in answer.citations:
+        source = citation.source
+        page_text = workspace.catalogue.page_text(source.document_id, source.page)
+        assert page_text is not None
+        assert page_text[source.start_char : source.end_char] == source.text
+    workspace.close()
+
+
+def test_reingest_is_a_no_op(workspace: Workspace, report_pdf: Path) -> None:
+    ingest(workspace, [report_pdf])
+    count = workspace.store.count()
+    again = ingest(workspace, [report_pdf])
+    assert again.ingested == [] and len(again.skipped) == 1
+    assert workspace.store.count() == count
+
+
+def test_thinking_mode_on_a_model_without_thinking_still_answers(
+    short_answers: None, workspace: Workspace, report_pdf: Path
+) -> None:
+    ingest(workspace, [report_pdf])
+    events = list(ask(workspace, "How did revenue change?", Mode.THINKING, seed=3))
+    usage = next(e for e in events if isinstance(e, Usage))
+    assert usage.mode == "thinking"
+    assert isinstance(events[-1], Answer) and events[-1].answer
