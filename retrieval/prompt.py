@@ -18,7 +18,12 @@ CITATION = re.compile(r"\[S(\d+)\]")
 
 def build_messages(sources: list[Source], question: str) -> list[dict[str, str]]:
     blocks = [f"[S{s.number}] {s.label}\n{s.text.strip()}" for s in sources]
-    user = "Sources:\n\n" + "\n\n".join(blocks) + f"\n\nQuestion: {question.strip()}"
+    user = (
+        "Sources:\n\n"
+        + "\n\n".join(blocks)
+        + f"\n\nQuestion: {question.strip()}\n"
+        + "Answer from the sources above and cite them like [S1]."
+    )
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
 
 

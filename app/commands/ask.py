@@ -1,0 +1,60 @@
+"""`ask`: a cited answer from the library, streamed."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated
+
+import click
+import typer
+
+from app.commands.common import JsonFlag, open_workspace
+
+
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, in quotes.")],
+    mode: Annotated[
+        str, typer.Option(help="thinking (reason first) or fast (answer at once).")
+    ] = "fast",
+    seed: Annotated[int | None, typer.Option(help="Sampling seed, for repeatable answers.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Answer a question from the library, citing the page behind each claim."""
+    from app.services.ask import Answer, Retrieved
+    from app.services.ask import ask as run_ask
+    from app.streaming import CitationRewriter
+    from model_runtime.engine import Mode
+    from model_runtime.events import AnswerDelta, ReasoningDelta
+
+    try:
+        chosen = Mode(mode)
+    except ValueError:
+        raise click.UsageError(f"--mode must be thinking or fast, not '{mode}'") from None
+    workspace = open_workspace()
+    answer: Answer | None = None
+    rewriter: CitationRewriter | None = None
+    try:
+        for event in run_ask(workspace, question, chosen, seed=seed):
+            if isinstance(event, Answer):
+                answer = event
+            elif isinstance(event, Retrieved):
+                rewriter = CitationRewriter(event.sources)
+            elif as_json:
+                continue
+            elif isinstance(event, AnswerDelta) and rewriter is not None:
+                print(rewriter.feed(event.text), end="", flush=True)
+            elif isinstance(event, ReasoningDelta):
+                sys.stderr.write(event.text)
+    finally:
+        workspace.close()
+    assert answer is not None
+    if as_json:
+        print(json.dumps(answer.as_dict(), indent=2))
+        return
+    print(rewriter.finish() if rewriter else "")
+    print("\nSources:")
+    for citation in answer.citations:
+        source = citation.source
+        mark = "" if citation.cited_by_model else " (retrieved; not cited by the model)"
+        print(f"  [{source.label}]{mark}")

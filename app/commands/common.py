@@ -1,0 +1,21 @@
+"""What every command shares: the --json flag, the workspace, stderr output."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from app.settings import load_settings
+from app.workspace import Workspace
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+
+
+def open_workspace() -> Workspace:
+    return Workspace(load_settings())
+
+
+def err(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
