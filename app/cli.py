@@ -7,7 +7,7 @@ import sys
 import click
 import typer
 
-from app.commands import ask, bundle, config, library
+from app.commands import ask, bundle, config, library, summarize
 from app.commands.common import err, open_workspace
 from app.errors import ExitCode, exit_code_for, user_message
 
@@ -30,6 +30,7 @@ cli.add_typer(bundle_cli, name="bundle")
 cli.command("ingest")(library.ingest)
 docs_cli.command("list")(library.docs_list)
 cli.command("ask")(ask.ask)
+cli.command("summarize")(summarize.summarize)
 config_cli.command("show")(config.config_show)
 bundle_cli.command("create")(bundle.bundle_create)
 

@@ -1,0 +1,107 @@
+"""Summarise many documents: ingest paths first, skip finished ones, one failure never
+stops the batch. Yields one result per document as it finishes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from app.errors import EmptyWorkspaceError, InputError
+from app.services.ingest import ingest
+from app.services.summarize import StepProgress, Summarizer
+from app.workspace import Workspace
+from ingestion.readers import file_sha256
+from model_runtime.engine import Mode
+from retrieval.catalogue import READY, DocumentInfo
+
+
+@dataclass
+class SummaryResult:
+    document: str
+    status: str  # "done", "skipped" or "failed"
+    record: dict[str, Any]
+    markdown: str = ""
+    reason: str = ""
+    files: tuple[str, ...] = ()
+
+
+def resolve_targets(workspace: Workspace, targets: list[str], every: bool) -> list[DocumentInfo]:
+    """Document names from the library, or file paths (ingested first when needed)."""
+    documents = {d.name: d for d in workspace.catalogue.documents() if d.status == READY}
+    if every:
+        return list(documents.values())
+    if not targets:
+        raise InputError("name documents or files to summarise, or pass --all")
+    chosen: list[DocumentInfo] = []
+    for target in targets:
+        if target in documents:
+            chosen.append(documents[target])
+            continue
+        path = Path(target).expanduser()
+        if not path.exists():
+            raise InputError(f"'{target}' is neither a document in the library nor a file")
+        report = ingest(workspace, [path])
+        if report.rejected:
+            raise InputError(str(report.rejected[0]["reason"]))
+        files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+        for file in files:
+            found = workspace.catalogue.find_by_sha(file_sha256(file))
+            if found and found.status == READY:
+                chosen.append(found)
+    if not chosen:
+        raise EmptyWorkspaceError("nothing to summarise")
+    return chosen
+
+
+def summarize_batch(
+    workspace: Workspace,
+    documents: list[DocumentInfo],
+    mode: Mode,
+    out: Path,
+    force: bool = False,
+    progress: Callable[[DocumentInfo, int, int], None] | None = None,
+    step_progress: StepProgress | None = None,
+) -> Iterator[SummaryResult]:
+    summarizer = Summarizer(workspace, mode, step_progress)
+    out.mkdir(parents=True, exist_ok=True)
+    for number, document in enumerate(documents, start=1):
+        if progress:
+            progress(document, number, len(documents))
+        if force:
+            summarizer.forget(document)
+        finished = summarizer.finished(document)
+        if finished:
+            record = json.loads(finished[0])
+            yield SummaryResult(
+                document.name,
+                "skipped",
+                record,
+                finished[1],
+                "already summarised (use --force to redo)",
+            )
+            continue
+        try:
+            record, markdown = summarizer.summarize(document)
+        except Exception as exc:  # noqa: BLE001 - one failing document never stops the batch
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            record = {
+                "document": document.name,
+                "document_id": document.id,
+                "status": "failed",
+                "warnings": [{"kind": "error", "text": reason}],
+            }
+            yield SummaryResult(document.name, "failed", record, reason=reason)
+            continue
+        md_path = out / f"{document.name}.summary.md"
+        json_path = out / f"{document.name}.summary.json"
+        md_path.write_text(markdown)
+        json_path.write_text(json.dumps(record, indent=2) + "\n")
+        summarizer.store.save_finished(
+            document.id, summarizer.run_key, json.dumps(record), markdown
+        )
+        yield SummaryResult(
+            document.name, "done", record, markdown, files=(str(md_path), str(json_path))
+        )

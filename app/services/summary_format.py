@@ -1,0 +1,150 @@
+"""The summary's sections, its Markdown and its JSON record, with every bullet's figures
+checked against the pages it cites."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from app.services.figures import cited_pages, unmatched_figures
+from retrieval.catalogue import DocumentInfo
+
+if TYPE_CHECKING:
+    from app.services.summarize import Plan, Summarizer, Tally
+
+SECTIONS = [
+    (
+        "overview",
+        "Overview",
+        "Give an overview of this report in 3 to 5 bullet points starting with '- '. End each "
+        "bullet with its page, like (p. 12).",
+    ),
+    (
+        "key_figures",
+        "Key figures",
+        "List the 5 most important figures, one per line, as: metric | value | p. N",
+    ),
+    (
+        "risks",
+        "Risks",
+        "List the main risks in 3 to 5 bullet points starting with '- ', each ending with its "
+        "page, like (p. 12).",
+    ),
+    (
+        "outlook",
+        "Outlook",
+        "Describe the outlook and guidance in 2 to 4 bullet points starting with '- ', each "
+        "ending with its page, like (p. 12).",
+    ),
+]
+BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str
+    title: str
+    text: str
+
+    @property
+    def bullets(self) -> list[str]:
+        lines = [line.strip() for line in self.text.splitlines() if line.strip()]
+        items = [BULLET.sub("", line) for line in lines if BULLET.match(line) or "|" in line]
+        return items or lines
+
+
+def _table_row(bullet: str) -> list[str] | None:
+    cells = [c.strip() for c in bullet.strip("|").split("|")]
+    return cells if len(cells) >= 2 else None
+
+
+def build_record(
+    document: DocumentInfo,
+    summarizer: Summarizer,
+    plan: Plan,
+    sections: list[Section],
+    tally: Tally,
+    pages: dict[int, str],
+) -> dict[str, Any]:
+    warnings: list[dict[str, Any]] = []
+    section_data: dict[str, list[dict[str, Any]]] = {}
+    cited_all: set[int] = set()
+    for section in sections:
+        items = []
+        for bullet in section.bullets:
+            cited = [p for p in cited_pages(bullet) if p in pages]
+            cited_all.update(cited)
+            unmatched = unmatched_figures(bullet, pages)
+            items.append({"text": bullet, "pages": cited, "unmatched_figures": unmatched})
+            if not cited:
+                warnings.append({"kind": "uncited", "section": section.name, "text": bullet})
+            if unmatched:
+                warnings.append(
+                    {
+                        "kind": "unmatched_figures",
+                        "section": section.name,
+                        "text": bullet,
+                        "figures": unmatched,
+                    }
+                )
+        section_data[section.name] = items
+    for skipped in plan.not_read:
+        warnings.append({"kind": "not_read", **skipped})
+    seconds = tally.seconds
+    return {
+        "document": document.name,
+        "document_id": document.id,
+        "pages": document.page_count,
+        "model": summarizer.model_name,
+        "model_sha256": summarizer.model_sha256,
+        "mode": summarizer.mode.value,
+        "strategy": plan.strategy,
+        "windows": [[w[0] + 1, w[-1] + 1] for w in plan.windows],
+        "prompt_tokens": tally.prompt_tokens,
+        "completion_tokens": tally.completion_tokens,
+        "seconds": round(seconds, 2),
+        "tokens_per_s": round(tally.completion_tokens / seconds, 2) if seconds else 0.0,
+        "generated_steps": tally.generated_steps,
+        "resumed_steps": tally.resumed_steps,
+        "sources": sorted(cited_all),
+        "pages_not_read": plan.not_read,
+        "sections": section_data,
+        "status": "done",
+        "warnings": warnings,
+    }
+
+
+def render_markdown(document: DocumentInfo, record: dict[str, Any], sections: list[Section]) -> str:
+    lines = [
+        f"# {document.name}",
+        "",
+        f"- Pages: {document.page_count}",
+        f"- Model: {record['model']} ({record['mode']} mode, {record['strategy']})",
+        f"- Source file: {document.path}",
+        "",
+    ]
+    for section in sections:
+        lines += [f"## {section.title}", ""]
+        items = record["sections"][section.name]
+        rows = [_table_row(item["text"]) for item in items] if section.name == "key_figures" else []
+        if rows and all(rows):
+            lines += ["| Metric | Value | Source |", "|---|---|---|"]
+            for row, item in zip(rows, items, strict=True):
+                assert row is not None
+                flag = " ⚠ figure not found on cited page" if item["unmatched_figures"] else ""
+                lines.append(f"| {row[0]} | {row[1]} | {' '.join(row[2:])}{flag} |")
+        else:
+            for item in items:
+                flag = ""
+                if not item["pages"]:
+                    flag = " ⚠ no page cited"
+                elif item["unmatched_figures"]:
+                    flag = f" ⚠ not found on cited page: {', '.join(item['unmatched_figures'])}"
+                lines.append(f"- {item['text']}{flag}")
+        lines.append("")
+    if record["pages_not_read"]:
+        lines += ["## Pages not read", ""]
+        lines += [f"- p. {p['page']}: {p['reason']}" for p in record["pages_not_read"]]
+        lines.append("")
+    return "\n".join(lines)

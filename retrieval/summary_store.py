@@ -1,0 +1,96 @@
+"""Summary checkpoints in the catalogue database, so a killed batch resumes where it stopped.
+
+Keyed by document, model hash and mode: a different model or mode starts afresh.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import String, Text, delete, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+
+class SummaryBase(DeclarativeBase):
+    pass
+
+
+class SummaryStepRow(SummaryBase):
+    __tablename__ = "summary_steps"
+    document_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    run_key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    step: Mapped[str] = mapped_column(String(64), primary_key=True)
+    output: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[str] = mapped_column(String(40))
+
+
+class SummaryRow(SummaryBase):
+    __tablename__ = "summaries"
+    document_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    run_key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    record: Mapped[str] = mapped_column(Text)  # the JSON record
+    markdown: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[str] = mapped_column(String(40))
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class SummaryStore:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        SummaryBase.metadata.create_all(engine)
+
+    def step(self, document_id: str, run_key: str, step: str) -> str | None:
+        with Session(self._engine) as session:
+            row = session.get(SummaryStepRow, (document_id, run_key, step))
+            return row.output if row else None
+
+    def save_step(self, document_id: str, run_key: str, step: str, output: str) -> None:
+        with Session(self._engine) as session, session.begin():
+            session.merge(
+                SummaryStepRow(
+                    document_id=document_id,
+                    run_key=run_key,
+                    step=step,
+                    output=output,
+                    created_at=_now(),
+                )
+            )
+
+    def finished(self, document_id: str, run_key: str) -> tuple[str, str] | None:
+        with Session(self._engine) as session:
+            row = session.get(SummaryRow, (document_id, run_key))
+            return (row.record, row.markdown) if row else None
+
+    def save_finished(self, document_id: str, run_key: str, record: str, markdown: str) -> None:
+        with Session(self._engine) as session, session.begin():
+            session.merge(
+                SummaryRow(
+                    document_id=document_id,
+                    run_key=run_key,
+                    record=record,
+                    markdown=markdown,
+                    created_at=_now(),
+                )
+            )
+
+    def forget(self, document_id: str, run_key: str) -> None:
+        with Session(self._engine) as session, session.begin():
+            for table in (SummaryStepRow, SummaryRow):
+                session.execute(
+                    delete(table).where(table.document_id == document_id, table.run_key == run_key)
+                )
+
+    def steps(self, document_id: str, run_key: str) -> list[str]:
+        with Session(self._engine) as session:
+            return list(
+                session.scalars(
+                    select(SummaryStepRow.step).where(
+                        SummaryStepRow.document_id == document_id,
+                        SummaryStepRow.run_key == run_key,
+                    )
+                )
+            )
