@@ -7,7 +7,7 @@ import sys
 import click
 import typer
 
-from app.commands import ask, config, library
+from app.commands import ask, config, doctor, library, models
 from app.commands.common import err, open_workspace
 from app.errors import ExitCode, exit_code_for, user_message
 
@@ -24,11 +24,19 @@ docs_cli = typer.Typer(help="The documents in the library.", no_args_is_help=Tru
 config_cli = typer.Typer(help="Settings and where each comes from.", no_args_is_help=True)
 cli.add_typer(docs_cli, name="docs")
 cli.add_typer(config_cli, name="config")
+models_cli = typer.Typer(help="GGUF models: list, import, verify, use, info.", no_args_is_help=True)
+cli.add_typer(models_cli, name="models")
 
 cli.command("ingest")(library.ingest)
 docs_cli.command("list")(library.docs_list)
 cli.command("ask")(ask.ask)
 config_cli.command("show")(config.config_show)
+models_cli.command("list")(models.models_list)
+models_cli.command("import")(models.models_import)
+models_cli.command("verify")(models.models_verify)
+models_cli.command("use")(models.models_use)
+models_cli.command("info")(models.models_info)
+cli.command("doctor")(doctor.doctor)
 
 
 @cli.callback(invoke_without_command=True)
