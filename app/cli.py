@@ -7,7 +7,7 @@ import sys
 import click
 import typer
 
-from app.commands import ask, bundle, config, library, summarize
+from app.commands import ask, bundle, config, doctor, library, models, summarize
 from app.commands.common import err, open_workspace
 from app.errors import ExitCode, exit_code_for, user_message
 
@@ -26,6 +26,8 @@ cli.add_typer(docs_cli, name="docs")
 cli.add_typer(config_cli, name="config")
 bundle_cli = typer.Typer(help="Offline bundles for air-gapped installs.", no_args_is_help=True)
 cli.add_typer(bundle_cli, name="bundle")
+models_cli = typer.Typer(help="GGUF models: list, import, verify, use, info.", no_args_is_help=True)
+cli.add_typer(models_cli, name="models")
 
 cli.command("ingest")(library.ingest)
 docs_cli.command("list")(library.docs_list)
@@ -33,6 +35,12 @@ cli.command("ask")(ask.ask)
 cli.command("summarize")(summarize.summarize)
 config_cli.command("show")(config.config_show)
 bundle_cli.command("create")(bundle.bundle_create)
+models_cli.command("list")(models.models_list)
+models_cli.command("import")(models.models_import)
+models_cli.command("verify")(models.models_verify)
+models_cli.command("use")(models.models_use)
+models_cli.command("info")(models.models_info)
+cli.command("doctor")(doctor.doctor)
 
 
 @cli.callback(invoke_without_command=True)

@@ -42,11 +42,17 @@ class Settings(BaseSettings):
         None, description="Local sentence-transformers folder; default: bundled all-MiniLM-L6-v2."
     )
     model: str | None = Field(
-        None, description="Model to answer with: a GGUF path; default: the starter model."
+        None,
+        description="Model to answer with: an imported model name or a GGUF path; "
+        "default: `archivist models use`, else the starter model.",
     )
     context_length: int = Field(4096, ge=512, description="Model context window in tokens.")
     threads: int | None = Field(None, ge=1, description="CPU threads; default: all cores.")
     max_answer_tokens: int = Field(512, ge=16, description="Tokens reserved for the answer.")
+    reasoning_budget: int | None = Field(
+        None, ge=1, description="Most tokens of thinking before the answer is forced."
+    )
+    kv_cache_mb: int = Field(4096, ge=0, description="Disk bound of cache/kv (document KV states).")
     top_k: int = Field(5, ge=1, le=50, description="Passages retrieved per question.")
     chunk_words: int = Field(160, ge=16, description="Words per chunk (fits MiniLM's window).")
     chunk_overlap: int = Field(24, ge=0, description="Words shared by neighbouring chunks.")

@@ -10,6 +10,7 @@ from app.settings import Settings
 from ingestion.embedder import Embedder, SentenceTransformerEmbedder
 from model_runtime.engine import Engine
 from model_runtime.errors import ModelError
+from model_runtime.model_store import ModelStore
 from model_runtime.registry import ModelEntry, starter_model
 from retrieval.catalogue import Catalogue
 from retrieval.store import VectorStore
@@ -58,10 +59,24 @@ class Workspace:
     def embedder(self) -> Embedder:
         return SentenceTransformerEmbedder(self.settings.embedder_path)
 
+    @cached_property
+    def models(self) -> ModelStore:
+        return ModelStore(self.models_dir)
+
     def model_entry(self) -> ModelEntry:
-        if self.settings.model:
-            path = Path(self.settings.model).expanduser()
-            return ModelEntry(path.stem, path, path.name)
+        """ARCHIVIST_MODEL (an imported name or a GGUF path), else `models use`, else starter."""
+        chosen = self.settings.model or self.models.active_name()
+        if chosen:
+            path = Path(chosen).expanduser()
+            if path.suffix.lower() == ".gguf" or path.is_file():
+                recorded = self.models.sums().get(path.name)
+                if path.resolve().parent == self.models_dir.resolve() and recorded:
+                    return ModelEntry(path.stem, path, path.name, sha256=recorded)
+                return ModelEntry(path.stem, path, path.name)
+            try:
+                return self.models.find(chosen)
+            except ModelError as exc:
+                raise ModelUnavailableError(str(exc)) from exc
         entry = starter_model()
         if entry is None:
             raise ModelUnavailableError(
@@ -72,21 +87,30 @@ class Workspace:
 
     @cached_property
     def engine(self) -> Engine:
+        from model_runtime.kv_cache import KvCache
         from model_runtime.llama_engine import LlamaCppEngine
 
         entry = self.model_entry()
         try:
+            model_id = None
+            if entry.sha256 is not None or entry.starter:
+                model_id = self.models.verify(entry).sha256  # refuses a changed file
             return LlamaCppEngine(
                 entry.path,
                 entry.name,
                 context_length=self.settings.context_length,
                 threads=self.settings.threads,
+                model_id=model_id,
+                kv_cache=KvCache(self.kv_dir, self.settings.kv_cache_mb * 1024 * 1024),
             )
         except ModelError as exc:
             raise ModelUnavailableError(str(exc)) from exc
 
     def close(self) -> None:
-        if "store" in self.__dict__:
-            self.store.close()
-        if "catalogue" in self.__dict__:
-            self.catalogue.close()
+        """Release the index and the database; safe to call twice, reopens on next use."""
+        store = self.__dict__.pop("store", None)
+        if store is not None:
+            store.close()
+        catalogue = self.__dict__.pop("catalogue", None)
+        if catalogue is not None:
+            catalogue.close()

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol, TypedDict
 
@@ -39,8 +40,35 @@ SAMPLING = {
 
 @dataclass(frozen=True)
 class GenerationLimits:
+    """How much to generate and how to stop early.
+
+    `reasoning_budget` caps the thinking (in tokens): when it runs out the engine closes the
+    block itself and the model must answer. `cancel` is checked before every token and
+    between prompt batches, so setting it stops the stream within one token. A
+    `json_schema` constrains the answer to JSON matching it (a llama.cpp grammar).
+    """
+
     max_tokens: int = 512
     seed: int | None = None
+    reasoning_budget: int | None = None
+    cancel: threading.Event | None = field(default=None, compare=False)
+    json_schema: dict[str, object] | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What a loaded model is and how it runs here."""
+
+    name: str
+    path: str
+    architecture: str
+    context_length: int
+    native_context_length: int | None
+    supports_thinking: bool
+    settings: dict[str, object]
+
+    def as_dict(self) -> dict[str, object]:
+        return dict(self.__dict__)
 
 
 class Engine(Protocol):
@@ -51,6 +79,9 @@ class Engine(Protocol):
 
     @property
     def model_name(self) -> str: ...
+
+    @property
+    def model_info(self) -> ModelInfo: ...
 
     def count_tokens(self, text: str) -> int: ...
 

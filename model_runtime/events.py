@@ -30,8 +30,12 @@ class Usage:
     time_to_first_token_s: float
     stop_reason: str  # "stop", "length" or "cancelled"
     model: str
-    mode: str
-    incomplete: bool = False
+    mode: str  # the mode that ran: "fast" when a thinking request met a non-thinking model
+    incomplete: bool = False  # stopped before the answer was finished (or never began)
+    prompt_eval_tokens: int = 0  # prompt tokens computed now; the rest came from a cache
+    cached_tokens: int = 0  # prompt tokens restored from the KV cache (memory or disk)
+    reasoning_tokens: int = 0
+    note: str = ""  # e.g. why thinking was not available, or that the budget ended it
 
 
 Event = ReasoningDelta | AnswerDelta | Usage

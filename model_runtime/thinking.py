@@ -50,6 +50,10 @@ class ThinkSplitter:
         yield from self._emit(rest)
 
     @property
+    def in_reasoning(self) -> bool:
+        return self._in_reasoning
+
+    @property
     def answer(self) -> str:
         return "".join(self._answer)
 

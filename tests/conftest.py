@@ -65,3 +65,25 @@ def financebench_pdf(name: str) -> Path:
     if not path.is_file():
         pytest.skip(f"FinanceBench sample not found at {FINANCEBENCH} (needs ../shared)")
     return path
+
+
+@pytest.fixture(scope="session")
+def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Tiny Qwen3-architecture GGUFs, written once per test session (see tests/tiny_gguf.py)."""
+    from tests import tiny_gguf as t
+
+    folder = tmp_path_factory.mktemp("tiny-models")
+    specs: dict[str, dict[str, object]] = {
+        "qwen3": {"script": t.THINKING_SCRIPT + t.FAST_SCRIPT},
+        "qwen3moe": {"script": t.THINKING_SCRIPT + t.FAST_SCRIPT, "arch": "qwen3moe"},
+        "endless": {"script": t.ENDLESS_THINKING_SCRIPT + t.FAST_SCRIPT},
+        "qwen3-2507": {
+            "script": t.chain("\n", "a", "b", "c", "</think>", "X", "Y", "Z", "<|im_end|>"),
+            "chat_template": t.QWEN3_2507_THINKING_TEMPLATE,
+        },
+        "plain": {"script": t.FAST_SCRIPT + t.chain("\n", "X"), "chat_template": t.PLAIN_TEMPLATE},
+    }
+    return {
+        name: t.write_tiny_qwen3(folder / f"tiny-{name}.gguf", **spec)  # type: ignore[arg-type]
+        for name, spec in specs.items()
+    }

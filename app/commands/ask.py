@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import click
@@ -18,6 +19,10 @@ def ask(
         str, typer.Option(help="thinking (reason first) or fast (answer at once).")
     ] = "fast",
     seed: Annotated[int | None, typer.Option(help="Sampling seed, for repeatable answers.")] = None,
+    json_schema: Annotated[
+        Path | None,
+        typer.Option("--json-schema", help="Answer as JSON matching this JSON-schema file."),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Answer a question from the library, citing the page behind each claim."""
@@ -31,11 +36,12 @@ def ask(
         chosen = Mode(mode)
     except ValueError:
         raise click.UsageError(f"--mode must be thinking or fast, not '{mode}'") from None
+    schema = read_schema(json_schema) if json_schema is not None else None
     workspace = open_workspace()
     answer: Answer | None = None
     rewriter: CitationRewriter | None = None
     try:
-        for event in run_ask(workspace, question, chosen, seed=seed):
+        for event in run_ask(workspace, question, chosen, seed=seed, json_schema=schema):
             if isinstance(event, Answer):
                 answer = event
             elif isinstance(event, Retrieved):
@@ -58,3 +64,17 @@ def ask(
         source = citation.source
         mark = "" if citation.cited_by_model else " (retrieved; not cited by the model)"
         print(f"  [{source.label}]{mark}")
+
+
+def read_schema(path: Path) -> dict[str, object]:
+    from app.errors import InputError
+
+    try:
+        schema = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"cannot read the JSON schema {path}: {exc.strerror}") from exc
+    except ValueError as exc:
+        raise InputError(f"{path} is not valid JSON: {exc}") from exc
+    if not isinstance(schema, dict):
+        raise InputError(f"{path} is not a JSON schema (expected an object)")
+    return schema

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -51,6 +52,8 @@ def ask(
     mode: Mode = Mode.FAST,
     document_ids: list[str] | None = None,
     seed: int | None = None,
+    json_schema: dict[str, object] | None = None,
+    cancel: threading.Event | None = None,
 ) -> Iterator[Retrieved | Event | Answer]:
     """Yield the retrieved sources, the engine's events as they stream, then the `Answer`."""
     if not question.strip():
@@ -65,7 +68,13 @@ def ask(
     result.sources = retriever.retrieve(question, settings.top_k, document_ids)
     yield Retrieved(result.sources)
     messages = build_messages(result.sources, question)
-    limits = GenerationLimits(max_tokens=settings.max_answer_tokens, seed=seed)
+    limits = GenerationLimits(
+        max_tokens=settings.max_answer_tokens,
+        seed=seed,
+        reasoning_budget=settings.reasoning_budget,
+        cancel=cancel,
+        json_schema=json_schema,
+    )
     answer_parts: list[str] = []
     reasoning_parts: list[str] = []
     for event in workspace.engine.stream(messages, mode, limits):  # type: ignore[arg-type]

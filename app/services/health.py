@@ -8,11 +8,12 @@ from typing import Any
 
 from sqlalchemy import text
 
+from app.errors import ArchivistError
 from app.offline import OFFLINE_SWITCHES
 from app.workspace import Workspace
 from ingestion.embedder import bundled_model_folder
 from model_runtime.errors import ModelError
-from model_runtime.registry import check_gguf
+from model_runtime.gguf_file import check_gguf
 
 
 @dataclass
@@ -100,7 +101,7 @@ def _catalogue(workspace: Workspace, health: Health) -> None:
         return
     health.add(
         "index in sync",
-        points >= chunks,
+        points == chunks,
         f"{points} points for {chunks} chunks of ready documents",
         "rebuild the index from the catalogue: archivist reindex",
     )
@@ -110,10 +111,11 @@ def _model(workspace: Workspace, health: Health) -> None:
     try:
         entry = workspace.model_entry()
         check_gguf(entry.path)
-    except (ModelError, Exception) as exc:  # noqa: BLE001
-        health.add("model", False, str(exc), "import a GGUF: archivist models import PATH")
+        verified = workspace.models.verify(entry)
+    except (ModelError, ArchivistError) as exc:
+        health.add("model", False, str(exc), "import the GGUF again: archivist models import PATH")
         return
-    health.add("model", True, f"{entry.label} at {entry.path}")
+    health.add("model", True, f"{entry.label}, SHA-256 {verified.sha256[:12]}... verified")
 
 
 def _embedder(workspace: Workspace, health: Health) -> None:

@@ -1,0 +1,106 @@
+"""`doctor`: what this machine and install can do, as a dict of sections.
+
+Sections are independent so that more (workspace health, index, catalogue) can be added
+beside `runtime` and `model` without changing their shape.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import platform
+
+import typer
+
+from app.commands.common import JsonFlag
+from app.errors import ExitCode
+from app.settings import load_settings
+from app.workspace import Workspace
+
+
+def runtime_sections(workspace: Workspace) -> dict[str, dict[str, object]]:
+    from model_runtime.doctor import model_section
+    from model_runtime.hardware import runtime_report
+
+    settings = workspace.settings
+    sections: dict[str, dict[str, object]] = {
+        "runtime": runtime_report(settings.context_length),
+    }
+    try:
+        entry = workspace.model_entry()
+        sections["model"] = model_section(entry.path, entry.name, settings.context_length)
+    except Exception as exc:  # noqa: BLE001 - doctor reports every failure, it never stops
+        sections["model"] = {"ok": False, "error": str(exc).splitlines()[0]}
+    return sections
+
+
+PACKAGES = (
+    "archivist",
+    "llama-cpp-python",
+    "torch",
+    "sentence-transformers",
+    "qdrant-edge-py",
+    "qdrant-client",
+    "pypdf",
+    "textual",
+    "sqlalchemy",
+    "pydantic-settings",
+)
+
+
+def versions() -> dict[str, object]:
+    found: dict[str, object] = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            found[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            found[name] = None
+    return found
+
+
+def doctor(as_json: JsonFlag = False) -> None:
+    """Check this install and workspace: versions, llama.cpp build (CPU/CUDA), memory, the
+    model and its SHA-256, the embedder, catalogue integrity, index vs catalogue, offline
+    switches; ends with a verdict and what to fix. Exit code 1 when something needs fixing."""
+    from app.services.health import workspace_health
+
+    workspace = Workspace(load_settings())
+    try:
+        sections: dict[str, dict[str, object]] = {"versions": versions()}
+        sections.update(runtime_sections(workspace))
+        health = workspace_health(workspace)
+    finally:
+        workspace.close()
+    sections["workspace"] = {"home": str(workspace.home)} | {
+        check.name: check.as_dict() for check in health.checks
+    }
+    problems = [c for c in health.checks if not c.ok]
+    sections["verdict"] = {
+        "ok": health.ok,
+        "fix": [f"{c.name}: {c.detail} -> {c.fix}" for c in problems],
+    }
+    if as_json:
+        print(json.dumps(sections, indent=2, default=str))
+    else:
+        for title, section in sections.items():
+            if title in ("workspace", "verdict"):
+                continue
+            print(f"[{title}]")
+            _print(section, "  ")
+        print("[workspace]")
+        for check in health.checks:
+            print(f"  {'ok ' if check.ok else 'BAD'} {check.name}: {check.detail}")
+        print("verdict: healthy" if health.ok else "verdict: needs attention")
+        for line in sections["verdict"]["fix"]:  # type: ignore[attr-defined]
+            print(f"  fix {line}")
+    if not health.ok:
+        raise typer.Exit(ExitCode.FAILURE)
+
+
+def _print(value: dict[str, object], indent: str) -> None:
+    for key, item in value.items():
+        if isinstance(item, dict):
+            print(f"{indent}{key}:")
+            _print(item, indent + "  ")
+        else:
+            print(f"{indent}{key}: {item}")

@@ -1,0 +1,92 @@
+"""Render a model's own chat template (from its GGUF) in a sandbox.
+
+A chat template is Jinja code that arrived inside an untrusted model file, so it runs only in
+`ImmutableSandboxedEnvironment`: no attribute tricks, no mutation of what we pass in. Qwen3's
+template takes `enable_thinking`; that switch is how thinking and fast modes differ in the
+prompt. Reasoning is removed from earlier assistant turns before rendering, whatever the
+template does, so it never goes back into history.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
+import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from model_runtime.engine import Message
+from model_runtime.errors import ModelError
+
+# Used when a model file has no template: plain ChatML, which the Qwen family speaks.
+CHATML = (
+    "{%- for message in messages %}"
+    "{{- '<|im_start|>' + message.role + '\\n' + message.content + '<|im_end|>\\n' }}"
+    "{%- endfor %}"
+    "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}"
+)
+_THINK_BLOCK = re.compile(r"(?s)^.*?</think>\s*|^\s*<think>.*$")
+
+
+class TemplateError(ModelError):
+    """The model's chat template could not be rendered."""
+
+
+def strip_reasoning(messages: list[Message]) -> list[Message]:
+    """Earlier assistant turns without their `<think>` blocks (reasoning is never history)."""
+    cleaned: list[Message] = []
+    for message in messages:
+        content = message["content"]
+        if message["role"] == "assistant" and ("</think>" in content or "<think>" in content):
+            content = _THINK_BLOCK.sub("", content, count=1)
+        cleaned.append({"role": message["role"], "content": content})
+    return cleaned
+
+
+def _raise(message: str) -> None:
+    raise TemplateError(f"the model's chat template refused the conversation: {message}")
+
+
+@dataclass(frozen=True)
+class ChatTemplate:
+    source: str
+    bos_token: str = ""
+    eos_token: str = ""
+
+    @cached_property
+    def _compiled(self) -> jinja2.Template:
+        env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)
+        env.globals["raise_exception"] = _raise
+        try:
+            return env.from_string(self.source)
+        except jinja2.TemplateError as exc:
+            raise TemplateError(f"the model's chat template is not valid Jinja: {exc}") from exc
+
+    @property
+    def supports_thinking(self) -> bool:
+        """Qwen3 hybrids switch on `enable_thinking`; 2507 thinking models always open a block."""
+        return "enable_thinking" in self.source or self.opens_reasoning(enable_thinking=True)
+
+    def render(self, messages: list[Message], enable_thinking: bool | None) -> str:
+        variables: dict[str, object] = {
+            "messages": strip_reasoning(messages),
+            "add_generation_prompt": True,
+            "bos_token": self.bos_token,
+            "eos_token": self.eos_token,
+        }
+        if enable_thinking is not None:
+            variables["enable_thinking"] = enable_thinking
+        try:
+            return self._compiled.render(**variables)
+        except jinja2.TemplateError as exc:
+            raise TemplateError(f"the model's chat template failed: {exc}") from exc
+
+    def opens_reasoning(self, enable_thinking: bool) -> bool:
+        """True when the generation prompt itself ends inside an open `<think>` block."""
+        probe: list[Message] = [{"role": "user", "content": "?"}]
+        try:
+            rendered = self.render(probe, enable_thinking).rstrip()
+        except TemplateError:
+            return False
+        return rendered.endswith("<think>")

@@ -1,0 +1,123 @@
+"""Read a GGUF file's header (metadata only) without loading the model.
+
+Model files are untrusted input: before llama.cpp sees one, we check the magic, the version
+and the architecture here, so a truncated, foreign or wrong-architecture file gives one clear
+line instead of a crash inside C code. The reader is bounded: it stops at the first key it
+cannot parse and never allocates more than the file could hold.
+"""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+from typing import BinaryIO
+
+from model_runtime.errors import ModelFileError
+
+MAGIC = b"GGUF"
+# Architectures llama.cpp runs that Archivist has chat templates and tests for.
+SUPPORTED_ARCHITECTURES = frozenset({"qwen3", "qwen3moe", "qwen2", "llama"})
+
+_SCALARS = {
+    0: "<B",  # uint8
+    1: "<b",  # int8
+    2: "<H",
+    3: "<h",
+    4: "<I",
+    5: "<i",
+    6: "<f",
+    7: "<?",  # bool
+    10: "<Q",
+    11: "<q",
+    12: "<d",
+}
+_STRING, _ARRAY = 8, 9
+_MAX_STRING = 64 * 1024 * 1024  # a chat template is a few KB; a vocabulary entry tens of bytes
+
+
+class _Reader:
+    def __init__(self, handle: BinaryIO, size: int) -> None:
+        self._handle = handle
+        self._size = size
+
+    def read(self, n: int) -> bytes:
+        data = self._handle.read(n)
+        if len(data) != n:
+            raise ValueError("file ends inside the header")
+        return data
+
+    def scalar(self, fmt: str) -> int | float | bool:
+        value: int | float | bool = struct.unpack(fmt, self.read(struct.calcsize(fmt)))[0]
+        return value
+
+    def string(self) -> str:
+        length = int(self.scalar("<Q"))
+        if length > min(_MAX_STRING, self._size):
+            raise ValueError("string longer than the file")
+        return self.read(length).decode("utf-8", errors="replace")
+
+    def value(self, kind: int, keep: bool) -> object:
+        if kind in _SCALARS:
+            return self.scalar(_SCALARS[kind])
+        if kind == _STRING:
+            return self.string()
+        if kind == _ARRAY:
+            item_kind = int(self.scalar("<I"))
+            count = int(self.scalar("<Q"))
+            if count > self._size:
+                raise ValueError("array longer than the file")
+            if item_kind in _SCALARS and not keep:
+                self._handle.seek(count * struct.calcsize(_SCALARS[item_kind]), 1)
+                return count
+            items = [self.value(item_kind, keep) for _ in range(count)]
+            return items if keep else count
+        raise ValueError(f"unknown value type {kind}")
+
+
+def read_metadata(path: Path, keep_arrays: bool = False) -> dict[str, object]:
+    """The header's key/value pairs; arrays (the vocabulary) become their length unless kept."""
+    if not path.exists():
+        raise ModelFileError(f"model file not found: {path}")
+    if not path.is_file():
+        raise ModelFileError(f"not a model file: {path}")
+    size = path.stat().st_size
+    try:
+        with path.open("rb") as handle:
+            if handle.read(4) != MAGIC:
+                raise ModelFileError(f"not a GGUF model file: {path.name}")
+            reader = _Reader(handle, size)
+            version = int(reader.scalar("<I"))
+            if version not in (2, 3):
+                raise ModelFileError(f"unsupported GGUF version {version}: {path.name}")
+            reader.scalar("<Q")  # tensor count
+            n_kv = int(reader.scalar("<Q"))
+            if n_kv > size:
+                raise ValueError("more keys than bytes")
+            metadata: dict[str, object] = {"GGUF.version": version}
+            for _ in range(n_kv):
+                key = reader.string()
+                kind = int(reader.scalar("<I"))
+                metadata[key] = reader.value(kind, keep_arrays)
+            return metadata
+    except (ValueError, struct.error, OSError) as exc:
+        raise ModelFileError(f"corrupt GGUF model file {path.name}: {exc}") from exc
+
+
+def check_gguf(path: Path) -> dict[str, object]:
+    """Refuse a missing, non-GGUF, corrupt or unsupported-architecture file; return its header."""
+    metadata = read_metadata(path)
+    arch = metadata.get("general.architecture")
+    if not isinstance(arch, str):
+        raise ModelFileError(f"corrupt GGUF model file {path.name}: no architecture")
+    if arch not in SUPPORTED_ARCHITECTURES:
+        supported = ", ".join(sorted(SUPPORTED_ARCHITECTURES))
+        raise ModelFileError(
+            f"{path.name} is a '{arch}' model; Archivist runs these architectures: {supported}"
+        )
+    return metadata
+
+
+def native_context(metadata: dict[str, object]) -> int | None:
+    """The context length the model was trained for, from `<arch>.context_length`."""
+    value = metadata.get(f"{metadata.get('general.architecture')}.context_length")
+    return int(value) if isinstance(value, int) else None

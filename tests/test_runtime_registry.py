@@ -1,0 +1,86 @@
+"""The Qwen3 registry, memory-based recommendation, and the llama.cpp settings we choose."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from model_runtime.errors import ModelError
+from model_runtime.hardware import choose_settings, physical_cores, runtime_report
+from model_runtime.llama_engine import LlamaCppEngine
+from model_runtime.registry import QWEN3_FAMILY, family_model, known_file, recommend
+
+GB = 10**9
+
+
+def test_family_has_every_published_size_with_file_names() -> None:
+    names = [m.name for m in QWEN3_FAMILY]
+    assert names == [
+        "Qwen3-0.6B",
+        "Qwen3-1.7B",
+        "Qwen3-4B",
+        "Qwen3-8B",
+        "Qwen3-14B",
+        "Qwen3-32B",
+        "Qwen3-30B-A3B",
+    ]
+    moe = family_model("qwen3-30b-a3b")
+    assert moe is not None and moe.architecture == "qwen3moe" and moe.active_params_b < 4
+    found = known_file("Qwen3-8B-Q4_K_M.gguf")
+    assert found is not None and found[0].name == "Qwen3-8B" and found[1].size_gb > 4
+    assert all(m.native_context == 32_768 and m.yarn_context == 131_072 for m in QWEN3_FAMILY)
+
+
+@pytest.mark.parametrize(
+    ("memory_gb", "context", "expected"),
+    [
+        (1, 8192, "Qwen3-0.6B"),
+        (4, 8192, "Qwen3-0.6B"),  # 1.7B's weights + KV + headroom need 4.3 GB
+        (8, 8192, "Qwen3-8B"),
+        (8, 32768, "Qwen3-1.7B"),  # a long context eats the memory
+        (16, 131072, "Qwen3-4B"),
+        (24, 32768, "Qwen3-30B-A3B"),
+        (64, 131072, "Qwen3-32B"),
+    ],
+)
+def test_recommendation_by_memory(memory_gb: int, context: int, expected: str) -> None:
+    assert recommend(memory_gb * GB, context).model.name == expected
+
+
+def test_cpu_settings_for_a_native_context() -> None:
+    settings = choose_settings(8192, 32_768, gpu_offload=False, threads=None)
+    assert settings.gpu_layers == 0 and settings.threads == physical_cores()
+    assert settings.flash_attention and settings.kv_cache_type == "f16" and not settings.yarn
+    kwargs = settings.llama_kwargs()
+    assert kwargs["flash_attn"] is True
+    assert "rope_scaling_type" not in kwargs and "type_k" not in kwargs
+
+
+def test_long_context_gets_yarn_and_q8_kv_and_gpu_offload() -> None:
+    settings = choose_settings(131_072, 32_768, gpu_offload=True)
+    kwargs = settings.llama_kwargs()
+    assert kwargs["n_gpu_layers"] == -1
+    assert (kwargs["rope_scaling_type"], kwargs["rope_freq_scale"], kwargs["yarn_orig_ctx"]) == (
+        2,
+        0.25,
+        32_768,
+    )
+    assert kwargs["type_k"] == kwargs["type_v"] == 8  # q8_0
+    with pytest.raises(ModelError, match="exceeds what YaRN reaches"):
+        choose_settings(262_144, 32_768, gpu_offload=False)
+
+
+def test_engine_past_native_context_runs_with_yarn(tiny_models: dict[str, Path]) -> None:
+    engine = LlamaCppEngine(tiny_models["qwen3"], "tiny", context_length=8192, threads=1)
+    assert engine.context_length == 8192
+    assert engine.model_info.settings["yarn"] is True  # the tiny model's native context: 4096
+    assert engine.model_info.settings["yarn_orig_ctx"] == 4096
+
+
+def test_runtime_report_names_the_build_and_memory() -> None:
+    report = runtime_report(4096)
+    build = report["build"]
+    assert isinstance(build, dict) and build["backend"] in ("CPU", "CUDA", "Metal", "GPU")
+    memory = report["memory"]
+    assert isinstance(memory, dict) and int(memory["total"]) > 0
