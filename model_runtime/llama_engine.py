@@ -232,7 +232,9 @@ class LlamaCppEngine:
         held = llm.input_ids[: llm.n_tokens].tolist()
         reused = min(_common_prefix(held, tokens), len(tokens) - 1)
         use_disk = self._kv is not None and prefix_len >= self._kv_min
-        key = prefix_key(self._model_id, tokens[:prefix_len]) if use_disk else ""
+        # A state only fits the same model with the same KV layout.
+        layout = f"{self._model_id}:{self.settings.kv_cache_type}:{self.settings.yarn}"
+        key = prefix_key(layout, tokens[:prefix_len]) if use_disk else ""
         if use_disk and reused < prefix_len and self._restore(key, tokens[:prefix_len]):
             reused = prefix_len
         llm.n_tokens = reused
