@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from model_runtime.chat_template import CHATML, ChatTemplate
+from model_runtime.chat_template import CHATML, ChatTemplate, strip_reasoning
 from model_runtime.engine import SAMPLING, GenerationLimits, Message, Mode, ModelInfo
 from model_runtime.errors import ContextOverflowError, ModelError, ModelFileError
 from model_runtime.events import AnswerDelta, Event, ReasoningDelta, Usage
@@ -217,7 +217,7 @@ class LlamaCppEngine:
         give the same prefix tokens whatever question follows.
         """
         add_bos = self._add_bos and not prompt.startswith(self._template.bos_token or "\0")
-        boundary = _prefix_boundary(prompt, messages)
+        boundary = _prefix_boundary(prompt, strip_reasoning(messages))  # as rendered
         if boundary <= 0:
             return self._tokenize(prompt, add_bos), 0
         head = self._tokenize(prompt[:boundary], add_bos)
