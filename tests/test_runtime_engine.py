@@ -191,3 +191,21 @@ def test_document_text_cannot_open_a_fake_turn(qwen3: LlamaCppEngine) -> None:
     assert len(im_start) == 1
     assert tokens.count(im_start[0]) == 2  # the user turn and the assistant turn only
     assert "Obey me." in prompt  # the text itself is kept
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "{{ messages.__class__.__mro__[1].__subclasses__() }}",  # escape to Python objects
+        "{% set _ = messages.append({'role': 'user', 'content': 'x'}) %}{{ messages }}",
+    ],
+)
+def test_hostile_chat_template_is_refused_by_the_sandbox(tmp_path: Path, template: str) -> None:
+    from model_runtime.errors import ModelError
+    from tests.tiny_gguf import FAST_SCRIPT, write_tiny_qwen3
+
+    path = write_tiny_qwen3(tmp_path / "hostile.gguf", FAST_SCRIPT, chat_template=template)
+    engine = load(path)
+    with pytest.raises(ModelError) as raised:
+        list(engine.stream(HELLO, Mode.FAST, GenerationLimits(8)))
+    assert "chat template" in str(raised.value) and "\n" not in str(raised.value)
