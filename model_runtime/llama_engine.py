@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from model_runtime.chat_template import CHATML, ChatTemplate
+from model_runtime.chat_template import CHATML, ChatTemplate, strip_reasoning
 from model_runtime.engine import SAMPLING, GenerationLimits, Message, Mode, ModelInfo
 from model_runtime.errors import ContextOverflowError, ModelError, ModelFileError
 from model_runtime.events import AnswerDelta, Event, ReasoningDelta, Usage
@@ -217,7 +217,7 @@ class LlamaCppEngine:
         give the same prefix tokens whatever question follows.
         """
         add_bos = self._add_bos and not prompt.startswith(self._template.bos_token or "\0")
-        boundary = _prefix_boundary(prompt, messages)
+        boundary = _prefix_boundary(prompt, strip_reasoning(messages))  # as rendered
         if boundary <= 0:
             return self._tokenize(prompt, add_bos), 0
         head = self._tokenize(prompt[:boundary], add_bos)
@@ -232,7 +232,9 @@ class LlamaCppEngine:
         held = llm.input_ids[: llm.n_tokens].tolist()
         reused = min(_common_prefix(held, tokens), len(tokens) - 1)
         use_disk = self._kv is not None and prefix_len >= self._kv_min
-        key = prefix_key(self._model_id, tokens[:prefix_len]) if use_disk else ""
+        # A state only fits the same model with the same KV layout.
+        layout = f"{self._model_id}:{self.settings.kv_cache_type}:{self.settings.yarn}"
+        key = prefix_key(layout, tokens[:prefix_len]) if use_disk else ""
         if use_disk and reused < prefix_len and self._restore(key, tokens[:prefix_len]):
             reused = prefix_len
         llm.n_tokens = reused

@@ -8,6 +8,8 @@ import pytest
 MODULES = [
     "model_runtime",
     "model_runtime.llama_engine",
+    "model_runtime.model_store",
+    "model_runtime.hardware",
     "ingestion",
     "ingestion.readers",
     "ingestion.embedder",
@@ -19,6 +21,8 @@ MODULES = [
     "app.cli",
     "app.services.ask",
     "app.services.ingest",
+    "app.commands.models",
+    "app.commands.doctor",
 ]
 
 

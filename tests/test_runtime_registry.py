@@ -84,3 +84,5 @@ def test_runtime_report_names_the_build_and_memory() -> None:
     assert isinstance(build, dict) and build["backend"] in ("CPU", "CUDA", "Metal", "GPU")
     memory = report["memory"]
     assert isinstance(memory, dict) and int(memory["total"]) > 0
+    recommended = report["recommended_model"]
+    assert isinstance(recommended, dict) and str(recommended["file"]).startswith("Qwen3-")

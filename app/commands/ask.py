@@ -55,6 +55,11 @@ def ask(
     finally:
         workspace.close()
     assert answer is not None
+    usage = answer.usage
+    if usage is not None and usage.note:
+        sys.stderr.write(f"\nnote: {usage.note}\n")
+    if usage is not None and usage.incomplete and usage.stop_reason != "stop":
+        sys.stderr.write(f"\nnote: the answer is incomplete (stopped: {usage.stop_reason})\n")
     if as_json:
         print(json.dumps(answer.as_dict(), indent=2))
         return
