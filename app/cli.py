@@ -27,6 +27,8 @@ cli.add_typer(config_cli, name="config")
 
 cli.command("ingest")(library.ingest)
 docs_cli.command("list")(library.docs_list)
+docs_cli.command("rm")(library.docs_rm)
+cli.command("reindex")(library.reindex)
 cli.command("ask")(ask.ask)
 config_cli.command("show")(config.config_show)
 
