@@ -10,8 +10,7 @@ from retrieval.catalogue import READY, REJECTED
 from tests.conftest import make_pdf
 
 LONG_TEXT = " ".join(
-    f"Paragraph {n}: freight costs rose in region {n} while margins held steady."
-    for n in range(60)
+    f"Paragraph {n}: freight costs rose in region {n} while margins held steady." for n in range(60)
 )
 
 
