@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import platformdirs
 from pydantic import Field, ValidationError
@@ -52,12 +52,17 @@ class Settings(BaseSettings):
         224, ge=32, le=8192, description="Chunk size in the embedder's tokens (fits MiniLM 256)."
     )
     chunk_overlap: int = Field(32, ge=0, description="Tokens shared by chunks cut for size.")
+    embedder_backend: Literal["torch", "onnx", "onnx-int8"] = Field(
+        "torch",
+        description="Embedding runtime: torch, onnx (same vectors) or onnx-int8 (quantized); "
+        "ONNX models are exported once into the workspace cache.",
+    )
     embed_batch: int = Field(32, ge=1, description="Chunks per embedding batch.")
     ingest_workers: int | None = Field(
         None, ge=1, description="Parsing worker processes; default: one per core."
     )
     parse_timeout_s: float = Field(
-        120.0, gt=0, description="Per-document parsing time limit; slower files are rejected."
+        300.0, gt=0, description="Per-document parsing time limit; slower files are rejected."
     )
     parse_memory_mb: int = Field(
         2048, ge=128, description="Address-space cap of one parsing worker, in MB."

@@ -9,6 +9,7 @@ from pathlib import Path
 from app.errors import ModelUnavailableError
 from app.settings import Settings
 from ingestion.embedder import Embedder, SentenceTransformerEmbedder, bundled_model_folder
+from ingestion.errors import IngestError
 from model_runtime.engine import Engine
 from model_runtime.errors import ModelError
 from model_runtime.registry import ModelEntry, starter_model
@@ -77,6 +78,20 @@ class Workspace:
 
     @cached_property
     def embedder(self) -> Embedder:
+        backend = self.settings.embedder_backend
+        if backend.startswith("onnx"):
+            from ingestion.onnx_embedder import OnnxEmbedder
+
+            folder = self.embedder_folder
+            if folder is None:
+                raise IngestError("embedding model folder not found")
+            return OnnxEmbedder(
+                Path(folder),
+                self.home / "cache" / "onnx",
+                quantized=backend == "onnx-int8",
+                batch_size=self.settings.embed_batch,
+                threads=self.settings.threads,
+            )
         return SentenceTransformerEmbedder(
             self.settings.embedder_path, batch_size=self.settings.embed_batch
         )

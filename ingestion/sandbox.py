@@ -32,7 +32,7 @@ from ingestion.records import ParsedDocument
 @dataclass(frozen=True)
 class SandboxLimits:
     workers: int = max(1, os.cpu_count() or 1)
-    time_limit_s: float = 120.0  # per document
+    time_limit_s: float = 300.0  # per document
     memory_mb: int = 2048  # address space of one worker
 
 
