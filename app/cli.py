@@ -31,6 +31,8 @@ cli.add_typer(models_cli, name="models")
 
 cli.command("ingest")(library.ingest)
 docs_cli.command("list")(library.docs_list)
+docs_cli.command("rm")(library.docs_rm)
+cli.command("reindex")(library.reindex)
 cli.command("ask")(ask.ask)
 cli.command("summarize")(summarize.summarize)
 config_cli.command("show")(config.config_show)

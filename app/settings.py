@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import platformdirs
 from pydantic import Field, ValidationError
@@ -54,8 +54,29 @@ class Settings(BaseSettings):
     )
     kv_cache_mb: int = Field(4096, ge=0, description="Disk bound of cache/kv (document KV states).")
     top_k: int = Field(5, ge=1, le=50, description="Passages retrieved per question.")
-    chunk_words: int = Field(160, ge=16, description="Words per chunk (fits MiniLM's window).")
-    chunk_overlap: int = Field(24, ge=0, description="Words shared by neighbouring chunks.")
+    chunk_tokens: int = Field(
+        224, ge=32, le=8192, description="Chunk size in the embedder's tokens (fits MiniLM 256)."
+    )
+    chunk_overlap: int = Field(32, ge=0, description="Tokens shared by chunks cut for size.")
+    embedder_backend: Literal["torch", "onnx", "onnx-int8"] = Field(
+        "torch",
+        description="Embedding runtime: torch, onnx (same vectors) or onnx-int8 (quantized); "
+        "ONNX models are exported once into the workspace cache.",
+    )
+    embed_batch: int = Field(32, ge=1, description="Chunks per embedding batch.")
+    ingest_workers: int | None = Field(
+        None, ge=1, description="Parsing worker processes; default: one per core."
+    )
+    parse_timeout_s: float = Field(
+        300.0, gt=0, description="Per-document parsing time limit; slower files are rejected."
+    )
+    parse_memory_mb: int = Field(
+        2048, ge=128, description="Address-space cap of one parsing worker, in MB."
+    )
+    qdrant_url: str | None = Field(
+        None, description="Qdrant server or cluster URL; default: embedded Qdrant Edge."
+    )
+    qdrant_api_key: str | None = Field(None, description="API key for the Qdrant server.")
 
     @classmethod
     def settings_customise_sources(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 from functools import cached_property
 from pathlib import Path
 
 from app.errors import ModelUnavailableError
 from app.settings import Settings
-from ingestion.embedder import Embedder, SentenceTransformerEmbedder
+from ingestion.embedder import Embedder, SentenceTransformerEmbedder, bundled_model_folder
+from ingestion.errors import IngestError
 from model_runtime.engine import Engine
 from model_runtime.errors import ModelError
 from model_runtime.model_store import ModelStore
@@ -51,13 +53,54 @@ class Workspace:
 
     @cached_property
     def store(self) -> VectorStore:
+        if self.settings.qdrant_url:
+            from retrieval.client_store import ClientStore
+
+            return ClientStore(
+                EMBEDDING_DIMENSION,
+                url=self.settings.qdrant_url,
+                api_key=self.settings.qdrant_api_key,
+            )
         from retrieval.edge_store import EdgeStore
 
         return EdgeStore(self.index_dir, EMBEDDING_DIMENSION)
 
+    def reset_store(self) -> VectorStore:
+        """An empty index (reindex starts here): the Edge shard folder is recreated."""
+        if self.settings.qdrant_url:
+            self.store.clear()
+            return self.store
+        if "store" in self.__dict__:
+            self.store.close()
+            del self.__dict__["store"]
+        shutil.rmtree(self.index_dir, ignore_errors=True)
+        self.index_dir.mkdir(parents=True, exist_ok=True)
+        return self.store
+
     @cached_property
     def embedder(self) -> Embedder:
-        return SentenceTransformerEmbedder(self.settings.embedder_path)
+        backend = self.settings.embedder_backend
+        if backend.startswith("onnx"):
+            from ingestion.onnx_embedder import OnnxEmbedder
+
+            folder = self.embedder_folder
+            if folder is None:
+                raise IngestError("embedding model folder not found")
+            return OnnxEmbedder(
+                Path(folder),
+                self.home / "cache" / "onnx",
+                quantized=backend == "onnx-int8",
+                batch_size=self.settings.embed_batch,
+                threads=self.settings.threads,
+            )
+        return SentenceTransformerEmbedder(
+            self.settings.embedder_path, batch_size=self.settings.embed_batch
+        )
+
+    @property
+    def embedder_folder(self) -> Path | None:
+        """The embedding model's folder: its tokenizer sizes the chunks."""
+        return self.settings.embedder_path or bundled_model_folder()
 
     @cached_property
     def models(self) -> ModelStore:

@@ -1,13 +1,18 @@
-"""Read supported files into pages. `pypdf` is imported here and nowhere else."""
+"""Read supported files into raw pages. `pypdf` is imported here and nowhere else.
+
+Callers normally go through `ingestion.pipeline.parse_file` (in a sandboxed worker for
+PDFs); this module only turns bytes into page texts and printed labels.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import logging
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ingestion.errors import UnreadableFileError, UnsupportedFileError
-from ingestion.records import Page, ParsedDocument
 
 PDF_SUFFIXES = {".pdf"}
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
@@ -15,6 +20,14 @@ SUPPORTED_SUFFIXES = PDF_SUFFIXES | TEXT_SUFFIXES
 
 # pypdf logs a warning per glyph it cannot map; they say nothing a user can act on.
 logging.getLogger("pypdf").setLevel(logging.ERROR)
+logging.getLogger("fontTools").setLevel(logging.ERROR)
+
+
+@dataclass(frozen=True)
+class RawPage:
+    index: int
+    label: str | None  # from the PDF's /PageLabels; None when the file has none
+    text: str
 
 
 def file_sha256(path: Path) -> str:
@@ -25,7 +38,11 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read_document(path: Path) -> ParsedDocument:
+def is_supported(path: Path) -> bool:
+    return path.suffix.lower() in SUPPORTED_SUFFIXES
+
+
+def read_raw_pages(path: Path) -> list[RawPage]:
     """Read one file into pages; raise an `IngestError` naming the file on any failure."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
@@ -37,20 +54,22 @@ def read_document(path: Path) -> ParsedDocument:
     pages = _read_pdf(path) if suffix in PDF_SUFFIXES else _read_text(path)
     if not any(page.text.strip() for page in pages):
         raise UnreadableFileError(f"{path}: no extractable text")
-    return ParsedDocument(path=path, name=path.stem, sha256=file_sha256(path), pages=pages)
+    return pages
 
 
-def _read_text(path: Path) -> list[Page]:
+def _read_text(path: Path) -> list[RawPage]:
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
+        data = path.read_bytes()
     except OSError as exc:
         raise UnreadableFileError(f"{path}: {exc.strerror}") from exc
+    if b"\x00" in data[:4096]:
+        raise UnreadableFileError(f"{path}: binary data, not text")
+    text = data.decode("utf-8", errors="replace")
     # Form feeds mark pages in plain-text exports; without them the file is one page.
-    parts = text.split("\f")
-    return [Page(index=i, label=str(i + 1), text=part) for i, part in enumerate(parts)]
+    return [RawPage(index=i, label=None, text=part) for i, part in enumerate(text.split("\f"))]
 
 
-def _read_pdf(path: Path) -> list[Page]:
+def _read_pdf(path: Path) -> list[RawPage]:
     with path.open("rb") as handle:
         if b"%PDF" not in handle.read(1024):
             raise UnreadableFileError(f"{path}: not a PDF file")
@@ -60,13 +79,21 @@ def _read_pdf(path: Path) -> list[Page]:
         reader = PdfReader(str(path))
         if reader.is_encrypted and not reader.decrypt(""):
             raise UnreadableFileError(f"{path}: PDF is password-protected")
-        labels = list(reader.page_labels)
+        root: Any = reader.trailer["/Root"]
+        has_labels = "/PageLabels" in root
+        labels = list(reader.page_labels) if has_labels else []
         pages = []
         for index, page in enumerate(reader.pages):
-            label = labels[index] if index < len(labels) else str(index + 1)
-            pages.append(Page(index=index, label=label, text=page.extract_text() or ""))
+            label = labels[index] if index < len(labels) else None
+            pages.append(RawPage(index=index, label=label, text=page.extract_text() or ""))
     except UnreadableFileError:
         raise
+    except MemoryError as exc:
+        raise UnreadableFileError(f"{path}: PDF exceeds the parser's memory limit") from exc
+    except RecursionError as exc:
+        raise UnreadableFileError(f"{path}: PDF structure nests too deeply") from exc
     except Exception as exc:  # pypdf raises many types on hostile input
+        if type(exc).__name__ == "LimitReachedError":
+            raise UnreadableFileError(f"{path}: PDF inflates beyond the parser's limits") from exc
         raise UnreadableFileError(f"{path}: cannot parse PDF ({type(exc).__name__})") from exc
     return pages

@@ -1,6 +1,9 @@
-"""The catalogue: documents, their pages and chunks, in SQL (SQLite by default).
+"""The catalogue: documents, their pages and chunks, in SQL (SQLite or PostgreSQL).
 
-It is the source of truth; the vector index can be rebuilt from it.
+It is the source of truth; the vector index can be rebuilt from it. A document is
+`ingesting` while its points are being written and `ready` only after every point is
+durable, so a crash leaves nothing marked ready that is not fully indexed; `rejected`
+rows record files the sandbox refused, with the reason.
 """
 
 from __future__ import annotations
@@ -20,17 +23,21 @@ from sqlalchemy import (
     delete,
     event,
     func,
+    insert,
     select,
+    update,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from ingestion.records import Chunk, ParsedDocument
+from ingestion.records import Chunk, DocumentMeta, ParsedDocument
 
 CHUNK_NAMESPACE = uuid.UUID("5b0c8f0e-8d7a-4a36-9c49-2f1f1c3b7a11")
 
 READY = "ready"
-INGESTING = "ingesting"
+INGESTING = "ingesting"  # pages and chunks stored, points being written
+INDEXING = "indexing"  # reindex is rewriting this document's points from the catalogue
+REMOVING = "removing"  # being deleted (replaced or `docs rm`); recovery finishes it
 REJECTED = "rejected"
 
 
@@ -54,6 +61,11 @@ class DocumentRow(Base):
     page_count: Mapped[int] = mapped_column(Integer, default=0)
     chunk_count: Mapped[int] = mapped_column(Integer, default=0)
     added_at: Mapped[str] = mapped_column(String(40))
+    company: Mapped[str] = mapped_column(String(200), default="", index=True)
+    form_type: Mapped[str] = mapped_column(String(16), default="", index=True)
+    fiscal_year: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    fiscal_period: Mapped[str] = mapped_column(String(16), default="", index=True)
+    doc_date: Mapped[str] = mapped_column(String(10), default="")
 
 
 class PageRow(Base):
@@ -78,6 +90,8 @@ class ChunkRow(Base):
     start_char: Mapped[int] = mapped_column(Integer)
     end_char: Mapped[int] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(Text)
+    section: Mapped[str] = mapped_column(Text, default="")
+    kind: Mapped[str] = mapped_column(String(16), default="text")
 
 
 @dataclass(frozen=True)
@@ -91,6 +105,17 @@ class DocumentInfo:
     page_count: int
     chunk_count: int
     added_at: str
+    company: str = ""
+    form_type: str = ""
+    fiscal_year: int | None = None
+    fiscal_period: str = ""
+    doc_date: str = ""
+
+    @property
+    def meta(self) -> DocumentMeta:
+        return DocumentMeta(
+            self.company, self.form_type, self.fiscal_year, self.fiscal_period, self.doc_date
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -106,6 +131,9 @@ class StoredChunk:
     start_char: int
     end_char: int
     text: str
+    section: str = ""
+    ordinal: int = 0
+    kind: str = "text"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -142,11 +170,39 @@ class Catalogue:
             query = select(func.count()).select_from(DocumentRow)
             return int(session.scalar(query.where(DocumentRow.status == READY)) or 0)
 
-    def begin_document(self, doc: ParsedDocument, chunks: list[Chunk]) -> str:
-        """Store pages and chunks with status `ingesting`; `mark_ready` after indexing."""
+    def get(self, doc_id: str) -> DocumentInfo | None:
+        with Session(self.engine) as session:
+            row = session.get(DocumentRow, doc_id)
+            return _info(row) if row else None
+
+    def find(self, key: str) -> list[DocumentInfo]:
+        """Documents whose id, id prefix (8+ characters), name or path is `key`."""
+        condition = (DocumentRow.id == key) | (DocumentRow.name == key) | (DocumentRow.path == key)
+        if len(key) >= 8:
+            condition = condition | DocumentRow.id.startswith(key)
+        with Session(self.engine) as session:
+            return [_info(row) for row in session.scalars(select(DocumentRow).where(condition))]
+
+    def at_path(self, path: str) -> list[DocumentInfo]:
+        with Session(self.engine) as session:
+            rows = session.scalars(select(DocumentRow).where(DocumentRow.path == path))
+            return [_info(row) for row in rows]
+
+    def with_status(self, status: str) -> list[DocumentInfo]:
+        with Session(self.engine) as session:
+            rows = session.scalars(select(DocumentRow).where(DocumentRow.status == status))
+            return [_info(row) for row in rows]
+
+    def begin_document(self, doc: ParsedDocument, chunks: list[Chunk] | None = None) -> str:
+        """Store pages and chunks with status `ingesting`; `mark_ready` after indexing.
+
+        One transaction: a crash leaves either no row or a complete `ingesting` one.
+        """
+        chunks = doc.chunks if chunks is None else chunks
         doc_id = doc.sha256
+        meta = doc.meta
         with Session(self.engine) as session, session.begin():
-            session.execute(delete(DocumentRow).where(DocumentRow.id == doc_id))
+            self._delete(session, doc_id)
             session.add(
                 DocumentRow(
                     id=doc_id,
@@ -157,16 +213,44 @@ class Catalogue:
                     reason="",
                     page_count=doc.page_count,
                     chunk_count=len(chunks),
-                    added_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                    added_at=_now(),
+                    company=meta.company,
+                    form_type=meta.form_type,
+                    fiscal_year=meta.fiscal_year,
+                    fiscal_period=meta.fiscal_period,
+                    doc_date=meta.doc_date,
                 )
             )
             session.flush()
-            session.add_all(
-                PageRow(document_id=doc_id, index=p.index, label=p.label, text=p.text)
-                for p in doc.pages
+            session.execute(
+                insert(PageRow),
+                [
+                    {"document_id": doc_id, "index": p.index, "label": p.label, "text": p.text}
+                    for p in doc.pages
+                ],
             )
-            session.add_all(_chunk_row(doc_id, doc.sha256, chunk) for chunk in chunks)
+            if chunks:
+                session.execute(insert(ChunkRow), [_chunk_row(doc_id, c) for c in chunks])
         return doc_id
+
+    def record_rejected(self, path: str, sha256: str, reason: str) -> str:
+        """A file the sandbox refused: listed with its reason, never indexed."""
+        with Session(self.engine) as session, session.begin():
+            self._delete(session, sha256)
+            session.add(
+                DocumentRow(
+                    id=sha256,
+                    name=path.rsplit("/", 1)[-1].rsplit(".", 1)[0],
+                    path=path,
+                    sha256=sha256,
+                    status=REJECTED,
+                    reason=reason,
+                    page_count=0,
+                    chunk_count=0,
+                    added_at=_now(),
+                )
+            )
+        return sha256
 
     def mark_ready(self, doc_id: str) -> None:
         with Session(self.engine) as session, session.begin():
@@ -174,11 +258,47 @@ class Catalogue:
             if row is not None:
                 row.status = READY
 
+    def set_status(self, doc_id: str, status: str) -> None:
+        with Session(self.engine) as session, session.begin():
+            row = session.get(DocumentRow, doc_id)
+            if row is not None:
+                row.status = status
+
+    def mark_all(self, from_status: str, to_status: str) -> None:
+        with Session(self.engine) as session, session.begin():
+            session.execute(
+                update(DocumentRow)
+                .where(DocumentRow.status == from_status)
+                .values(status=to_status)
+            )
+
     def remove(self, doc_id: str) -> None:
         with Session(self.engine) as session, session.begin():
-            session.execute(delete(ChunkRow).where(ChunkRow.document_id == doc_id))
-            session.execute(delete(PageRow).where(PageRow.document_id == doc_id))
-            session.execute(delete(DocumentRow).where(DocumentRow.id == doc_id))
+            self._delete(session, doc_id)
+
+    @staticmethod
+    def _delete(session: Session, doc_id: str) -> None:
+        session.execute(delete(ChunkRow).where(ChunkRow.document_id == doc_id))
+        session.execute(delete(PageRow).where(PageRow.document_id == doc_id))
+        session.execute(delete(DocumentRow).where(DocumentRow.id == doc_id))
+
+    def document_chunks(self, doc_id: str) -> list[StoredChunk]:
+        """All chunks of one document in order: what reindex re-embeds."""
+        with Session(self.engine) as session:
+            rows = session.execute(
+                select(ChunkRow, DocumentRow.name)
+                .join(DocumentRow, DocumentRow.id == ChunkRow.document_id)
+                .where(ChunkRow.document_id == doc_id)
+                .order_by(ChunkRow.ordinal)
+            )
+            return [_stored(c, name) for c, name in rows]
+
+    def page_labels(self, doc_id: str) -> dict[int, str]:
+        with Session(self.engine) as session:
+            rows = session.execute(
+                select(PageRow.index, PageRow.label).where(PageRow.document_id == doc_id)
+            )
+            return {int(index): str(label) for index, label in rows}
 
     def chunks(self, ids: Iterable[str]) -> dict[str, StoredChunk]:
         ids = list(ids)
@@ -190,19 +310,7 @@ class Catalogue:
                 .join(DocumentRow, DocumentRow.id == ChunkRow.document_id)
                 .where(ChunkRow.id.in_(ids))
             )
-            return {
-                c.id: StoredChunk(
-                    c.id,
-                    c.document_id,
-                    name,
-                    c.first_page,
-                    c.last_page,
-                    c.start_char,
-                    c.end_char,
-                    c.text,
-                )
-                for c, name in rows
-            }
+            return {c.id: _stored(c, name) for c, name in rows}
 
     def page_text(self, doc_id: str, index: int) -> str | None:
         with Session(self.engine) as session:
@@ -215,16 +323,38 @@ class Catalogue:
             return row.label if row else None
 
 
-def _chunk_row(doc_id: str, sha256: str, chunk: Chunk) -> ChunkRow:
-    return ChunkRow(
-        id=chunk_id(sha256, chunk.ordinal),
-        document_id=doc_id,
-        ordinal=chunk.ordinal,
-        first_page=chunk.first_page,
-        last_page=chunk.last_page,
-        start_char=chunk.start_char,
-        end_char=chunk.end_char,
-        text=chunk.text,
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _chunk_row(doc_id: str, chunk: Chunk) -> dict[str, Any]:
+    return {
+        "id": chunk_id(doc_id, chunk.ordinal),
+        "document_id": doc_id,
+        "ordinal": chunk.ordinal,
+        "first_page": chunk.first_page,
+        "last_page": chunk.last_page,
+        "start_char": chunk.start_char,
+        "end_char": chunk.end_char,
+        "text": chunk.text,
+        "section": chunk.section,
+        "kind": chunk.kind,
+    }
+
+
+def _stored(c: ChunkRow, name: str) -> StoredChunk:
+    return StoredChunk(
+        c.id,
+        c.document_id,
+        name,
+        c.first_page,
+        c.last_page,
+        c.start_char,
+        c.end_char,
+        c.text,
+        c.section,
+        c.ordinal,
+        c.kind,
     )
 
 
@@ -239,4 +369,9 @@ def _info(row: DocumentRow) -> DocumentInfo:
         row.page_count,
         row.chunk_count,
         row.added_at,
+        row.company or "",
+        row.form_type or "",
+        row.fiscal_year,
+        row.fiscal_period or "",
+        row.doc_date or "",
     )

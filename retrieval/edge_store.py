@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from qdrant_edge import (
     Bm25,
@@ -12,6 +13,7 @@ from qdrant_edge import (
     EdgeShard,
     EdgeSparseVectorParams,
     EdgeVectorParams,
+    FacetRequest,
     FieldCondition,
     Filter,
     MatchAny,
@@ -24,11 +26,20 @@ from qdrant_edge import (
     UpdateOperation,
 )
 
-from retrieval.store import Hit, IndexedPoint
+from retrieval.store import DENSE, INTEGER_FIELDS, KEYWORD_FIELDS, SPARSE, Hit, IndexedPoint
 
-DENSE = "dense"
-SPARSE = "bm25"
-KEYWORD_FIELDS = ("document_id",)
+FACET_LIMIT = 1_000_000
+
+
+def build_filter(
+    document_ids: list[str] | None, where: dict[str, str | int] | None
+) -> Filter | None:
+    conditions: list[Any] = []
+    if document_ids:
+        conditions.append(FieldCondition(key="document_id", match=MatchAny(any=document_ids)))
+    for key, value in (where or {}).items():
+        conditions.append(FieldCondition(key=key, match=MatchValue(value)))
+    return Filter(must=conditions) if conditions else None
 
 
 class EdgeStore:
@@ -45,6 +56,10 @@ class EdgeStore:
             for name in KEYWORD_FIELDS:
                 self._shard.update(
                     UpdateOperation.create_field_index(name, PayloadSchemaType.Keyword)
+                )
+            for name in INTEGER_FIELDS:
+                self._shard.update(
+                    UpdateOperation.create_field_index(name, PayloadSchemaType.Integer)
                 )
         self._bm25 = Bm25()
 
@@ -63,18 +78,17 @@ class EdgeStore:
         self._shard.flush()
 
     def search(
-        self, dense: list[float], limit: int, document_ids: list[str] | None = None
+        self,
+        dense: list[float],
+        limit: int,
+        document_ids: list[str] | None = None,
+        where: dict[str, str | int] | None = None,
     ) -> list[Hit]:
-        query_filter = None
-        if document_ids:
-            query_filter = Filter(
-                must=[FieldCondition(key="document_id", match=MatchAny(any=document_ids))]
-            )
         found = self._shard.query(
             QueryRequest(
                 limit=limit,
                 query=Query.Nearest(dense, using=DENSE),
-                filter=query_filter,
+                filter=build_filter(document_ids, where),
                 with_payload=True,
             )
         )
@@ -85,8 +99,17 @@ class EdgeStore:
         self._shard.update(UpdateOperation.delete_points_by_filter(Filter(must=[condition])))
         self._shard.flush()
 
-    def count(self) -> int:
-        return int(self._shard.count(CountRequest(exact=True)))
+    def count(self, document_id: str | None = None) -> int:
+        query_filter = build_filter([document_id] if document_id else None, None)
+        return int(self._shard.count(CountRequest(exact=True, filter=query_filter)))
+
+    def document_ids(self) -> set[str]:
+        response = self._shard.facet(FacetRequest(key="document_id", limit=FACET_LIMIT, exact=True))
+        return {str(hit.value) for hit in response.hits if hit.count > 0}
+
+    def clear(self) -> None:
+        for document_id in self.document_ids():
+            self.delete_document(document_id)
 
     def close(self) -> None:
         self._shard.flush()

@@ -1,9 +1,20 @@
-"""The vector-store port: one Protocol, one adapter module per engine."""
+"""The vector-store port: one Protocol, one adapter module per engine.
+
+Every adapter stores a dense vector and a BM25 sparse vector per point, with the chunk's
+payload; `document_id` and the metadata filter fields are indexed. `VectorStoreContract`
+in the tests holds each adapter to the same behaviour.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+DENSE = "dense"
+SPARSE = "bm25"
+# Payload fields with an index, so filters on them stay fast as the library grows.
+KEYWORD_FIELDS = ("document_id", "company", "form_type", "fiscal_period")
+INTEGER_FIELDS = ("fiscal_year",)
 
 
 @dataclass(frozen=True)
@@ -22,14 +33,30 @@ class Hit:
 
 
 class VectorStore(Protocol):
-    def upsert(self, points: list[IndexedPoint]) -> None: ...
+    def upsert(self, points: list[IndexedPoint]) -> None:
+        """Insert or overwrite points by id; durable when it returns."""
+        ...
 
     def search(
-        self, dense: list[float], limit: int, document_ids: list[str] | None = None
-    ) -> list[Hit]: ...
+        self,
+        dense: list[float],
+        limit: int,
+        document_ids: list[str] | None = None,
+        where: dict[str, str | int] | None = None,
+    ) -> list[Hit]:
+        """Nearest points by dense vector; `where` matches payload fields exactly."""
+        ...
 
     def delete_document(self, document_id: str) -> None: ...
 
-    def count(self) -> int: ...
+    def count(self, document_id: str | None = None) -> int: ...
+
+    def document_ids(self) -> set[str]:
+        """Every document id that has points: how recovery finds orphans."""
+        ...
+
+    def clear(self) -> None:
+        """Remove every point (reindex starts from here)."""
+        ...
 
     def close(self) -> None: ...

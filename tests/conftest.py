@@ -14,6 +14,8 @@ from app.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parent.parent
 FINANCEBENCH = ROOT.parent / "shared" / "data" / "financebench-dev"
+# Read before the autouse fixture clears ARCHIVIST_* variables from each test's environment.
+PG_URL = os.environ.get("ARCHIVIST_TEST_PG_URL")
 
 
 @pytest.fixture(autouse=True)

@@ -94,4 +94,4 @@ def test_config_show_names_sources(archivist_home: Path) -> None:
     )
     data = json.loads(result.stdout)
     assert data["top_k"] == {"value": "3", "source": "env ARCHIVIST_TOP_K"}
-    assert data["chunk_words"]["source"] == "default"
+    assert data["chunk_tokens"]["source"] == "default"

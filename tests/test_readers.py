@@ -1,69 +1,80 @@
+"""Reading files into page-true, cleaned, chunked documents (the sandbox's inner work)."""
+
 from pathlib import Path
 
 import pytest
 
-from ingestion.chunker import chunk_pages
+from ingestion.embedder import bundled_model_folder
 from ingestion.errors import UnreadableFileError, UnsupportedFileError
-from ingestion.readers import read_document
-from tests.conftest import REPORT_PAGES, financebench_pdf
+from ingestion.pipeline import ParseOptions, parse_file
+from ingestion.readers import read_raw_pages
+from tests.conftest import financebench_pdf
+
+
+def options(tokens: int = 224, overlap: int = 32) -> ParseOptions:
+    return ParseOptions(bundled_model_folder(), tokens, overlap)
 
 
 def test_pdf_pages_keep_their_index_and_text(report_pdf: Path) -> None:
-    doc = read_document(report_pdf)
+    doc = parse_file(report_pdf, options())
     assert doc.name == "NORTHWIND_2023_10K"
     assert [p.index for p in doc.pages] == [0, 1, 2, 3]
+    assert [p.label for p in doc.pages] == ["1", "2", "3", "4"]
     assert "412 million" in doc.pages[1].text
     assert "412 million" not in doc.pages[0].text
     assert len(doc.sha256) == 64
 
 
 def test_chunks_point_back_into_their_page(report_pdf: Path) -> None:
-    doc = read_document(report_pdf)
-    chunks = chunk_pages(doc.pages, words=8, overlap=2)
-    assert len(chunks) > len(REPORT_PAGES)
-    for chunk in chunks:
+    doc = parse_file(report_pdf, options(tokens=40, overlap=8))
+    assert len(doc.chunks) >= len(doc.pages)
+    for chunk in doc.chunks:
         page = doc.pages[chunk.first_page]
+        assert chunk.first_page == chunk.last_page
         assert page.text[chunk.start_char : chunk.end_char] == chunk.text
-    assert [c.ordinal for c in chunks] == list(range(len(chunks)))
+    assert [c.ordinal for c in doc.chunks] == list(range(len(doc.chunks)))
 
 
-def test_text_file_splits_on_form_feeds(tmp_path: Path) -> None:
+def test_text_and_markdown_files_split_on_form_feeds(tmp_path: Path) -> None:
     path = tmp_path / "notes.txt"
     path.write_text("first page\fsecond page")
-    doc = read_document(path)
+    doc = parse_file(path, options())
     assert [p.text for p in doc.pages] == ["first page", "second page"]
+    md = tmp_path / "memo.md"
+    md.write_text("# Liquidity\n\nCash on hand was 5 million dollars.\n")
+    assert "Cash on hand" in parse_file(md, options()).chunks[0].text
 
 
 def test_non_pdf_named_pdf_is_rejected(tmp_path: Path) -> None:
     path = tmp_path / "fake.pdf"
     path.write_text("this is not a pdf at all")
     with pytest.raises(UnreadableFileError, match="not a PDF"):
-        read_document(path)
+        read_raw_pages(path)
 
 
 def test_zero_byte_file_is_rejected(tmp_path: Path) -> None:
     path = tmp_path / "empty.pdf"
     path.touch()
     with pytest.raises(UnreadableFileError, match="empty"):
-        read_document(path)
+        read_raw_pages(path)
 
 
 def test_truncated_pdf_is_rejected(tmp_path: Path, report_pdf: Path) -> None:
     path = tmp_path / "truncated.pdf"
     path.write_bytes(report_pdf.read_bytes()[:400])
     with pytest.raises(UnreadableFileError):
-        read_document(path)
+        read_raw_pages(path)
 
 
 def test_unsupported_type_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "sheet.xlsx"
     path.write_bytes(b"PK")
     with pytest.raises(UnsupportedFileError):
-        read_document(path)
+        read_raw_pages(path)
 
 
 def test_real_encrypted_10k_reads() -> None:
     """Some real 10-Ks are AES-encrypted with an empty password (pypdf's crypto extra)."""
-    doc = read_document(financebench_pdf("NETFLIX_2017_10K"))
-    assert doc.page_count == 73
-    assert "Netflix" in " ".join(p.text for p in doc.pages[:3])
+    pages = read_raw_pages(financebench_pdf("NETFLIX_2017_10K"))
+    assert len(pages) == 73
+    assert "Netflix" in " ".join(p.text for p in pages[:3])

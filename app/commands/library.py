@@ -1,9 +1,8 @@
-"""`ingest` and `docs`: adding documents to the library and listing them."""
+"""`ingest`, `docs list|rm` and `reindex`: adding, listing, removing and re-indexing."""
 
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -16,27 +15,50 @@ from app.errors import ExitCode
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="PDF, .txt or .md files, or folders.")],
     as_json: JsonFlag = False,
+    workers: Annotated[
+        int | None, typer.Option("--workers", min=1, help="Parsing processes (default: cores).")
+    ] = None,
+    progress: Annotated[
+        bool | None,
+        typer.Option(
+            "--progress/--no-progress", help="Progress bar on stderr (default: on a TTY)."
+        ),
+    ] = None,
 ) -> None:
-    """Add files to the library: pages are read, chunked, embedded and indexed.
+    """Add files to the library: pages are read (sandboxed), chunked, embedded and indexed.
 
-    Unchanged files already in the library are skipped; unreadable ones are listed as
-    rejected and the rest go on.
+    Unchanged files already in the library are skipped; a changed file replaces its old
+    version; unreadable ones are listed as rejected and the rest go on.
     """
+    from app.commands.progress import ProgressBar, progress_wanted
     from app.services.ingest import ingest as run_ingest
 
     workspace = open_workspace()
     try:
-        show_progress = sys.stderr.isatty() and not as_json
-        report = run_ingest(workspace, paths, progress=err if show_progress else None)
+        bar = ProgressBar() if progress_wanted(progress) else None
+        report = run_ingest(workspace, paths, progress=bar, workers=workers)
     finally:
         workspace.close()
     if as_json:
         print(json.dumps(report.as_dict(), indent=2))
     else:
         for item in report.ingested:
-            print(f"ingested  {item['name']}  ({item['pages']} pages, {item['chunks']} chunks)")
+            period = " ".join(str(item[k]) for k in ("form_type", "fiscal_period") if item[k])
+            print(
+                f"ingested  {item['name']}  ({item['pages']} pages, {item['chunks']} chunks"
+                + (f"; {period}" if period else "")
+                + ")"
+            )
         for item in report.skipped:
             print(f"skipped   {item['path']}  ({item['reason']})")
+        for item in report.rejected:
+            print(f"rejected  {item['path']}  ({item['reason']})")
+        rate = report.pages / report.seconds if report.seconds else 0.0
+        print(
+            f"{len(report.ingested)} ingested, {len(report.skipped)} skipped, "
+            f"{len(report.rejected)} rejected; {report.pages} pages in {report.seconds:.1f} s "
+            f"({rate:.1f} pages/s)"
+        )
     for item in report.rejected:
         err(f"archivist: rejected: {item['reason']}")
     if report.rejected:
@@ -45,7 +67,7 @@ def ingest(
 
 
 def docs_list(as_json: JsonFlag = False) -> None:
-    """List documents with their status, pages and chunks."""
+    """List documents with their status, metadata, pages and chunks."""
     workspace = open_workspace()
     try:
         documents = workspace.catalogue.documents()
@@ -58,4 +80,43 @@ def docs_list(as_json: JsonFlag = False) -> None:
         err("the library is empty: archivist ingest PATH")
         return
     for d in documents:
-        print(f"{d.name}\t{d.status}\t{d.page_count} pages\t{d.chunk_count} chunks")
+        meta = " ".join(p for p in (d.company, d.form_type, d.fiscal_period) if p) or "-"
+        line = f"{d.id[:12]}\t{d.name}\t{d.status}\t{meta}\t{d.page_count} pages\t"
+        print(line + f"{d.chunk_count} chunks" + (f"\t{d.reason}" if d.reason else ""))
+
+
+def docs_rm(
+    key: Annotated[str, typer.Argument(help="Document id (or 8+ char prefix), name or path.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Remove a document everywhere: its points, chunks, pages and catalogue row."""
+    from app.services.library import remove
+
+    workspace = open_workspace()
+    try:
+        removed = remove(workspace, key)
+    finally:
+        workspace.close()
+    if as_json:
+        print(json.dumps({"removed": removed.as_dict()}, indent=2))
+    else:
+        print(f"removed   {removed.name}  ({removed.id[:12]})")
+
+
+def reindex(as_json: JsonFlag = False) -> None:
+    """Rebuild the vector index from the catalogue alone (no files are read)."""
+    from app.commands.progress import progress_wanted
+    from app.services.library import reindex as run_reindex
+
+    def show(number: int, total: int, name: str) -> None:
+        err(f"[{number}/{total}] {name}")
+
+    workspace = open_workspace()
+    try:
+        result = run_reindex(workspace, progress=show if progress_wanted(None) else None)
+    finally:
+        workspace.close()
+    if as_json:
+        print(json.dumps(result, indent=2))
+    else:
+        print(f"reindexed {result['documents']} documents ({result['points']} points)")

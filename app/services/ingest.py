@@ -1,20 +1,27 @@
-"""Ingest files: read pages, chunk, embed, index, then mark the document ready."""
+"""Ingest files: parse in the sandbox, index, mark ready; list what was skipped or refused.
+
+Parsing runs in worker processes while this process embeds and indexes the documents
+they hand back, so the two stages overlap. One ingest at a time per workspace (a lock
+file); every run first recovers whatever a killed run left (see `app.services.indexing`).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import fcntl
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app.errors import InputError
+from app.errors import ArchivistError, InputError
+from app.services.indexing import index_document, recover, retire_other_versions
 from app.workspace import Workspace
-from ingestion.chunker import chunk_pages
-from ingestion.errors import IngestError
-from ingestion.readers import SUPPORTED_SUFFIXES, file_sha256, read_document
-from retrieval.catalogue import READY, chunk_id
-from retrieval.store import IndexedPoint
-
-EMBED_BATCH = 64
+from ingestion.pipeline import ParseOptions
+from ingestion.readers import file_sha256, is_supported
+from ingestion.records import ParsedDocument
+from ingestion.sandbox import Parsed, ParsePool, SandboxLimits
+from retrieval.catalogue import READY, REJECTED
 
 
 @dataclass
@@ -22,76 +29,180 @@ class IngestReport:
     ingested: list[dict[str, object]] = field(default_factory=list)
     skipped: list[dict[str, object]] = field(default_factory=list)
     rejected: list[dict[str, object]] = field(default_factory=list)
+    pages: int = 0
+    chunks: int = 0
+    seconds: float = 0.0
 
     def as_dict(self) -> dict[str, object]:
-        return {"ingested": self.ingested, "skipped": self.skipped, "rejected": self.rejected}
+        return {
+            "ingested": self.ingested,
+            "skipped": self.skipped,
+            "rejected": self.rejected,
+            "pages": self.pages,
+            "chunks": self.chunks,
+            "seconds": round(self.seconds, 2),
+        }
 
 
-Progress = Callable[[str], None]
+@dataclass
+class ProgressState:
+    files_done: int
+    files_total: int
+    pages_done: int
+    bytes_done: int
+    bytes_total: int
+    elapsed: float
+    current: str
 
 
-def expand_paths(paths: Iterable[Path]) -> list[Path]:
-    """Files as given, and supported files under given folders; a missing path is an error."""
+Progress = Callable[[ProgressState], None]
+
+
+class WorkspaceBusyError(ArchivistError):
+    pass
+
+
+@contextmanager
+def ingest_lock(workspace: Workspace) -> Iterator[None]:
+    """One writer at a time; the kernel drops the lock when its holder dies (even kill -9)."""
+    with (workspace.home / "ingest.lock").open("w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise WorkspaceBusyError(
+                f"another ingest is running on {workspace.home}; try again when it ends"
+            ) from exc
+        yield
+
+
+def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
+    """(supported files, unsupported files found in folders); a missing path is an error.
+
+    A file named explicitly is kept even if unsupported, so it is reported as rejected.
+    """
     files: list[Path] = []
+    unsupported: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(
-                p
-                for p in sorted(path.rglob("*"))
-                if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
-            )
+            for found in sorted(path.rglob("*")):
+                if not found.is_file() or found.name.startswith("."):
+                    continue
+                (files if is_supported(found) else unsupported).append(found)
         elif path.exists():
             files.append(path)
         else:
             raise InputError(f"no such file or folder: {path}")
-    return files
+    return files, unsupported
 
 
 def ingest(
-    workspace: Workspace, paths: Iterable[Path], progress: Progress | None = None
+    workspace: Workspace,
+    paths: Iterable[Path],
+    progress: Progress | None = None,
+    workers: int | None = None,
 ) -> IngestReport:
+    started = time.monotonic()
     report = IngestReport()
-    files = expand_paths(paths)
-    for number, path in enumerate(files, start=1):
-        if progress:
-            progress(f"[{number}/{len(files)}] {path.name}")
-        try:
-            existing = workspace.catalogue.find_by_sha(file_sha256(path))
-            if existing and existing.status == READY:
-                report.skipped.append({"path": str(path), "reason": "already ingested"})
-                continue
-            report.ingested.append(_ingest_one(workspace, path))
-        except IngestError as exc:
-            report.rejected.append({"path": str(path), "reason": str(exc)})
-        except OSError as exc:
-            report.rejected.append({"path": str(path), "reason": f"{path}: {exc.strerror}"})
+    files, unsupported = expand_paths(paths)
+    for path in unsupported:
+        report.skipped.append({"path": str(path), "reason": "unsupported file type"})
+    with ingest_lock(workspace):
+        recover(workspace)
+        todo = _plan(workspace, files, report)
+        if todo:
+            _run(workspace, todo, report, progress, workers, started)
+    report.seconds = time.monotonic() - started
     return report
 
 
-def _ingest_one(workspace: Workspace, path: Path) -> dict[str, object]:
+def _plan(workspace: Workspace, files: list[Path], report: IngestReport) -> dict[Path, str]:
+    """Which files need parsing: path -> content hash. Unchanged files are skipped here."""
+    catalogue = workspace.catalogue
+    todo: dict[Path, str] = {}
+    seen: dict[str, Path] = {}
+    for given in files:
+        path = given.resolve()
+        if path in todo or path in seen.values():
+            continue
+        if not is_supported(path):
+            suffix = path.suffix or "(none)"
+            report.rejected.append(
+                {"path": str(given), "reason": f"{given}: unsupported file type '{suffix}'"}
+            )
+            continue
+        try:
+            sha = file_sha256(path)
+        except OSError as exc:
+            report.rejected.append({"path": str(given), "reason": f"{given}: {exc.strerror}"})
+            continue
+        if sha in seen:
+            report.skipped.append({"path": str(given), "reason": f"same content as {seen[sha]}"})
+            continue
+        seen[sha] = path
+        existing = catalogue.get(sha)
+        if existing and existing.status == READY:
+            retire_other_versions(workspace, str(path), keep=sha)
+            report.skipped.append({"path": str(given), "reason": "already ingested"})
+        elif existing and existing.status == REJECTED:
+            report.rejected.append({"path": str(given), "reason": existing.reason})
+        else:
+            todo[path] = sha
+    return todo
+
+
+def _run(
+    workspace: Workspace,
+    todo: dict[Path, str],
+    report: IngestReport,
+    progress: Progress | None,
+    workers: int | None,
+    started: float,
+) -> None:
     settings = workspace.settings
-    doc = read_document(path)
-    chunks = chunk_pages(doc.pages, settings.chunk_words, settings.chunk_overlap)
-    catalogue, store = workspace.catalogue, workspace.store
-    doc_id = catalogue.begin_document(doc, chunks)
-    store.delete_document(doc_id)  # leftovers of an interrupted run
-    for start in range(0, len(chunks), EMBED_BATCH):
-        batch = chunks[start : start + EMBED_BATCH]
-        vectors = workspace.embedder.embed([c.text for c in batch])
-        store.upsert(
-            [
-                IndexedPoint(
-                    id=chunk_id(doc.sha256, c.ordinal),
-                    dense=vector,
-                    text=c.text,
-                    payload={
-                        "document_id": doc_id,
-                        "first_page": c.first_page,
-                        "last_page": c.last_page,
-                    },
+    limits = SandboxLimits(
+        workers=min(len(todo), workers or settings.ingest_workers or SandboxLimits().workers),
+        time_limit_s=settings.parse_timeout_s,
+        memory_mb=settings.parse_memory_mb,
+    )
+    options = ParseOptions(workspace.embedder_folder, settings.chunk_tokens, settings.chunk_overlap)
+    sizes = {path: path.stat().st_size for path in todo}
+    done_bytes = 0
+    with ParsePool(options, limits) as pool:
+        pool.start()  # workers boot while the embedder loads
+        workspace.embedder  # noqa: B018 - load it now, overlapping the workers' start
+        for number, outcome in enumerate(pool.parse(list(todo)), start=1):
+            done_bytes += sizes.get(outcome.path, 0)
+            if isinstance(outcome, Parsed):
+                doc = outcome.document
+                doc_id = index_document(workspace, doc)
+                retire_other_versions(workspace, str(outcome.path), keep=doc_id)
+                report.pages += doc.page_count
+                report.chunks += len(doc.chunks)
+                report.ingested.append(_summary(doc_id, doc))
+            else:
+                sha = todo[outcome.path]
+                workspace.catalogue.record_rejected(str(outcome.path), sha, outcome.reason)
+                report.rejected.append({"path": str(outcome.path), "reason": outcome.reason})
+            if progress:
+                progress(
+                    ProgressState(
+                        number,
+                        len(todo),
+                        report.pages,
+                        done_bytes,
+                        sum(sizes.values()),
+                        time.monotonic() - started,
+                        outcome.path.name,
+                    )
                 )
-                for c, vector in zip(batch, vectors, strict=True)
-            ]
-        )
-    catalogue.mark_ready(doc_id)
-    return {"path": str(path), "name": doc.name, "pages": doc.page_count, "chunks": len(chunks)}
+
+
+def _summary(doc_id: str, doc: ParsedDocument) -> dict[str, object]:
+    return {
+        "id": doc_id,
+        "path": str(doc.path),
+        "name": doc.name,
+        "pages": doc.page_count,
+        "chunks": len(doc.chunks),
+        **doc.meta.as_payload(),
+    }

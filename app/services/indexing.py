@@ -1,0 +1,140 @@
+"""Writing documents into the index so that a crash at any moment is harmless.
+
+The order is what makes it safe: the catalogue row (pages, chunks) is written in one
+transaction with status `ingesting`; points are upserted by deterministic id; only then
+is the row marked `ready`. Removing goes the other way: mark `removing`, delete points,
+delete the row. `recover` runs before every ingest and finishes whatever a killed run
+left half-done, so running the same command again ends where an uninterrupted run would.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+
+from app.workspace import Workspace
+from ingestion.pipeline import embedding_text
+from ingestion.records import Chunk, DocumentMeta, ParsedDocument
+from retrieval.catalogue import INGESTING, REMOVING, StoredChunk, chunk_id
+from retrieval.store import IndexedPoint
+
+CRASH_ENV = "ARCHIVIST_CRASH_AT"  # test hook: "point" or "point:n" kills -9 at that point
+_crash_counts: dict[str, int] = {}
+
+
+def crash_point(name: str) -> None:
+    """Fault injection for the crash-safety test: SIGKILL this process at a named point."""
+    wanted = os.environ.get(CRASH_ENV)
+    if not wanted:
+        return
+    point, _, nth = wanted.partition(":")
+    if point != name:
+        return
+    _crash_counts[name] = _crash_counts.get(name, 0) + 1
+    if _crash_counts[name] >= int(nth or 1):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def payload(
+    doc_id: str, name: str, meta: DocumentMeta, chunk: Chunk | StoredChunk
+) -> dict[str, object]:
+    return {
+        "document_id": doc_id,
+        "document_name": name,
+        "ordinal": chunk.ordinal,
+        "first_page": chunk.first_page,
+        "last_page": chunk.last_page,
+        "section": chunk.section,
+        "kind": chunk.kind,
+        **meta.as_payload(),
+    }
+
+
+def _as_chunk(stored: StoredChunk) -> Chunk:
+    return Chunk(
+        stored.ordinal,
+        stored.text,
+        stored.first_page,
+        stored.last_page,
+        stored.start_char,
+        stored.end_char,
+        stored.section,
+        stored.kind,
+    )
+
+
+def write_points(
+    workspace: Workspace, doc_id: str, name: str, meta: DocumentMeta, chunks: list[Chunk]
+) -> None:
+    batch_size = workspace.settings.embed_batch * 2
+    for start in range(0, len(chunks), batch_size):
+        batch = chunks[start : start + batch_size]
+        vectors = workspace.embedder.embed([embedding_text(name, meta, c) for c in batch])
+        workspace.store.upsert(
+            [
+                IndexedPoint(
+                    id=chunk_id(doc_id, c.ordinal),
+                    dense=vector,
+                    text=c.text,
+                    payload=payload(doc_id, name, meta, c),
+                )
+                for c, vector in zip(batch, vectors, strict=True)
+            ]
+        )
+        crash_point("mid_upsert")
+
+
+def index_document(workspace: Workspace, doc: ParsedDocument) -> str:
+    catalogue, store = workspace.catalogue, workspace.store
+    doc_id = catalogue.begin_document(doc)
+    crash_point("after_begin")
+    store.delete_document(doc_id)  # points a killed run may have left
+    write_points(workspace, doc_id, doc.name, doc.meta, doc.chunks)
+    crash_point("before_ready")
+    catalogue.mark_ready(doc_id)
+    crash_point("after_ready")
+    return doc_id
+
+
+def reindex_document(workspace: Workspace, doc_id: str) -> int:
+    info = workspace.catalogue.get(doc_id)
+    if info is None:
+        return 0
+    chunks = [_as_chunk(c) for c in workspace.catalogue.document_chunks(doc_id)]
+    workspace.store.delete_document(doc_id)
+    write_points(workspace, doc_id, info.name, info.meta, chunks)
+    workspace.catalogue.mark_ready(doc_id)
+    return len(chunks)
+
+
+def remove_document(workspace: Workspace, doc_id: str) -> None:
+    workspace.catalogue.set_status(doc_id, REMOVING)
+    crash_point("removing")
+    workspace.store.delete_document(doc_id)
+    workspace.catalogue.remove(doc_id)
+
+
+def retire_other_versions(workspace: Workspace, path: str, keep: str) -> list[str]:
+    """A changed file replaces its old version only after the new one is ready."""
+    retired = []
+    for info in workspace.catalogue.at_path(path):
+        if info.id != keep:
+            remove_document(workspace, info.id)
+            retired.append(info.id)
+    return retired
+
+
+def recover(workspace: Workspace) -> int:
+    """Finish what a killed run left: half-written documents and orphan points go."""
+    catalogue, store = workspace.catalogue, workspace.store
+    cleaned = 0
+    for status in (INGESTING, REMOVING):
+        for info in catalogue.with_status(status):
+            store.delete_document(info.id)
+            catalogue.remove(info.id)
+            cleaned += 1
+    known = {d.id for d in catalogue.documents()}
+    for orphan in store.document_ids() - known:
+        store.delete_document(orphan)
+        cleaned += 1
+    return cleaned

@@ -1,0 +1,96 @@
+"""Benchmark: ingest the FinanceBench dev filings into a fresh workspace.
+
+    .venv/bin/python bench/ingest.py [--limit N] [--workers N] [--backend torch|onnx|onnx-int8]
+
+Prints pages, seconds, end-to-end pages/s, embedding chunks/s and peak RSS (this process
+and the largest parsing worker). Not a test: figures depend on the machine and its load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DEV = ROOT.parent / "shared" / "data" / "financebench-dev" / "pdfs"
+
+
+class TimedEmbedder:
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.seconds = 0.0
+        self.chunks = 0
+
+    @property
+    def dimension(self) -> int:
+        return int(self.inner.dimension)
+
+    def embed(self, texts: list[str]) -> list[list[float]]:
+        started = time.perf_counter()
+        vectors: list[list[float]] = self.inner.embed(texts)
+        self.seconds += time.perf_counter() - started
+        self.chunks += len(texts)
+        return vectors
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--limit", type=int, default=0, help="only the first N filings")
+    parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--backend", default=None, help="embedder backend setting")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    if not DEV.is_dir():
+        sys.exit(f"bench: FinanceBench dev set not found at {DEV}")
+    files = sorted(DEV.glob("*.pdf"))[: args.limit or None]
+    with tempfile.TemporaryDirectory() as home:
+        os.environ["ARCHIVIST_HOME"] = home
+        if args.backend:
+            os.environ["ARCHIVIST_EMBEDDER_BACKEND"] = args.backend
+        from app.services.ingest import ingest
+        from app.settings import load_settings
+        from app.workspace import Workspace
+
+        workspace = Workspace(load_settings())
+        timed = TimedEmbedder(workspace.embedder)  # model load is not counted below
+        workspace.__dict__["embedder"] = timed
+        started = time.perf_counter()
+        report = ingest(workspace, files, workers=args.workers)
+        seconds = time.perf_counter() - started
+        workspace.close()
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    result = {
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}",
+        "files": len(files),
+        "ingested": len(report.ingested),
+        "rejected": len(report.rejected),
+        "pages": report.pages,
+        "chunks": report.chunks,
+        "seconds": round(seconds, 1),
+        "pages_per_s": round(report.pages / seconds, 1),
+        "embed_chunks_per_s": round(timed.chunks / timed.seconds, 1) if timed.seconds else 0,
+        "embed_seconds": round(timed.seconds, 1),
+        "peak_rss_mb_main": round(own),
+        "peak_rss_mb_worker": round(child),
+        "load_average": [round(x, 1) for x in os.getloadavg()],
+        "rejected_reasons": [str(r["reason"]) for r in report.rejected],
+    }
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        for key, value in result.items():
+            print(f"{key:20} {value}")
+
+
+if __name__ == "__main__":
+    main()

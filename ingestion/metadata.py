@@ -1,0 +1,112 @@
+"""Document metadata for filters: company, form type, fiscal period and date.
+
+Read from the cover page first; the file name fills what the cover does not say. File
+names follow FinanceBench's convention (3M_2018_10K, AMCOR_2023Q2_10Q,
+AMCOR_2022_8K_dated-2022-07-01, ULTABEAUTY_2023Q4_EARNINGS). A fiscal-period label
+written in the file name wins over one derived from the cover's period-end date, because
+companies whose year ends in January name that year either way and the name is the
+analyst's deliberate choice.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+from ingestion.records import DocumentMeta, Page
+
+FILE_NAME = re.compile(
+    r"^(?P<company>.+?)_(?P<year>(?:19|20)\d{2})(?:Q(?P<quarter>[1-4]))?_"
+    r"(?P<form>10K|10Q|8K|EARNINGS)(?:_dated[-_](?P<date>\d{4}-\d{2}-\d{2}))?$",
+    re.IGNORECASE,
+)
+FORMS = {"10K": "10-K", "10Q": "10-Q", "8K": "8-K", "EARNINGS": "earnings"}
+MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+DATE = rf"(?P<month>{MONTHS})\s+(?P<day>\d{{1,2}}),?\s+(?P<year>(?:19|20)\d{{2}})"
+COVER_FORM = re.compile(r"\bFORM\s+(10-K|10-Q|8-K)\b", re.IGNORECASE)
+YEAR_ENDED = re.compile(rf"fiscal\s+year\s+ended\s*:?\s*{DATE}", re.IGNORECASE)
+QUARTER_ENDED = re.compile(rf"quarterly\s+period\s+ended\s*:?\s*{DATE}", re.IGNORECASE)
+REPORT_DATE = re.compile(rf"Date\s+of\s+Report[^:]*:\s*{DATE}", re.IGNORECASE)
+EARNINGS = re.compile(
+    r"(?P<quarter>first|second|third|fourth)\s+quarter\b.{0,60}?\b(?:fiscal\s+(?:year\s+)?)?"
+    r"(?P<year>(?:19|20)\d{2})\b.{0,40}?\bresults",
+    re.IGNORECASE | re.DOTALL,
+)
+ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4}
+REGISTRANT = re.compile(
+    r"^(?P<name>[^\n]{2,80})\n\s*\(Exact name of (?:the )?registrant", re.I | re.M
+)
+FILE_NUMBER = re.compile(
+    r"Commission\s+file\s+number[:\s]*[\d-]+\s*\n+\s*(?P<name>[^\n]{2,80})", re.I
+)
+SUFFIXES = re.compile(
+    r"[,\s]+(?:inc\.?|incorporated|corporation|corp\.?|company|co\.?|plc|ltd\.?|limited|"
+    r"holdings|n\.v\.|s\.a\.|l\.p\.)$",
+    re.IGNORECASE,
+)
+
+
+def extract_metadata(name: str, pages: list[Page]) -> DocumentMeta:
+    cover = "\n".join(page.text for page in pages[:2])
+    from_name = FILE_NAME.match(name)
+    company = _cover_company(cover) or (_name_company(from_name["company"]) if from_name else "")
+    form = _cover_form(cover) or (FORMS[from_name["form"].upper()] if from_name else "")
+    doc_date, year, quarter = _cover_period(cover, form)
+    if from_name:
+        year = int(from_name["year"])
+        quarter = int(from_name["quarter"]) if from_name["quarter"] else quarter
+        if from_name["date"] and not doc_date:
+            doc_date = from_name["date"]
+    if quarter is None and form == "10-Q" and doc_date:
+        quarter = (int(doc_date[5:7]) - 1) // 3 + 1  # calendar quarter: the best guess left
+    period = ""
+    if year is not None:
+        period = f"{year}Q{quarter}" if quarter else f"FY{year}"
+    return DocumentMeta(company, form, year, period, doc_date)
+
+
+def _cover_company(cover: str) -> str:
+    match = REGISTRANT.search(cover) or FILE_NUMBER.search(cover)
+    if not match:
+        return ""
+    name = match["name"].strip(" ,")
+    if not re.search(r"[A-Za-z]", name) or len(name.split()) > 8:
+        return ""
+    name = SUFFIXES.sub("", name).strip(" ,")
+    return name.title() if name.isupper() and len(name) > 3 else name
+
+
+def _name_company(raw: str) -> str:
+    return raw.replace("_", " ").strip()
+
+
+def _cover_form(cover: str) -> str:
+    match = COVER_FORM.search(cover)
+    if match:
+        return match.group(1).upper()
+    if EARNINGS.search(cover[:3000]):
+        return "earnings"
+    return ""
+
+
+def _cover_period(cover: str, form: str) -> tuple[str, int | None, int | None]:
+    """(ISO date, fiscal year, quarter) as the cover states them."""
+    if form == "10-K" and (match := YEAR_ENDED.search(cover)):
+        when = _iso(match)
+        return when, int(when[:4]) if when else None, None
+    if form == "10-Q" and (match := QUARTER_ENDED.search(cover)):
+        return _iso(match), None, None
+    if form == "8-K" and (match := REPORT_DATE.search(cover)):
+        when = _iso(match)
+        return when, int(when[:4]) if when else None, None
+    if form == "earnings" and (match := EARNINGS.search(cover[:3000])):
+        return "", int(match["year"]), ORDINALS[match["quarter"].lower()]
+    return "", None, None
+
+
+def _iso(match: re.Match[str]) -> str:
+    try:
+        day = datetime.strptime(f"{match['month']} {match['day']} {match['year']}", "%B %d %Y")
+    except ValueError:
+        return ""
+    return date(day.year, day.month, day.day).isoformat()

@@ -1,0 +1,98 @@
+"""`VectorStoreContract`: the behaviour every vector-store adapter must show.
+
+Subclass it and implement `open_store`; pytest collects the subclass's tests.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from retrieval.store import IndexedPoint, VectorStore
+
+DIM = 8
+
+
+def unit(i: int, size: int = DIM) -> list[float]:
+    return [1.0 if j == i else 0.0 for j in range(size)]
+
+
+def point_id(i: int) -> str:
+    return f"00000000-0000-0000-0000-{i:012d}"
+
+
+def sample_points() -> list[IndexedPoint]:
+    return [
+        IndexedPoint(
+            id=point_id(i),
+            dense=unit(i),
+            text=f"passage {i} about {'capital expenditures' if i % 2 else 'revenue'}",
+            payload={
+                "document_id": "a" if i < 3 else "b",
+                "company": "Amcor" if i < 3 else "3M",
+                "form_type": "10-Q" if i < 3 else "10-K",
+                "fiscal_year": 2023 if i < 3 else 2018,
+                "fiscal_period": "2023Q2" if i < 3 else "FY2018",
+                "first_page": i,
+            },
+        )
+        for i in range(6)
+    ]
+
+
+class VectorStoreContract:
+    reopens = True  # in-memory doubles can't reopen
+
+    def open_store(self, folder: Path) -> VectorStore:
+        raise NotImplementedError
+
+    def test_upsert_is_idempotent_by_id(self, tmp_path: Path) -> None:
+        store = self.open_store(tmp_path)
+        store.upsert(sample_points())
+        store.upsert(sample_points())
+        assert store.count() == 6
+        assert store.count("a") == 3
+        store.close()
+
+    def test_nearest_first_with_payload(self, tmp_path: Path) -> None:
+        store = self.open_store(tmp_path)
+        store.upsert(sample_points())
+        hits = store.search(unit(4), limit=2)
+        assert hits[0].id == point_id(4)
+        assert hits[0].score > hits[1].score
+        assert hits[0].payload["first_page"] == 4
+        store.close()
+
+    def test_filters_by_document_and_payload_fields(self, tmp_path: Path) -> None:
+        store = self.open_store(tmp_path)
+        store.upsert(sample_points())
+        scoped = store.search(unit(4), limit=6, document_ids=["a"])
+        assert {h.payload["document_id"] for h in scoped} == {"a"} and len(scoped) == 3
+        by_year = store.search(unit(0), limit=6, where={"fiscal_year": 2018})
+        assert {h.id for h in by_year} == {point_id(i) for i in (3, 4, 5)}
+        both = store.search(unit(0), limit=6, where={"company": "Amcor", "form_type": "10-Q"})
+        assert {h.id for h in both} == {point_id(i) for i in (0, 1, 2)}
+        assert store.search(unit(0), limit=6, where={"fiscal_period": "1999Q1"}) == []
+        store.close()
+
+    def test_delete_document_and_list_document_ids(self, tmp_path: Path) -> None:
+        store = self.open_store(tmp_path)
+        store.upsert(sample_points())
+        assert store.document_ids() == {"a", "b"}
+        store.delete_document("a")
+        assert store.count() == 3 and store.document_ids() == {"b"}
+        store.delete_document("missing")  # deleting nothing is fine
+        store.clear()
+        assert store.count() == 0 and store.document_ids() == set()
+        store.close()
+
+    def test_points_survive_reopen(self, tmp_path: Path) -> None:
+        if not self.reopens:
+            return
+        store = self.open_store(tmp_path)
+        store.upsert(sample_points())
+        store.delete_document("b")
+        store.close()
+        again = self.open_store(tmp_path)
+        assert again.count() == 3
+        assert again.search(unit(1), limit=1)[0].id == point_id(1)
+        again.close()
