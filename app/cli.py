@@ -7,7 +7,7 @@ import sys
 import click
 import typer
 
-from app.commands import ask, config, library
+from app.commands import ask, config, eval, library
 from app.commands.common import err, open_workspace
 from app.errors import ExitCode, exit_code_for, user_message
 
@@ -24,11 +24,14 @@ docs_cli = typer.Typer(help="The documents in the library.", no_args_is_help=Tru
 config_cli = typer.Typer(help="Settings and where each comes from.", no_args_is_help=True)
 cli.add_typer(docs_cli, name="docs")
 cli.add_typer(config_cli, name="config")
+eval_cli = typer.Typer(help="Measure retrieval on question sets.", no_args_is_help=True)
+cli.add_typer(eval_cli, name="eval")
 
 cli.command("ingest")(library.ingest)
 docs_cli.command("list")(library.docs_list)
 cli.command("ask")(ask.ask)
 config_cli.command("show")(config.config_show)
+eval_cli.command("retrieval")(eval.retrieval)
 
 
 @cli.callback(invoke_without_command=True)

@@ -47,7 +47,15 @@ class Settings(BaseSettings):
     context_length: int = Field(4096, ge=512, description="Model context window in tokens.")
     threads: int | None = Field(None, ge=1, description="CPU threads; default: all cores.")
     max_answer_tokens: int = Field(512, ge=16, description="Tokens reserved for the answer.")
-    top_k: int = Field(5, ge=1, le=50, description="Passages retrieved per question.")
+    top_k: int = Field(5, ge=1, le=50, description="Evidence units (pages) offered per question.")
+    reasoning_tokens: int = Field(
+        1024, ge=0, description="Tokens reserved for reasoning in thinking mode."
+    )
+    context_mode: str = Field(
+        "auto",
+        pattern="^(auto|whole|evidence)$",
+        description="whole documents, ranked evidence, or auto (whole when it fits).",
+    )
     chunk_words: int = Field(160, ge=16, description="Words per chunk (fits MiniLM's window).")
     chunk_overlap: int = Field(24, ge=0, description="Words shared by neighbouring chunks.")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from qdrant_edge import (
     Bm25,
@@ -19,12 +20,16 @@ from qdrant_edge import (
     Modifier,
     PayloadSchemaType,
     Point,
+    Prefetch,
     Query,
     QueryRequest,
     UpdateOperation,
 )
+from qdrant_edge import (
+    Fusion as EdgeFusion,
+)
 
-from retrieval.store import Hit, IndexedPoint
+from retrieval.store import Fusion, Hit, IndexedPoint
 
 DENSE = "dense"
 SPARSE = "bm25"
@@ -65,20 +70,63 @@ class EdgeStore:
     def search(
         self, dense: list[float], limit: int, document_ids: list[str] | None = None
     ) -> list[Hit]:
-        query_filter = None
-        if document_ids:
-            query_filter = Filter(
-                must=[FieldCondition(key="document_id", match=MatchAny(any=document_ids))]
-            )
         found = self._shard.query(
             QueryRequest(
                 limit=limit,
                 query=Query.Nearest(dense, using=DENSE),
+                filter=_documents(document_ids),
+                with_payload=True,
+            )
+        )
+        return _hits(found)
+
+    def sparse_search(
+        self, text: str, limit: int, document_ids: list[str] | None = None
+    ) -> list[Hit]:
+        found = self._shard.query(
+            QueryRequest(
+                limit=limit,
+                query=Query.Nearest(self._bm25.embed_query(text), using=SPARSE),
+                filter=_documents(document_ids),
+                with_payload=True,
+            )
+        )
+        return _hits(found)
+
+    def hybrid_search(
+        self,
+        dense: list[float],
+        text: str,
+        limit: int,
+        document_ids: list[str] | None = None,
+        fusion: Fusion | None = None,
+    ) -> list[Hit]:
+        fusion = fusion or Fusion()
+        query_filter = _documents(document_ids)
+        prefetches = [
+            Prefetch(
+                limit=fusion.candidates,
+                query=Query.Nearest(dense, using=DENSE),
+                filter=query_filter,
+            ),
+            Prefetch(
+                limit=fusion.candidates,
+                query=Query.Nearest(self._bm25.embed_query(text), using=SPARSE),
+                filter=query_filter,
+            ),
+        ]
+        found = self._shard.query(
+            QueryRequest(
+                limit=limit,
+                prefetches=prefetches,
+                query=EdgeFusion.Rrf(  # type: ignore[arg-type]
+                    k=fusion.k, weights=[fusion.dense_weight, fusion.sparse_weight]
+                ),
                 filter=query_filter,
                 with_payload=True,
             )
         )
-        return [Hit(str(p.id), float(p.score), dict(p.payload or {})) for p in found]
+        return _hits(found)
 
     def delete_document(self, document_id: str) -> None:
         condition = FieldCondition(key="document_id", match=MatchValue(document_id))
@@ -91,3 +139,13 @@ class EdgeStore:
     def close(self) -> None:
         self._shard.flush()
         self._shard.close()
+
+
+def _documents(document_ids: list[str] | None) -> Filter | None:
+    if not document_ids:
+        return None
+    return Filter(must=[FieldCondition(key="document_id", match=MatchAny(any=document_ids))])
+
+
+def _hits(found: list[Any]) -> list[Hit]:
+    return [Hit(str(p.id), float(p.score), dict(p.payload or {})) for p in found]
