@@ -124,7 +124,7 @@ def question_facets(question: str, companies: Iterable[str]) -> QuestionFacets:
 
 @dataclass
 class Scope:
-    """The documents to search, and why; `narrowed` is False when it is the whole library."""
+    """The documents to search, and why; `narrowed` is False when nothing named matched."""
 
     document_ids: list[str]
     narrowed: bool
@@ -170,4 +170,4 @@ def resolve_scope(question: str, documents: list[DocumentMeta]) -> Scope:
         if by_form:
             chosen = by_form
             steps.append(f"form {', '.join(sorted(facets.forms))}: {len(chosen)} document(s)")
-    return Scope([d.id for d in chosen], narrowed=len(chosen) < len(all_ids), steps=steps)
+    return Scope([d.id for d in chosen], narrowed=True, steps=steps)

@@ -40,3 +40,37 @@ def test_upsert_search_filter_delete_reopen(tmp_path: Path) -> None:
     reopened = EdgeStore(folder, dimension=8)
     assert reopened.count() == 3
     reopened.close()
+
+
+def test_hybrid_search_fuses_bm25_with_dense(tmp_path: Path) -> None:
+    from retrieval.store import Fusion
+
+    store = EdgeStore(tmp_path / "index", dimension=8)
+    texts = [
+        "capital expenditures were 412 million",
+        "revenue grew seven percent",
+        "risk factors include weather",
+        "dividends paid to shareholders",
+    ]
+    points = [
+        IndexedPoint(
+            id=f"00000000-0000-0000-0000-00000000000{i}",
+            dense=unit(i),
+            text=text,
+            payload={"document_id": "a" if i < 2 else "b"},
+        )
+        for i, text in enumerate(texts)
+    ]
+    store.upsert(points)
+    # Dense points at passage 3; the words point at passage 0: both make the fused top 2.
+    sparse = store.sparse_search("capital expenditures", limit=4)
+    assert [h.id for h in sparse] == [points[0].id]
+    fused = store.hybrid_search(unit(3), "capital expenditures", limit=2)
+    assert {h.id for h in fused} == {points[0].id, points[3].id}
+    weighted = store.hybrid_search(
+        unit(3), "capital expenditures", limit=1, fusion=Fusion(k=1, sparse_weight=3.0)
+    )
+    assert weighted[0].id == points[0].id
+    scoped = store.hybrid_search(unit(3), "capital expenditures", limit=4, document_ids=["a"])
+    assert {h.payload["document_id"] for h in scoped} == {"a"}
+    store.close()
