@@ -104,6 +104,11 @@ def question_facets(question: str, companies: Iterable[str]) -> QuestionFacets:
             run += word
             if run in keys:
                 found.add(run)
+    for word in words:  # a ticker-like abbreviation: "JPM" for JPMORGAN, "MGM" for MGMRESORTS
+        if len(word) >= 3 and word.isupper() and word.isalpha() and word not in keys:
+            starting = [key for key in keys if key.startswith(word) and key != word]
+            if len(starting) == 1:
+                found.add(starting[0])
     years = {y for w in words if (y := _year(w)) is not None}
     quarters = {int(w[1]) for w in upper if re.fullmatch(r"Q[1-4]", w)}
     for i, word in enumerate(upper[:-1]):

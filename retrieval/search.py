@@ -7,6 +7,7 @@ ones that sound best.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -14,6 +15,22 @@ from ingestion.embedder import Embedder
 from retrieval.catalogue import Catalogue
 from retrieval.evidence import EvidenceUnit, RankedChunk, build_units, fill_text
 from retrieval.store import Fusion, Hit, VectorStore
+
+# Analysts name a statement loosely; filings title it formally. Added to the BM25 query only.
+STATEMENT_TITLES = (
+    (re.compile(r"cash ?flows? statement|statements? of cash flows?", re.I),
+     "consolidated statements of cash flows"),
+    (re.compile(r"income statement|statements? of (income|operations|earnings)|\bP&L\b", re.I),
+     "consolidated statements of income operations"),
+    (re.compile(r"balance sheet|statements? of financial position", re.I),
+     "consolidated balance sheets"),
+)  # fmt: skip
+
+
+def keyword_query(question: str) -> str:
+    """The BM25 text: the question, plus the formal title of any statement it names."""
+    extra = [title for pattern, title in STATEMENT_TITLES if pattern.search(question)]
+    return " ".join([question, *extra])
 
 
 class Method(StrEnum):
@@ -28,7 +45,8 @@ class SearchConfig:
     fusion: Fusion = field(default_factory=Fusion)
     chunks: int = 40  # ranked chunks grouped into evidence units
     max_span: int = 2  # pages per evidence unit
-    aggregate: str = "sum"  # unit score: "sum" or "max" of its chunks
+    aggregate: str = "max"  # unit score: "max" or "sum" of its chunks' scores
+    expand: bool = False  # add formal statement titles to the BM25 query
 
 
 class Retriever:
@@ -53,8 +71,9 @@ class Retriever:
     ) -> list[RankedChunk]:
         """Chunks in rank order; hits the catalogue does not know are never returned."""
         config = self.config
+        keywords = keyword_query(question) if config.expand else question
         if config.method == Method.BM25:
-            hits = self._store.sparse_search(question, limit, document_ids)
+            hits = self._store.sparse_search(keywords, limit, document_ids)
         else:
             if vector is None:
                 [vector] = self._embedder.embed([question])
@@ -62,7 +81,7 @@ class Retriever:
                 hits = self._store.search(vector, limit, document_ids)
             else:
                 hits = self._store.hybrid_search(
-                    vector, question, limit, document_ids, config.fusion
+                    vector, keywords, limit, document_ids, config.fusion
                 )
         return self._resolve(hits)
 

@@ -77,6 +77,10 @@ def test_fallbacks_never_scope_to_nothing() -> None:
 
 
 def test_short_names_need_word_boundaries() -> None:
+    assert question_facets("In 2022 Q2, which of JPM's segments", ["JPMORGAN"]).companies == {
+        "JPMORGAN"
+    }
+    assert question_facets("THE BLOCK", ["BLOCK", "BLOCKBUSTER"]).companies == {"BLOCK"}
     facets = question_facets("Revenue rose 23M dollars", ["3M"])
     assert facets.companies == frozenset()
     assert question_facets("FY22 and FY2021", []).years == frozenset({2021, 2022})
