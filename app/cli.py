@@ -7,7 +7,7 @@ import sys
 import click
 import typer
 
-from app.commands import ask, bundle, config, doctor, library, models, summarize
+from app.commands import ask, bundle, config, doctor, eval, library, models, summarize
 from app.commands.common import err, open_workspace
 from app.errors import ExitCode, exit_code_for, user_message
 
@@ -28,6 +28,8 @@ bundle_cli = typer.Typer(help="Offline bundles for air-gapped installs.", no_arg
 cli.add_typer(bundle_cli, name="bundle")
 models_cli = typer.Typer(help="GGUF models: list, import, verify, use, info.", no_args_is_help=True)
 cli.add_typer(models_cli, name="models")
+eval_cli = typer.Typer(help="Measure retrieval on question sets.", no_args_is_help=True)
+cli.add_typer(eval_cli, name="eval")
 
 cli.command("ingest")(library.ingest)
 docs_cli.command("list")(library.docs_list)
@@ -43,6 +45,7 @@ models_cli.command("verify")(models.models_verify)
 models_cli.command("use")(models.models_use)
 models_cli.command("info")(models.models_info)
 cli.command("doctor")(doctor.doctor)
+eval_cli.command("retrieval")(eval.retrieval)
 
 
 @cli.callback(invoke_without_command=True)

@@ -6,6 +6,7 @@ from enum import IntEnum
 
 from ingestion.errors import IngestError
 from model_runtime.errors import ModelError
+from retrieval.errors import PromptTooLongError, RetrievalError
 
 
 class ExitCode(IntEnum):
@@ -50,8 +51,10 @@ def exit_code_for(exc: BaseException) -> ExitCode:
         return exc.exit_code
     if isinstance(exc, IngestError):
         return ExitCode.INPUT
-    if isinstance(exc, ModelError):
+    if isinstance(exc, ModelError | PromptTooLongError):
         return ExitCode.MODEL
+    if isinstance(exc, RetrievalError):
+        return ExitCode.INPUT
     if isinstance(exc, KeyboardInterrupt):
         return ExitCode.INTERRUPTED
     return ExitCode.FAILURE

@@ -49,11 +49,19 @@ class Settings(BaseSettings):
     context_length: int = Field(4096, ge=512, description="Model context window in tokens.")
     threads: int | None = Field(None, ge=1, description="CPU threads; default: all cores.")
     max_answer_tokens: int = Field(512, ge=16, description="Tokens reserved for the answer.")
-    reasoning_budget: int | None = Field(
-        None, ge=1, description="Most tokens of thinking before the answer is forced."
+    reasoning_budget: int = Field(
+        1024,
+        ge=0,
+        description="Thinking mode: tokens reserved for reasoning in the prompt budget; "
+        "when used up the thinking ends and the answer is forced (0: no limit).",
     )
     kv_cache_mb: int = Field(4096, ge=0, description="Disk bound of cache/kv (document KV states).")
-    top_k: int = Field(5, ge=1, le=50, description="Passages retrieved per question.")
+    top_k: int = Field(5, ge=1, le=50, description="Evidence units (pages) offered per question.")
+    context_mode: str = Field(
+        "auto",
+        pattern="^(auto|whole|evidence)$",
+        description="whole documents, ranked evidence, or auto (whole when it fits).",
+    )
     chunk_tokens: int = Field(
         224, ge=32, le=8192, description="Chunk size in the embedder's tokens (fits MiniLM 256)."
     )

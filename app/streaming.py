@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from retrieval.prompt import render_citations
-from retrieval.search import Source
+from retrieval.prompt import Source, render_citations
 
 LONGEST_MARKER = 6  # "[S999]"
 

@@ -317,6 +317,14 @@ class Catalogue:
             row = session.get(PageRow, (doc_id, index))
             return row.text if row else None
 
+    def pages(self, doc_id: str, indexes: Iterable[int] | None = None) -> dict[int, str]:
+        """Page texts of one document by zero-based index (all pages when none are named)."""
+        with Session(self.engine) as session:
+            query = select(PageRow.index, PageRow.text).where(PageRow.document_id == doc_id)
+            if indexes is not None:
+                query = query.where(PageRow.index.in_(list(indexes)))
+            return {index: text for index, text in session.execute(query.order_by(PageRow.index))}
+
     def page_label(self, doc_id: str, index: int) -> str | None:
         with Session(self.engine) as session:
             row = session.get(PageRow, (doc_id, index))

@@ -14,7 +14,15 @@ from typing import Any
 from qdrant_client import QdrantClient, models
 from qdrant_edge import Bm25
 
-from retrieval.store import DENSE, INTEGER_FIELDS, KEYWORD_FIELDS, SPARSE, Hit, IndexedPoint
+from retrieval.store import (
+    DENSE,
+    INTEGER_FIELDS,
+    KEYWORD_FIELDS,
+    SPARSE,
+    Fusion,
+    Hit,
+    IndexedPoint,
+)
 
 COLLECTION = "archivist"
 SCROLL_PAGE = 1024
@@ -76,6 +84,10 @@ class ClientStore:
         vector = self._bm25.embed_document(text)
         return models.SparseVector(indices=list(vector.indices), values=list(vector.values))
 
+    def _sparse_query(self, text: str) -> models.SparseVector:
+        vector = self._bm25.embed_query(text)
+        return models.SparseVector(indices=list(vector.indices), values=list(vector.values))
+
     def upsert(self, points: list[IndexedPoint]) -> None:
         if not points:
             return
@@ -107,7 +119,55 @@ class ClientStore:
             query_filter=_filter(document_ids, where),
             with_payload=True,
         )
-        return [Hit(str(p.id), float(p.score), dict(p.payload or {})) for p in response.points]
+        return _hits(response.points)
+
+    def sparse_search(
+        self,
+        text: str,
+        limit: int,
+        document_ids: list[str] | None = None,
+        where: dict[str, str | int] | None = None,
+    ) -> list[Hit]:
+        response = self._client.query_points(
+            self._collection,
+            query=self._sparse_query(text),
+            using=SPARSE,
+            limit=limit,
+            query_filter=_filter(document_ids, where),
+            with_payload=True,
+        )
+        return _hits(response.points)
+
+    def hybrid_search(
+        self,
+        dense: list[float],
+        text: str,
+        limit: int,
+        document_ids: list[str] | None = None,
+        fusion: Fusion | None = None,
+        where: dict[str, str | int] | None = None,
+    ) -> list[Hit]:
+        fusion = fusion or Fusion()
+        query_filter = _filter(document_ids, where)
+        prefetch = [
+            models.Prefetch(query=dense, using=DENSE, limit=fusion.candidates, filter=query_filter),
+            models.Prefetch(
+                query=self._sparse_query(text),
+                using=SPARSE,
+                limit=fusion.candidates,
+                filter=query_filter,
+            ),
+        ]
+        rrf = models.Rrf(k=fusion.k, weights=[fusion.dense_weight, fusion.sparse_weight])
+        response = self._client.query_points(
+            self._collection,
+            prefetch=prefetch,
+            query=models.RrfQuery(rrf=rrf),
+            limit=limit,
+            query_filter=query_filter,
+            with_payload=True,
+        )
+        return _hits(response.points)
 
     def delete_document(self, document_id: str) -> None:
         condition = models.FieldCondition(
@@ -141,3 +201,7 @@ class ClientStore:
 
     def close(self) -> None:
         self._client.close()
+
+
+def _hits(points: list[Any]) -> list[Hit]:
+    return [Hit(str(p.id), float(p.score), dict(p.payload or {})) for p in points]

@@ -21,12 +21,22 @@ from qdrant_edge import (
     Modifier,
     PayloadSchemaType,
     Point,
+    Prefetch,
     Query,
     QueryRequest,
     UpdateOperation,
 )
+from qdrant_edge import Fusion as EdgeFusion
 
-from retrieval.store import DENSE, INTEGER_FIELDS, KEYWORD_FIELDS, SPARSE, Hit, IndexedPoint
+from retrieval.store import (
+    DENSE,
+    INTEGER_FIELDS,
+    KEYWORD_FIELDS,
+    SPARSE,
+    Fusion,
+    Hit,
+    IndexedPoint,
+)
 
 FACET_LIMIT = 1_000_000
 
@@ -92,7 +102,60 @@ class EdgeStore:
                 with_payload=True,
             )
         )
-        return [Hit(str(p.id), float(p.score), dict(p.payload or {})) for p in found]
+        return _hits(found)
+
+    def sparse_search(
+        self,
+        text: str,
+        limit: int,
+        document_ids: list[str] | None = None,
+        where: dict[str, str | int] | None = None,
+    ) -> list[Hit]:
+        found = self._shard.query(
+            QueryRequest(
+                limit=limit,
+                query=Query.Nearest(self._bm25.embed_query(text), using=SPARSE),
+                filter=build_filter(document_ids, where),
+                with_payload=True,
+            )
+        )
+        return _hits(found)
+
+    def hybrid_search(
+        self,
+        dense: list[float],
+        text: str,
+        limit: int,
+        document_ids: list[str] | None = None,
+        fusion: Fusion | None = None,
+        where: dict[str, str | int] | None = None,
+    ) -> list[Hit]:
+        fusion = fusion or Fusion()
+        query_filter = build_filter(document_ids, where)
+        prefetches = [
+            Prefetch(
+                limit=fusion.candidates,
+                query=Query.Nearest(dense, using=DENSE),
+                filter=query_filter,
+            ),
+            Prefetch(
+                limit=fusion.candidates,
+                query=Query.Nearest(self._bm25.embed_query(text), using=SPARSE),
+                filter=query_filter,
+            ),
+        ]
+        found = self._shard.query(
+            QueryRequest(
+                limit=limit,
+                prefetches=prefetches,
+                query=EdgeFusion.Rrf(  # type: ignore[arg-type]
+                    k=fusion.k, weights=[fusion.dense_weight, fusion.sparse_weight]
+                ),
+                filter=query_filter,
+                with_payload=True,
+            )
+        )
+        return _hits(found)
 
     def delete_document(self, document_id: str) -> None:
         condition = FieldCondition(key="document_id", match=MatchValue(document_id))
@@ -114,3 +177,7 @@ class EdgeStore:
     def close(self) -> None:
         self._shard.flush()
         self._shard.close()
+
+
+def _hits(found: list[Any]) -> list[Hit]:
+    return [Hit(str(p.id), float(p.score), dict(p.payload or {})) for p in found]

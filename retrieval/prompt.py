@@ -1,11 +1,14 @@
-"""Prompt with numbered sources (documents first, question last) and citation mapping."""
+"""Labelled source blocks (documents first, question last) and mapping citations back.
+
+Every block the model reads is numbered and labelled, `[S3] BOEING_2022_10K p.112`; the
+answer cites `[S3]`, which maps back to a document and its page(s). An answer that cites
+no valid source is flagged, never passed off as grounded.
+"""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-
-from retrieval.search import Source
+from dataclasses import dataclass, field
 
 SYSTEM_PROMPT = (
     "You are Archivist, an analyst's assistant. Answer only from the numbered sources. "
@@ -14,17 +17,54 @@ SYSTEM_PROMPT = (
 )
 
 CITATION = re.compile(r"\[S(\d+)\]")
+QUESTION_INTRO = "Question: "
+QUESTION_OUTRO = "Answer from the sources above and cite them like [S1]."
 
 
-def build_messages(sources: list[Source], question: str) -> list[dict[str, str]]:
-    blocks = [f"[S{s.number}] {s.label}\n{s.text.strip()}" for s in sources]
-    user = (
-        "Sources:\n\n"
-        + "\n\n".join(blocks)
-        + f"\n\nQuestion: {question.strip()}\n"
-        + "Answer from the sources above and cite them like [S1]."
-    )
-    return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
+@dataclass(frozen=True)
+class Source:
+    """One block of the prompt: a page or a short page span of one document."""
+
+    number: int
+    document_id: str
+    document_name: str
+    first_page: int  # zero-based
+    last_page: int
+    text: str
+    score: float | None = None
+
+    @property
+    def page(self) -> int:
+        return self.first_page
+
+    @property
+    def pages(self) -> range:
+        return range(self.first_page, self.last_page + 1)
+
+    @property
+    def label(self) -> str:
+        span = f"{self.first_page + 1}"
+        if self.last_page > self.first_page:
+            span += f"-{self.last_page + 1}"
+        return f"{self.document_name} p.{span}"
+
+    def block(self) -> str:
+        return f"[S{self.number}] {self.label}\n{self.text.strip()}"
+
+
+def user_message(sources: list[Source], question: str) -> str:
+    body = "\n\n".join(s.block() for s in sources)
+    head = f"Sources:\n\n{body}\n\n" if sources else "Sources: (none found)\n\n"
+    return head + QUESTION_INTRO + question.strip() + "\n" + QUESTION_OUTRO
+
+
+def build_messages(
+    sources: list[Source], question: str, system_prompt: str = SYSTEM_PROMPT
+) -> list[dict[str, str]]:
+    return [
+        {"role": "system", "content": system_prompt},
+        {"role": "user", "content": user_message(sources, question)},
+    ]
 
 
 @dataclass(frozen=True)
@@ -38,26 +78,54 @@ class Citation:
             "marker": f"S{s.number}",
             "document": s.document_name,
             "document_id": s.document_id,
-            "page": s.page + 1,
-            "page_index": s.page,
+            "page": s.first_page + 1,
+            "pages": [p + 1 for p in s.pages],
+            "page_index": s.first_page,
             "passage": s.text,
-            "start_char": s.start_char,
-            "end_char": s.end_char,
             "cited_by_model": self.cited_by_model,
         }
 
 
-def map_citations(answer: str, sources: list[Source]) -> list[Citation]:
-    """The sources the answer cites; when it cites none, every source it was given, flagged."""
+@dataclass
+class CitationCheck:
+    """What the answer cites: valid sources, markers that name no source, and a flag."""
+
+    cited: list[Citation] = field(default_factory=list)
+    invalid: list[str] = field(default_factory=list)
+
+    @property
+    def grounded(self) -> bool:
+        return bool(self.cited)
+
+    def warning(self) -> str | None:
+        if self.grounded and not self.invalid:
+            return None
+        if not self.grounded:
+            text = "the answer cites no valid source; check it against the sources listed"
+        else:
+            text = "the answer cites sources it was not given"
+        if self.invalid:
+            text += f" (unknown markers: {', '.join(self.invalid)})"
+        return text
+
+
+def check_citations(answer: str, sources: list[Source]) -> CitationCheck:
     by_number = {s.number: s for s in sources}
-    cited: list[Citation] = []
+    check = CitationCheck()
     for match in CITATION.finditer(answer):
         source = by_number.get(int(match.group(1)))
-        if source and all(c.source.number != source.number for c in cited):
-            cited.append(Citation(source, cited_by_model=True))
-    if cited:
-        return cited
-    return [Citation(s, cited_by_model=False) for s in sources]
+        if source is None:
+            if match.group(0) not in check.invalid:
+                check.invalid.append(match.group(0))
+        elif all(c.source.number != source.number for c in check.cited):
+            check.cited.append(Citation(source, cited_by_model=True))
+    return check
+
+
+def map_citations(answer: str, sources: list[Source]) -> list[Citation]:
+    """The sources the answer cites; when it cites none, every source it was given, flagged."""
+    cited = check_citations(answer, sources).cited
+    return cited or [Citation(s, cited_by_model=False) for s in sources]
 
 
 def render_citations(answer: str, sources: list[Source]) -> str:

@@ -32,6 +32,16 @@ class Hit:
     payload: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class Fusion:
+    """Weighted RRF: score = sum of weight / (k + rank) over the dense and BM25 lists."""
+
+    candidates: int = 50  # per list, before fusion
+    k: int = 60
+    dense_weight: float = 1.0
+    sparse_weight: float = 1.0
+
+
 class VectorStore(Protocol):
     def upsert(self, points: list[IndexedPoint]) -> None:
         """Insert or overwrite points by id; durable when it returns."""
@@ -45,6 +55,28 @@ class VectorStore(Protocol):
         where: dict[str, str | int] | None = None,
     ) -> list[Hit]:
         """Nearest points by dense vector; `where` matches payload fields exactly."""
+        ...
+
+    def sparse_search(
+        self,
+        text: str,
+        limit: int,
+        document_ids: list[str] | None = None,
+        where: dict[str, str | int] | None = None,
+    ) -> list[Hit]:
+        """BM25 over the chunk text."""
+        ...
+
+    def hybrid_search(
+        self,
+        dense: list[float],
+        text: str,
+        limit: int,
+        document_ids: list[str] | None = None,
+        fusion: Fusion | None = None,
+        where: dict[str, str | int] | None = None,
+    ) -> list[Hit]:
+        """Dense and BM25 candidates fused by weighted reciprocal rank, inside the engine."""
         ...
 
     def delete_document(self, document_id: str) -> None: ...

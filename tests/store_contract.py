@@ -96,3 +96,38 @@ class VectorStoreContract:
         assert again.count() == 3
         assert again.search(unit(1), limit=1)[0].id == point_id(1)
         again.close()
+
+    def test_hybrid_search_fuses_bm25_with_dense(self, tmp_path: Path) -> None:
+        from retrieval.store import Fusion
+
+        store = self.open_store(tmp_path)
+        texts = [
+            "capital expenditures were 412 million",
+            "revenue grew seven percent",
+            "risk factors include weather",
+            "dividends paid to shareholders",
+        ]
+        points = [
+            IndexedPoint(
+                id=point_id(i),
+                dense=unit(i),
+                text=text,
+                payload={"document_id": "a" if i < 2 else "b", "company": "Amcor"},
+            )
+            for i, text in enumerate(texts)
+        ]
+        store.upsert(points)
+        # Dense points at passage 3; the words point at passage 0: both make the fused top 2.
+        sparse = store.sparse_search("capital expenditures", limit=4)
+        assert [h.id for h in sparse] == [point_id(0)]
+        fused = store.hybrid_search(unit(3), "capital expenditures", limit=2)
+        assert {h.id for h in fused} == {point_id(0), point_id(3)}
+        weighted = store.hybrid_search(
+            unit(3), "capital expenditures", limit=1, fusion=Fusion(k=1, sparse_weight=3.0)
+        )
+        assert weighted[0].id == point_id(0)
+        scoped = store.hybrid_search(unit(3), "capital expenditures", limit=4, document_ids=["a"])
+        assert {h.payload["document_id"] for h in scoped} == {"a"}
+        where = store.hybrid_search(unit(3), "dividends", limit=4, where={"company": "3M"})
+        assert where == []
+        store.close()

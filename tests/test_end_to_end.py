@@ -32,8 +32,17 @@ def test_ingest_then_ask_streams_a_cited_answer(
     assert report.rejected == []
     assert workspace.store.count() == sum(d.chunk_count for d in workspace.catalogue.documents())
 
-    events = list(ask(workspace, "What were capital expenditures in fiscal 2023?", seed=7))
+    question = "What were Northwind's capital expenditures in fiscal 2023?"
+    events = list(ask(workspace, question, seed=7))
     assert isinstance(events[0], Retrieved)
+    report = events[0].report
+    # The question names the company and year: only its 10-K is read, whole, page by page.
+    assert report.mode_used == "whole" and "company NORTHWIND" in report.scope
+    assert [label for label, _ in report.included] == [
+        f"NORTHWIND_2023_10K p.{n}" for n in range(1, 5)
+    ]
+    assert [o.reason for o in report.omitted] == ["filter"]  # the other document
+    assert report.prompt_tokens + report.answer_tokens <= report.context_length
     deltas = [e for e in events if isinstance(e, AnswerDelta)]
     assert len(deltas) > 1  # streamed, not one block
     usage = next(e for e in events if isinstance(e, Usage))
@@ -42,14 +51,12 @@ def test_ingest_then_ask_streams_a_cited_answer(
     assert isinstance(answer, Answer)
     assert answer.answer == "".join(d.text for d in deltas)
 
-    top = answer.sources[0]
-    assert top.document_name == "NORTHWIND_2023_10K" and top.page == 1  # the capex page
     assert answer.citations
     for citation in answer.citations:
         source = citation.source
         page_text = workspace.catalogue.page_text(source.document_id, source.page)
-        assert page_text is not None
-        assert page_text[source.start_char : source.end_char] == source.text
+        assert page_text is not None and page_text.strip() == source.text.strip()
+    assert answer.as_dict()["grounded"] == answer.check.grounded
     workspace.close()
 
 

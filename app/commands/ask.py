@@ -10,7 +10,7 @@ from typing import Annotated
 import click
 import typer
 
-from app.commands.common import JsonFlag, open_workspace
+from app.commands.common import JsonFlag, err, open_workspace
 
 
 def ask(
@@ -18,6 +18,22 @@ def ask(
     mode: Annotated[
         str, typer.Option(help="thinking (reason first) or fast (answer at once).")
     ] = "fast",
+    context: Annotated[
+        str | None,
+        typer.Option(help="whole documents, ranked evidence, or auto (default: the setting)."),
+    ] = None,
+    doc: Annotated[
+        list[str] | None,
+        typer.Option("--doc", help="Search only this document (by name); repeatable."),
+    ] = None,
+    show_context: Annotated[
+        bool,
+        typer.Option(
+            "--show-context",
+            help="Print what the prompt holds: tokens per part, sources "
+            "included, sources omitted and why.",
+        ),
+    ] = False,
     seed: Annotated[int | None, typer.Option(help="Sampling seed, for repeatable answers.")] = None,
     json_schema: Annotated[
         Path | None,
@@ -31,21 +47,39 @@ def ask(
     from app.streaming import CitationRewriter
     from model_runtime.engine import Mode
     from model_runtime.events import AnswerDelta, ReasoningDelta
+    from retrieval.assembler import ContextMode
 
     try:
         chosen = Mode(mode)
     except ValueError:
         raise click.UsageError(f"--mode must be thinking or fast, not '{mode}'") from None
     schema = read_schema(json_schema) if json_schema is not None else None
+    try:
+        context_mode = ContextMode(context) if context else None
+    except ValueError:
+        raise click.UsageError(
+            f"--context must be whole, evidence or auto, not '{context}'"
+        ) from None
     workspace = open_workspace()
     answer: Answer | None = None
     rewriter: CitationRewriter | None = None
     try:
-        for event in run_ask(workspace, question, chosen, seed=seed, json_schema=schema):
+        events = run_ask(
+            workspace,
+            question,
+            chosen,
+            doc,
+            seed=seed,
+            context_mode=context_mode,
+            json_schema=schema,
+        )
+        for event in events:
             if isinstance(event, Answer):
                 answer = event
             elif isinstance(event, Retrieved):
                 rewriter = CitationRewriter(event.sources)
+                if show_context and not as_json:
+                    print("\n".join(event.report.lines()) + "\n", flush=True)
             elif as_json:
                 continue
             elif isinstance(event, AnswerDelta) and rewriter is not None:
@@ -60,15 +94,21 @@ def ask(
         sys.stderr.write(f"\nnote: {usage.note}\n")
     if usage is not None and usage.incomplete and usage.stop_reason != "stop":
         sys.stderr.write(f"\nnote: the answer is incomplete (stopped: {usage.stop_reason})\n")
+    warning = answer.check.warning()
     if as_json:
-        print(json.dumps(answer.as_dict(), indent=2))
-        return
-    print(rewriter.finish() if rewriter else "")
-    print("\nSources:")
-    for citation in answer.citations:
-        source = citation.source
-        mark = "" if citation.cited_by_model else " (retrieved; not cited by the model)"
-        print(f"  [{source.label}]{mark}")
+        data = answer.as_dict()
+        if not show_context:
+            data.pop("context")
+        print(json.dumps(data, indent=2))
+    else:
+        print(rewriter.finish() if rewriter else "")
+        print("\nSources:")
+        for citation in answer.citations:
+            source = citation.source
+            mark = "" if citation.cited_by_model else " (given; not cited by the model)"
+            print(f"  [{source.label}]{mark}")
+    if warning:
+        err(f"archivist: warning: {warning}")
 
 
 def read_schema(path: Path) -> dict[str, object]:

@@ -1,4 +1,4 @@
-"""Ask a question of the library: retrieve, prompt with numbered sources, stream the answer."""
+"""Ask a question of the library: scope, retrieve, assemble to budget, stream the answer."""
 
 from __future__ import annotations
 
@@ -6,19 +6,31 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from app.errors import EmptyWorkspaceError
+from app.errors import EmptyWorkspaceError, InputError
 from app.workspace import Workspace
 from model_runtime.engine import GenerationLimits, Mode
 from model_runtime.events import AnswerDelta, Event, ReasoningDelta, Usage
-from retrieval.prompt import Citation, build_messages, map_citations, render_citations
-from retrieval.search import Retriever, Source
+from retrieval.assembler import (
+    AssembledPrompt,
+    Candidate,
+    ContextAssembler,
+    ContextMode,
+    ContextReport,
+    Omission,
+)
+from retrieval.catalogue import READY
+from retrieval.prompt import Citation, CitationCheck, check_citations, render_citations
+from retrieval.prompt import Source as Source
+from retrieval.scope import DocumentMeta, Scope, document_meta, resolve_scope
+from retrieval.search import Retriever
 
 
 @dataclass(frozen=True)
 class Retrieved:
-    """Yielded before generation starts: the passages the model will read."""
+    """Yielded before generation starts: the sources the model will read, and why."""
 
     sources: list[Source]
+    report: ContextReport
 
 
 @dataclass
@@ -29,6 +41,8 @@ class Answer:
     reasoning: str = ""
     sources: list[Source] = field(default_factory=list)
     citations: list[Citation] = field(default_factory=list)
+    check: CitationCheck = field(default_factory=CitationCheck)
+    report: ContextReport | None = None
     usage: Usage | None = None
 
     @property
@@ -41,43 +55,102 @@ class Answer:
             "mode": self.mode,
             "answer": self.readable_answer,
             "reasoning": self.reasoning,
+            "grounded": self.check.grounded,
+            "warning": self.check.warning(),
+            "invalid_citations": self.check.invalid,
             "citations": [c.as_dict() for c in self.citations],
+            "context": self.report.as_dict() if self.report else None,
             "usage": self.usage.__dict__ if self.usage else None,
         }
+
+
+def prepare(
+    workspace: Workspace,
+    question: str,
+    mode: Mode = Mode.FAST,
+    document_names: list[str] | None = None,
+    context_mode: ContextMode | None = None,
+) -> AssembledPrompt:
+    """Scope the library, rank evidence and assemble the prompt, without generating."""
+    if not question.strip():
+        raise EmptyWorkspaceError("the question is empty")
+    catalogue, settings = workspace.catalogue, workspace.settings
+    documents = [d for d in catalogue.documents() if d.status == READY]
+    if not documents:
+        raise EmptyWorkspaceError(
+            "the library is empty: ingest documents first (archivist ingest PATH)"
+        )
+    scope = _scope(question, [document_meta(d) for d in documents], document_names)
+    ids = scope.document_ids if scope.narrowed else None
+    retriever = Retriever(catalogue, workspace.store, workspace.embedder)
+    units = retriever.evidence(question, settings.top_k, ids)
+    evidence = [
+        Candidate(u.document_id, u.document_name, u.first_page, u.last_page, u.text, u.score)
+        for u in units
+    ]
+    chosen = context_mode or ContextMode(settings.context_mode)
+    pages: list[Candidate] = []
+    if chosen != ContextMode.EVIDENCE and scope.narrowed:
+        names = {d.id: d.name for d in documents}
+        for doc_id in scope.document_ids:
+            pages += [
+                Candidate(doc_id, names[doc_id], index, index, text)
+                for index, text in catalogue.pages(doc_id).items()
+            ]
+    outside = len(documents) - len(scope.document_ids)
+    filtered = (
+        [Omission(f"{outside} other document(s)", "filter", None, scope.describe())]
+        if scope.narrowed and outside
+        else []
+    )
+    engine = workspace.engine
+    assembler = ContextAssembler(
+        engine,
+        engine.context_length,
+        settings.max_answer_tokens,
+        settings.reasoning_budget if mode == Mode.THINKING else 0,
+    )
+    return assembler.assemble(question, evidence, pages, chosen, scope.describe(), filtered)
+
+
+def _scope(question: str, metas: list[DocumentMeta], names: list[str] | None) -> Scope:
+    if not names:
+        return resolve_scope(question, metas)
+    by_name = {m.name.lower(): m.id for m in metas}
+    missing = [n for n in names if n.lower() not in by_name]
+    if missing:
+        raise InputError(f"no such document in the library: {', '.join(missing)}")
+    ids = [by_name[n.lower()] for n in names]
+    return Scope(ids, narrowed=True, steps=[f"documents given: {', '.join(names)}"])
 
 
 def ask(
     workspace: Workspace,
     question: str,
     mode: Mode = Mode.FAST,
-    document_ids: list[str] | None = None,
+    document_names: list[str] | None = None,
     seed: int | None = None,
+    context_mode: ContextMode | None = None,
     json_schema: dict[str, object] | None = None,
     cancel: threading.Event | None = None,
 ) -> Iterator[Retrieved | Event | Answer]:
-    """Yield the retrieved sources, the engine's events as they stream, then the `Answer`."""
-    if not question.strip():
-        raise EmptyWorkspaceError("the question is empty")
-    if workspace.catalogue.ready_count() == 0:
-        raise EmptyWorkspaceError(
-            "the library is empty: ingest documents first (archivist ingest PATH)"
-        )
+    """Yield the assembled sources, the engine's events as they stream, then the `Answer`."""
+    prompt = prepare(workspace, question, mode, document_names, context_mode)
     settings = workspace.settings
-    retriever = Retriever(workspace.catalogue, workspace.store, workspace.embedder)
-    result = Answer(question=question, mode=mode.value)
-    result.sources = retriever.retrieve(question, settings.top_k, document_ids)
-    yield Retrieved(result.sources)
-    messages = build_messages(result.sources, question)
+    result = Answer(question=question, mode=mode.value, sources=prompt.sources)
+    result.report = prompt.report
+    yield Retrieved(prompt.sources, prompt.report)
+    reasoning_budget = prompt.report.reasoning_tokens
     limits = GenerationLimits(
-        max_tokens=settings.max_answer_tokens,
+        max_tokens=settings.max_answer_tokens + reasoning_budget,
         seed=seed,
-        reasoning_budget=settings.reasoning_budget,
+        reasoning_budget=reasoning_budget or None,
         cancel=cancel,
         json_schema=json_schema,
     )
     answer_parts: list[str] = []
     reasoning_parts: list[str] = []
-    for event in workspace.engine.stream(messages, mode, limits):  # type: ignore[arg-type]
+    for event in workspace.engine.stream(prompt.messages, mode, limits):  # type: ignore[arg-type]
         if isinstance(event, AnswerDelta):
             answer_parts.append(event.text)
         elif isinstance(event, ReasoningDelta):
@@ -87,5 +160,8 @@ def ask(
         yield event
     result.answer = "".join(answer_parts)
     result.reasoning = "".join(reasoning_parts)
-    result.citations = map_citations(result.answer, result.sources)
+    result.check = check_citations(result.answer, result.sources)
+    result.citations = result.check.cited or [
+        Citation(s, cited_by_model=False) for s in result.sources
+    ]
     yield result

@@ -1,0 +1,77 @@
+"""`eval retrieval`: evidence-page hit@k and MRR on FinanceBench-format questions."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+
+from app.commands.common import JsonFlag, err, open_workspace
+
+
+def parse_ks(text: str) -> list[int]:
+    try:
+        ks = sorted({int(part) for part in text.split(",") if part.strip()})
+    except ValueError:
+        raise click.UsageError(f"--k must be numbers like 1,5,10, not '{text}'") from None
+    if not ks or ks[0] < 1:
+        raise click.UsageError(f"--k must be positive numbers like 1,5,10, not '{text}'")
+    return ks
+
+
+def retrieval(
+    questions: Annotated[Path, typer.Argument(help="FinanceBench-format questions (JSONL).")],
+    k: Annotated[str, typer.Option("--k", help="Cut-offs for hit@k, comma-separated.")] = "1,5,10",
+    scope: Annotated[
+        str,
+        typer.Option(help="document: search the question's document; library: everything."),
+    ] = "document",
+    baseline: Annotated[
+        bool, typer.Option("--baseline", help="Also run the paper-style baseline, same process.")
+    ] = False,
+    docs: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder of the filings; missing ones are ingested. Default: pdfs/ "
+            "next to the questions file, when there is one."
+        ),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Evidence-page hit@k, MRR and per-question misses of retrieval on FinanceBench questions."""
+    from app.services.evaluate import EvalScope, evaluate_retrieval
+
+    ks = parse_ks(k)
+    try:
+        chosen = EvalScope(scope)
+    except ValueError:
+        raise click.UsageError(f"--scope must be document or library, not '{scope}'") from None
+    workspace = open_workspace()
+    try:
+        progress = err if sys.stderr.isatty() and not as_json else None
+        result = evaluate_retrieval(
+            workspace, questions, ks, chosen, baseline, docs, progress=progress
+        )
+    finally:
+        workspace.close()
+    if as_json:
+        print(json.dumps(result.as_dict(), indent=2))
+        return
+    header = "pipeline   scope     n   " + "  ".join(f"hit@{x:<3}" for x in ks) + "  MRR"
+    print(header)
+    for s in result.summaries:
+        cells = "  ".join(f"{s.hit_at[x]:<7.3f}" for x in ks)
+        print(f"{s.name:<10} {s.scope:<8} {len(s.results):<3} {cells}  {s.mrr:.3f}")
+    ratio = result.ratio()
+    if ratio:
+        print("ratio to baseline: " + ", ".join(f"hit@{x} {v}x" for x, v in ratio.items()))
+    ours = result.summaries[0]
+    worst = max(ks)
+    print(f"\nmisses at {worst} ({ours.name}):")
+    for miss in ours.misses(worst):
+        gold = ",".join(str(p + 1) for p in miss.gold_pages)
+        print(f"  {miss.id}  {miss.doc_name}  gold p.{gold}  top units' pages {miss.top_pages[:5]}")

@@ -1,0 +1,130 @@
+"""Evaluate retrieval on FinanceBench-format questions, ours and the paper's baseline."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+from app.errors import InputError
+from app.services.ingest import ProgressState, ingest
+from app.workspace import Workspace
+from retrieval.baseline import BaselineIndex
+from retrieval.catalogue import READY
+from retrieval.evaluation import EvalSummary, Question, Ranking, evaluate, load_questions
+from retrieval.scope import document_meta, resolve_scope
+from retrieval.search import Retriever, SearchConfig
+
+Progress = Callable[[str], None]
+
+
+class EvalScope(StrEnum):
+    DOCUMENT = "document"  # search only the question's own document
+    LIBRARY = "library"  # search the whole library, scoped by what the question names
+
+
+@dataclass
+class RetrievalEval:
+    summaries: list[EvalSummary] = field(default_factory=list)
+    ingested: int = 0
+
+    def ratio(self) -> dict[str, float] | None:
+        """Ours over the baseline, hit@k by hit@k, when both ran."""
+        if len(self.summaries) < 2:
+            return None
+        ours, base = self.summaries[0], self.summaries[1]
+        return {
+            str(k): round(ours.hit_at[k] / base.hit_at[k], 2) if base.hit_at[k] else float("inf")
+            for k in ours.ks
+        }
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "results": [s.as_dict() for s in self.summaries],
+            "ratio_to_baseline": self.ratio(),
+            "ingested": self.ingested,
+        }
+
+
+def evaluate_retrieval(
+    workspace: Workspace,
+    questions_path: Path,
+    ks: list[int],
+    scope: EvalScope = EvalScope.DOCUMENT,
+    baseline: bool = False,
+    docs: Path | None = None,
+    config: SearchConfig | None = None,
+    progress: Progress | None = None,
+) -> RetrievalEval:
+    from retrieval.errors import RetrievalError
+
+    try:
+        questions = load_questions(questions_path)
+    except RetrievalError as exc:
+        raise InputError(str(exc)) from exc
+    result = RetrievalEval()
+    folder = docs or (questions_path.parent / "pdfs")
+    if docs is not None or folder.is_dir():
+        report = ingest(workspace, [folder], _ingest_progress(progress))
+        result.ingested = len(report.ingested)
+    documents = [d for d in workspace.catalogue.documents() if d.status == READY]
+    by_name = {d.name: d for d in documents}
+    missing = sorted({q.doc_name for q in questions} - set(by_name))
+    if missing:
+        raise InputError(
+            f"{len(missing)} document(s) named by the questions are not in the library "
+            f"(give --docs FOLDER): {', '.join(missing[:5])}"
+        )
+    vectors = dict(
+        zip(
+            [q.id for q in questions],
+            workspace.embedder.embed([q.question for q in questions]),
+            strict=True,
+        )
+    )
+    depth = max(ks)
+    retriever = Retriever(workspace.catalogue, workspace.store, workspace.embedder, config)
+    metas = [document_meta(d) for d in documents]
+
+    def ours(q: Question) -> Ranking:
+        if scope == EvalScope.DOCUMENT:
+            ids: list[str] | None = [by_name[q.doc_name].id]
+        else:
+            found = resolve_scope(q.question, metas)
+            ids = found.document_ids if found.narrowed else None
+        units = retriever.evidence(q.question, depth, ids, vectors[q.id], with_text=False)
+        return [(u.document_name, u.pages) for u in units]
+
+    result.summaries.append(evaluate("archivist", scope.value, questions, ours, ks))
+    if not baseline:
+        return result
+    index = BaselineIndex(
+        workspace.catalogue, workspace.embedder, workspace.home / "cache" / "baseline", progress
+    )
+    needed = {q.doc_name for q in questions} if scope == EvalScope.DOCUMENT else set(by_name)
+    for name in sorted(needed):
+        index.add(by_name[name])
+
+    def paper(q: Question) -> Ranking:
+        document = q.doc_name if scope == EvalScope.DOCUMENT else None
+        return [(c.document_name, c.pages) for c in index.search(vectors[q.id], depth, document)]
+
+    result.summaries.append(evaluate("baseline", scope.value, questions, paper, ks))
+    return result
+
+
+def _ingest_progress(say: Progress | None) -> Callable[[ProgressState], None] | None:
+    """Ingest reports structured progress; evaluation speaks in lines."""
+    if say is None:
+        return None
+
+    last = [""]
+
+    def report(state: ProgressState) -> None:
+        line = f"ingesting {state.files_done}/{state.files_total}: {state.current}"
+        if line != last[0]:
+            last[0] = line
+            say(line)
+
+    return report

@@ -1,0 +1,178 @@
+"""Question understanding for a library: which documents a question is about.
+
+A question about "3M's FY2018 capex" should search 3M's FY2018 10-K first, not every
+filing. Documents carry `company`, `form_type`, `fiscal_year` and `fiscal_period` (the
+catalogue's columns once ingestion fills them); until then they are parsed from
+FinanceBench-style names such as `3M_2018_10K`, `AMCOR_2023Q2_10Q` or
+`AMCOR_2022_8K_dated-2022-07-01`. Scoping narrows step by step (company, then period,
+then form) and never narrows to nothing: when a step matches no document it is skipped
+and the reason is recorded.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+NAME = re.compile(
+    r"^(?P<company>.+?)_(?P<year>(?:19|20)\d{2})(?:Q(?P<quarter>[1-4]))?_(?P<form>[A-Za-z0-9-]+)",
+)
+FORMS = {"10K": "10K", "10-K": "10K", "10Q": "10Q", "10-Q": "10Q", "8K": "8K", "8-K": "8K"}
+WORD = re.compile(r"[A-Za-z0-9]+")
+QUARTER_WORDS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3}
+
+
+def squash(text: str) -> str:
+    """Upper-case letters and digits only: 'Johnson & Johnson' -> 'JOHNSONJOHNSON'."""
+    return "".join(WORD.findall(text)).upper()
+
+
+@dataclass(frozen=True)
+class DocumentMeta:
+    """What scoping needs to know about one document."""
+
+    id: str
+    name: str
+    company: str | None = None
+    form_type: str | None = None
+    fiscal_year: int | None = None
+    fiscal_period: str | None = None  # "FY2018" or "2023Q2"
+
+    @property
+    def quarter(self) -> int | None:
+        if self.fiscal_period and "Q" in self.fiscal_period:
+            return int(self.fiscal_period.rsplit("Q", 1)[1])
+        return None
+
+
+def parse_document_name(name: str) -> dict[str, Any]:
+    """Company, form type, fiscal year and period from a FinanceBench-style name, or {}."""
+    match = NAME.match(name)
+    if match is None:
+        return {}
+    year = int(match["year"])
+    form = match["form"].upper()
+    quarter = match["quarter"]
+    return {
+        "company": match["company"].replace("_", " "),
+        "form_type": FORMS.get(form, form),
+        "fiscal_year": year,
+        "fiscal_period": f"{year}Q{quarter}" if quarter else f"FY{year}",
+    }
+
+
+def document_meta(document: Any) -> DocumentMeta:
+    """Catalogue columns when present, else what the document's name says."""
+    parsed = parse_document_name(str(document.name))
+    fields = {}
+    for key in ("company", "form_type", "fiscal_year", "fiscal_period"):
+        value = getattr(document, key, None)
+        fields[key] = value if value not in (None, "") else parsed.get(key)
+    return DocumentMeta(id=document.id, name=document.name, **fields)
+
+
+@dataclass(frozen=True)
+class QuestionFacets:
+    """What the question names: companies (squashed keys), fiscal years, quarters, forms."""
+
+    companies: frozenset[str] = frozenset()
+    years: frozenset[int] = frozenset()
+    quarters: frozenset[int] = frozenset()
+    forms: frozenset[str] = frozenset()
+
+
+def _year(token: str) -> int | None:
+    digits = token.upper().removeprefix("FY").removeprefix("CY")
+    if re.fullmatch(r"(19|20)\d{2}", digits):
+        return int(digits)
+    if token.upper().startswith("FY") and re.fullmatch(r"\d{2}", digits):
+        return 2000 + int(digits)
+    return None
+
+
+def question_facets(question: str, companies: Iterable[str]) -> QuestionFacets:
+    """Recognise the library's company names, fiscal years/quarters and form types."""
+    words = WORD.findall(question)
+    upper = [w.upper() for w in words]
+    found: set[str] = set()
+    keys = {squash(c) for c in companies if squash(c)}
+    for start in range(len(upper)):
+        run = ""
+        for word in upper[start : start + 5]:
+            run += word
+            if run in keys:
+                found.add(run)
+    for word in words:  # a ticker-like abbreviation: "JPM" for JPMORGAN, "MGM" for MGMRESORTS
+        if len(word) >= 3 and word.isupper() and word.isalpha() and word not in keys:
+            starting = [key for key in keys if key.startswith(word) and key != word]
+            if len(starting) == 1:
+                found.add(starting[0])
+    years = {y for w in words if (y := _year(w)) is not None}
+    quarters = {int(w[1]) for w in upper if re.fullmatch(r"Q[1-4]", w)}
+    for i, word in enumerate(upper[:-1]):
+        if word.lower() in QUARTER_WORDS and upper[i + 1] == "QUARTER":
+            quarters.add(QUARTER_WORDS[word.lower()])
+    forms: set[str] = set()
+    text = question.upper()
+    for pattern, form in (
+        (r"\b10-?K\b|ANNUAL REPORT", "10K"),
+        (r"\b10-?Q\b|QUARTERLY REPORT", "10Q"),
+        (r"\b8-?K\b", "8K"),
+        (r"EARNINGS (RELEASE|REPORT|CALL)", "EARNINGS"),
+    ):
+        if re.search(pattern, text):
+            forms.add(form)
+    return QuestionFacets(frozenset(found), frozenset(years), frozenset(quarters), frozenset(forms))
+
+
+@dataclass
+class Scope:
+    """The documents to search, and why; `narrowed` is False when nothing named matched."""
+
+    document_ids: list[str]
+    narrowed: bool
+    steps: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        return "; ".join(self.steps) if self.steps else "whole library"
+
+
+def _in_period(documents: list[DocumentMeta], facets: QuestionFacets) -> list[DocumentMeta]:
+    """Documents of a named year; of a named quarter first, when the question names one."""
+    in_year = [d for d in documents if d.fiscal_year in facets.years]
+    if facets.quarters:
+        in_quarter = [d for d in in_year if d.quarter in facets.quarters]
+        return in_quarter or in_year
+    return in_year
+
+
+def resolve_scope(question: str, documents: list[DocumentMeta]) -> Scope:
+    """Narrow the library to the documents the question names; skip steps that match none."""
+    all_ids = [d.id for d in documents]
+    facets = question_facets(question, [d.company for d in documents if d.company])
+    chosen = documents
+    steps: list[str] = []
+    if facets.companies:
+        by_company = [d for d in chosen if d.company and squash(d.company) in facets.companies]
+        if by_company:
+            chosen = by_company
+            steps.append(
+                f"company {', '.join(sorted(facets.companies))}: {len(chosen)} document(s)"
+            )
+    if not steps:
+        return Scope(all_ids, narrowed=False, steps=["no company named: whole library"])
+    if facets.years:
+        in_period = _in_period(chosen, facets)
+        if in_period:
+            chosen = in_period
+            steps.append(f"period {sorted(facets.years)}: {len(chosen)} document(s)")
+        else:
+            steps.append(f"period {sorted(facets.years)}: no match, kept the company's documents")
+    if facets.forms:
+        by_form = [d for d in chosen if d.form_type in facets.forms]
+        if by_form:
+            chosen = by_form
+            steps.append(f"form {', '.join(sorted(facets.forms))}: {len(chosen)} document(s)")
+    return Scope([d.id for d in chosen], narrowed=True, steps=steps)
