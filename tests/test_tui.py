@@ -3,11 +3,9 @@ real llama.cpp with the starter model."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
-from textual.pilot import Pilot
 from textual.widgets import Collapsible, DataTable, Input, OptionList, Static
 
 from app.services.ingest import ingest
@@ -18,36 +16,12 @@ from tui.main_app import ArchivistApp
 from tui.source_screen import SourceScreen
 from tui.turn_view import TurnView
 
-SIZE = (120, 40)
+from .tui_helpers import SIZE, ask, rendered, wait_until
 
 
 @pytest.fixture(autouse=True)
 def short_answers(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ARCHIVIST_MAX_ANSWER_TOKENS", "24")
-
-
-def rendered(widget: Static) -> str:
-    return str(widget.render())
-
-
-async def wait_until(pilot: Pilot[None], condition: object, timeout: float = 120.0) -> None:
-    assert callable(condition)
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        assert loop.time() < deadline, "timed out waiting for the UI"
-        await pilot.pause(0.05)
-
-
-async def ask(pilot: Pilot[None], app: ArchivistApp, question: str) -> TurnView:
-    screen = app.screen
-    assert isinstance(screen, ChatScreen)
-    screen.query_one("#question", Input).value = question
-    await pilot.press("enter")
-    await wait_until(pilot, lambda: not screen.generating)
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-    return screen.query(TurnView).last()
 
 
 async def test_ingest_from_the_library_screen(workspace: Workspace, report_pdf: Path) -> None:

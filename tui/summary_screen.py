@@ -44,7 +44,7 @@ class SummaryScreen(DeskScreen):
         super().__init__()
         self._markdown = ""
         self._streamed = Text()
-        self._running = False
+        self._summarizing = False
         self._saved_path = ""
 
     def compose(self) -> ComposeResult:
@@ -87,7 +87,7 @@ class SummaryScreen(DeskScreen):
 
     @on(Select.Changed, "#summary-document")
     def _document_changed(self) -> None:
-        if not self._running:
+        if not self._summarizing:
             self._markdown = ""
             self._streamed = Text()
             self.query_one("#summary-text", Static).update("")
@@ -101,10 +101,10 @@ class SummaryScreen(DeskScreen):
         if document_id is None:
             self.notify("Pick a document first", severity="warning")
             return
-        if self._running:
+        if self._summarizing:
             self.notify("A summary is already being written")
             return
-        self._running = True
+        self._summarizing = True
         self._markdown = ""
         self._streamed = Text()
         self.query_one("#summary-text", Static).update(Text("…", style="dim"))
@@ -138,7 +138,7 @@ class SummaryScreen(DeskScreen):
         self._show_status(f"step {message.done} of {message.total}")
 
     def on_summary_finished(self, message: SummaryFinished) -> None:
-        self._running = False
+        self._summarizing = False
         outcome = message.outcome
         if outcome.status == "failed":
             self._show_status()
@@ -151,7 +151,7 @@ class SummaryScreen(DeskScreen):
         self._show_status(note)
 
     def on_work_failed(self, message: WorkFailed) -> None:
-        self._running = False
+        self._summarizing = False
         self._show_status()
         self.notify(f"{message.what}: {message.error}", severity="error")
 
