@@ -60,6 +60,7 @@ class Candidate:
     last_page: int
     text: str
     score: float | None = None
+    passage: tuple[int, int, int] | None = None  # (page, start, end) of the best chunk
 
     def as_source(self, number: int) -> Source:
         return Source(
@@ -70,6 +71,7 @@ class Candidate:
             self.last_page,
             self.text,
             self.score,
+            self.passage,
         )
 
 

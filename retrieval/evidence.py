@@ -23,6 +23,7 @@ class EvidenceUnit:
     score: float
     chunk_ids: list[str] = field(default_factory=list)
     text: str = ""
+    passage: tuple[int, int, int] | None = None  # (page, start, end) of the best chunk
 
     @property
     def pages(self) -> range:
@@ -50,7 +51,13 @@ def build_units(
         if unit is None:
             units.append(
                 EvidenceUnit(
-                    c.document_id, c.document_name, c.first_page, c.last_page, item.score, [c.id]
+                    c.document_id,
+                    c.document_name,
+                    c.first_page,
+                    c.last_page,
+                    item.score,
+                    [c.id],
+                    passage=(c.first_page, c.start_char, c.end_char),
                 )
             )
             continue

@@ -32,6 +32,9 @@ class Source:
     last_page: int
     text: str
     score: float | None = None
+    # (page, start, end): the best-matching chunk, as offsets into that page's stored text,
+    # so a citation can show the exact passage.
+    passage: tuple[int, int, int] | None = None
 
     @property
     def page(self) -> int:

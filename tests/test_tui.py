@@ -1,38 +1,152 @@
-"""The terminal UI, driven with Pilot over the real services."""
+"""The terminal UI, driven with Pilot over the real services: real PDFs, real Qdrant Edge,
+real llama.cpp with the starter model."""
+
+from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import DataTable, Input, Static
+import pytest
+from textual.widgets import Collapsible, DataTable, Input, OptionList, Static
 
 from app.services.ingest import ingest
 from app.workspace import Workspace
+from tui.chat_screen import ChatScreen
+from tui.library_screen import LibraryScreen
 from tui.main_app import ArchivistApp
+from tui.source_screen import SourceScreen
+from tui.turn_view import TurnView
+
+from .tui_helpers import SIZE, ask, rendered, wait_until
 
 
-async def test_library_shows_documents_and_question_gets_an_answer(
-    workspace: Workspace, report_pdf: Path, monkeypatch: object
-) -> None:
-    ingest(workspace, [report_pdf])
+@pytest.fixture(autouse=True)
+def short_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ARCHIVIST_MAX_ANSWER_TOKENS", "24")
+
+
+async def test_ingest_from_the_library_screen(workspace: Workspace, report_pdf: Path) -> None:
     app = ArchivistApp(workspace)
-    async with app.run_test(size=(120, 40)) as pilot:
-        table = app.query_one("#library", DataTable)
-        assert table.row_count == 1
-        assert "starter model" in str(app.query_one("#workspace", Static).render())
-        app.query_one("#question", Input).value = "What were capital expenditures?"
+    async with app.run_test(size=SIZE) as pilot:
+        assert isinstance(app.screen, LibraryScreen)  # empty library opens here
+        await pilot.press("ctrl+o")
+        prompt = app.screen.query_one("#path", Input)
+        prompt.value = str(report_pdf.parent) + "/NORTH"
+        await pilot.pause(0.2)
+        await pilot.press("tab")  # path completion
+        assert prompt.value == str(report_pdf)
         await pilot.press("enter")
+        await wait_until(pilot, lambda: "ingested" in rendered(app.screen.query_one("#progress")))
         await app.workers.wait_for_complete()
         await pilot.pause()
-        shown = str(app.query_one("#answer", Static).render())
-        assert "Sources: [" in shown and "[NORTHWIND_2023_10K p.2]" in shown
+        table = app.screen.query_one("#documents", DataTable)
+        assert table.row_count == 1
+        row = [str(cell) for cell in table.get_row_at(0)]
+        assert row[1:] == ["NORTHWIND_2023_10K", "—", "—", "—", "4", "4", "ready"]
+        assert "[1/1] ingested" in rendered(app.screen.query_one("#progress"))
+        # typing filters; Enter puts the document in scope
+        await pilot.press("n", "o", "r", "t", "h")
+        assert table.row_count == 1
+        await pilot.press("enter")
+        assert app.state.scope == {workspace.catalogue.documents()[0].id}
+        await pilot.press("z")
+        assert table.row_count == 0
+        await pilot.press("escape")
+        assert table.row_count == 1
+        await pilot.press("f8")
+        await pilot.pause()
+        assert table.row_count == 0
+        assert workspace.catalogue.documents() == []
+        assert workspace.store.count() == 0
 
 
-async def test_markup_in_document_names_is_shown_literally(
-    workspace: Workspace, tmp_path: Path
+@pytest.fixture
+def library(workspace: Workspace, report_pdf: Path) -> Workspace:
+    ingest(workspace, [report_pdf])
+    return workspace
+
+
+async def test_ask_in_both_modes_and_open_a_citation(library: Workspace) -> None:
+    app = ArchivistApp(library)
+    async with app.run_test(size=SIZE) as pilot:
+        assert isinstance(app.screen, ChatScreen)  # a library with documents opens the chat
+        status = app.screen.query_one("#chat-status", Static)
+        assert "FAST" in rendered(status)
+        fast = await ask(pilot, app, "What were capital expenditures in fiscal 2023?")
+        assert fast.turn.mode == "fast"
+        assert fast.turn.answer.strip()
+        assert fast.turn.stop_reason in ("stop", "length")
+        assert fast.turn.context_tokens > 0 and fast.turn.ttft_s is not None
+        assert fast.query_one(Collapsible).collapsed  # fast mode: reasoning starts collapsed
+        figures = rendered(fast.query_one(".figures", Static))
+        assert "smollm2-135m-starter · fast mode · context" in figures
+        assert "tok/s" in figures and "TTFT" in figures and "omitted 0" in figures
+
+        await pilot.press("ctrl+t")
+        assert "THINKING" in rendered(status)
+        thinking = await ask(pilot, app, "How much did revenue grow?")
+        assert thinking.turn.mode == "thinking"
+        assert "thinking mode" in rendered(thinking.query_one(".figures", Static))
+
+        # the citations of the last answer: open one, page through, come back
+        await pilot.press("ctrl+g")
+        citations = app.screen.query_one("#citations", OptionList)
+        assert citations.has_focus and citations.option_count >= 1
+        await pilot.press("enter")
+        await pilot.pause()
+        viewer = app.screen
+        assert isinstance(viewer, SourceScreen)
+        source = viewer.source
+        title = rendered(viewer.query_one("#page-title", Static))
+        assert f"NORTHWIND_2023_10K — page {source.page + 1} of 4" in title
+        body = viewer.shown
+        [span] = [s for s in body.spans if s.style == "bold black on yellow"]
+        assert body.plain[span.start : span.end] == source.text
+        assert source.text in rendered(viewer.query_one("#page-text", Static))
+        await pilot.press("right" if source.page < 3 else "left")
+        assert viewer.page_index != source.page
+        assert "highlighted" not in rendered(viewer.query_one("#page-title", Static))
+        await pilot.press("escape")
+        assert isinstance(app.screen, ChatScreen)
+
+    # the conversation persists in the catalogue and reopens with the app
+    again = ArchivistApp(library)
+    async with again.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        views = list(again.screen.query(TurnView))
+        assert [v.turn.question for v in views] == [
+            "What were capital expenditures in fiscal 2023?",
+            "How much did revenue grow?",
+        ]
+        assert views[1].turn.answer == thinking.turn.answer
+        # a citation link in a restored answer still opens its page
+        source = views[1].turn.sources[0]
+        await again.screen.run_action(f"open_citation(1, {source.number})")
+        await pilot.pause()
+        assert isinstance(again.screen, SourceScreen)
+        assert again.screen.source == source
+
+
+async def test_escape_cancels_within_a_token(
+    library: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = tmp_path / "[bold red]EVIL.txt"
-    path.write_text("plain text about nothing")
-    ingest(workspace, [path])
-    app = ArchivistApp(workspace)
-    async with app.run_test(size=(120, 40)):
-        table = app.query_one("#library", DataTable)
-        assert str(table.get_row_at(0)[0]) == "[bold red]EVIL"
+    monkeypatch.setenv("ARCHIVIST_MAX_ANSWER_TOKENS", "400")
+    library.settings = library.settings.model_copy(update={"max_answer_tokens": 400})
+    app = ArchivistApp(library)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert isinstance(screen, ChatScreen)
+        screen.query_one("#question", Input).value = "Describe the report in detail."
+        await pilot.press("enter")
+        view = screen.query(TurnView).last()
+        await wait_until(pilot, lambda: len(view.turn.answer) > 0)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not screen.generating)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        turn = view.turn
+        assert turn.stop_reason == "cancelled"
+        assert turn.completion_tokens < 400
+        assert "cancelled" in rendered(view.query_one(".figures", Static))
+        # the model is free again: the next question is answered
+        after = await ask(pilot, app, "What were capital expenditures?")
+        assert after.turn.stop_reason in ("stop", "length")

@@ -1,97 +1,106 @@
-"""The Archivist terminal UI: the library and a question box over the real services."""
+"""The Archivist terminal UI: library, chat, summaries and models, one screen each, over
+the desk facade. One app factory for production and tests."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from rich.text import Text
-from textual import work
-from textual.app import App, ComposeResult
-from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
 
-from app.errors import user_message
-from app.services.ask import Answer, Retrieved, ask
-from app.streaming import CitationRewriter
+from app.services.desk import Desk
 from app.workspace import Workspace
-from model_runtime.events import AnswerDelta
+from tui.chat_screen import ChatScreen
+from tui.help_screen import HelpScreen
+from tui.library_screen import LibraryScreen
+from tui.models_screen import ModelsScreen
+from tui.state import DeskState
+from tui.summary_screen import SummaryScreen
+
+# (title, help, mode to show first or None, action on that screen or on the app)
+PALETTE: list[tuple[str, str, str | None, str]] = [
+    (
+        "Library",
+        "Documents, their status and the question scope",
+        None,
+        "app.switch_mode('library')",
+    ),
+    ("Chat", "Ask the library with cited answers", None, "app.switch_mode('chat')"),
+    ("Summary", "Summarise a document with page citations", None, "app.switch_mode('summary')"),
+    ("Models", "Installed models, hardware, switch or import", None, "app.switch_mode('models')"),
+    ("Help", "Every key binding", None, "app.help"),
+    ("Add file or folder", "Ingest documents into the library", "library", "screen.add"),
+    ("Remove document", "Remove the highlighted document", "library", "screen.remove"),
+    (
+        "Select document",
+        "Toggle the highlighted document in the scope",
+        "library",
+        "screen.toggle_scope",
+    ),
+    ("Select none", "Ask the whole library", "library", "screen.clear_scope"),
+    ("Clear filter", "Show every document", "library", "screen.clear_filter"),
+    ("Switch thinking/fast mode", "How the next answer is written", "chat", "screen.toggle_mode"),
+    ("Show/hide reasoning", "The reasoning panels in the chat", "chat", "screen.toggle_reasoning"),
+    ("Cancel answer", "Stop the answer being written", "chat", "screen.cancel"),
+    ("New conversation", "Start an empty chat", "chat", "screen.new_conversation"),
+    ("Go to citations", "Pick a citation to open its page", "chat", "screen.focus_citations"),
+    ("Summarise document", "Write the chosen document's summary", "summary", "screen.summarize"),
+    ("Redo summary", "Write it again, ignoring the saved one", "summary", "screen.summarize(True)"),
+    ("Save summary", "Save the summary as Markdown", "summary", "screen.save"),
+    ("Use model", "Answer with the highlighted model", "models", "screen.use"),
+    ("Import model", "Copy a GGUF file into the workspace", "models", "screen.import_model"),
+    ("Reload models", "Re-verify the installed models", "models", "screen.reload"),
+    ("Quit", "Leave Archivist", None, "app.quit"),
+]
 
 
 class ArchivistApp(App[None]):
     TITLE = "Archivist"
-    CSS = """
-    #workspace { height: auto; padding: 0 1; color: $text-muted; }
-    #library { height: 1fr; }
-    #answer-box { height: 2fr; border: round $primary; padding: 0 1; }
-    """
-    BINDINGS = [("ctrl+q", "quit", "Quit"), ("ctrl+r", "refresh", "Refresh library")]
+    MODES = {
+        "library": LibraryScreen,
+        "chat": ChatScreen,
+        "summary": SummaryScreen,
+        "models": ModelsScreen,
+    }
+    BINDINGS = [
+        Binding("f1", "help", "Help"),
+        Binding("f2", "switch_mode('library')", "Library"),
+        Binding("f3", "switch_mode('chat')", "Chat"),
+        Binding("f4", "switch_mode('summary')", "Summary"),
+        Binding("f5", "switch_mode('models')", "Models"),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+    ]
 
-    def __init__(self, workspace: Workspace) -> None:
+    def __init__(self, workspace: Workspace, start: str | None = None) -> None:
         super().__init__()
-        self.workspace = workspace
-        self._answer_text = ""
-
-    def compose(self) -> ComposeResult:
-        yield Header()
-        yield Static(id="workspace")
-        yield DataTable(id="library", cursor_type="row")
-        yield Input(placeholder="Ask a question about your library and press Enter", id="question")
-        with VerticalScroll(id="answer-box"):
-            yield Static(id="answer")
-        yield Footer()
+        self.state = DeskState(Desk(workspace))
+        self._start = start
 
     def on_mount(self) -> None:
-        table = self.query_one("#library", DataTable)
-        table.add_columns("Document", "Status", "Pages", "Chunks")
-        self.action_refresh()
-        self.query_one("#question", Input).focus()
+        start = self._start
+        if start is None:
+            has_documents = bool(self.state.desk.documents())
+            start = "chat" if has_documents else "library"
+        self.switch_mode(start)
 
-    def action_refresh(self) -> None:
-        documents = self.workspace.catalogue.documents()
-        model = self.workspace.model_entry()
-        self.query_one("#workspace", Static).update(
-            Text(
-                f"Workspace: {self.workspace.home}   Model: {model.label}   "
-                f"Documents: {len(documents)}"
-            )
-        )
-        table = self.query_one("#library", DataTable)
-        table.clear()
-        for d in documents:
-            table.add_row(Text(d.name), d.status, str(d.page_count), str(d.chunk_count))
-        if not documents:
-            self._show("The library is empty. Ingest files with: archivist ingest PATH")
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        question = event.value.strip()
-        if question:
-            self._answer_text = ""
-            self._show("…")
-            self.answer_question(question)
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        for title, help_text, mode, action in PALETTE:
+            yield SystemCommand(title, help_text, self._palette_callback(mode, action))
+        yield SystemCommand("Theme", "Change the colours", self.action_change_theme)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="ask")
-    def answer_question(self, question: str) -> None:
-        rewriter = CitationRewriter([])
-        try:
-            for event in ask(self.workspace, question):
-                if isinstance(event, Retrieved):
-                    rewriter = CitationRewriter(event.sources)
-                elif isinstance(event, AnswerDelta):
-                    self.call_from_thread(self._append, rewriter.feed(event.text))
-                elif isinstance(event, Answer):
-                    tail = rewriter.finish()
-                    labels = ", ".join(f"[{c.source.label}]" for c in event.citations)
-                    self.call_from_thread(self._append, f"{tail}\n\nSources: {labels}")
-        except Exception as exc:  # noqa: BLE001 - shown to the user, never a crash
-            self.call_from_thread(self.notify, user_message(exc), severity="error")
+    def _palette_callback(self, mode: str | None, action: str) -> Any:
+        async def run() -> None:
+            if mode is not None and self.current_mode != mode:
+                await self.switch_mode(mode)
+            await self.run_action(action)
 
-    def _append(self, text: str) -> None:
-        self._answer_text += text
-        self._show(self._answer_text)
-
-    def _show(self, text: str) -> None:
-        # Text(), not markup: document and model text is shown literally.
-        self.query_one("#answer", Static).update(Text(text))
+        return run
 
 
 def run_tui(workspace: Workspace, **kwargs: Any) -> None:

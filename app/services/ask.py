@@ -68,7 +68,7 @@ def prepare(
     workspace: Workspace,
     question: str,
     mode: Mode = Mode.FAST,
-    document_names: list[str] | None = None,
+    document_names: list[str] | None = None,  # names or ids
     context_mode: ContextMode | None = None,
 ) -> AssembledPrompt:
     """Scope the library, rank evidence and assemble the prompt, without generating."""
@@ -85,7 +85,15 @@ def prepare(
     retriever = Retriever(catalogue, workspace.store, workspace.embedder)
     units = retriever.evidence(question, settings.top_k, ids)
     evidence = [
-        Candidate(u.document_id, u.document_name, u.first_page, u.last_page, u.text, u.score)
+        Candidate(
+            u.document_id,
+            u.document_name,
+            u.first_page,
+            u.last_page,
+            u.text,
+            u.score,
+            u.passage,
+        )
         for u in units
     ]
     chosen = context_mode or ContextMode(settings.context_mode)
@@ -116,11 +124,11 @@ def prepare(
 def _scope(question: str, metas: list[DocumentMeta], names: list[str] | None) -> Scope:
     if not names:
         return resolve_scope(question, metas)
-    by_name = {m.name.lower(): m.id for m in metas}
-    missing = [n for n in names if n.lower() not in by_name]
+    by_key = {m.name.lower(): m.id for m in metas} | {m.id: m.id for m in metas}
+    missing = [n for n in names if n.lower() not in by_key and n not in by_key]
     if missing:
         raise InputError(f"no such document in the library: {', '.join(missing)}")
-    ids = [by_name[n.lower()] for n in names]
+    ids = list(dict.fromkeys(by_key.get(n, by_key.get(n.lower(), "")) for n in names))
     return Scope(ids, narrowed=True, steps=[f"documents given: {', '.join(names)}"])
 
 

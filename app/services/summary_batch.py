@@ -64,8 +64,10 @@ def summarize_batch(
     force: bool = False,
     progress: Callable[[DocumentInfo, int, int], None] | None = None,
     step_progress: StepProgress | None = None,
+    summarizer: Summarizer | None = None,
 ) -> Iterator[SummaryResult]:
-    summarizer = Summarizer(workspace, mode, step_progress)
+    """`summarizer`: pass one to read its checkpoints while it runs (the TUI streams sections)."""
+    summarizer = summarizer or Summarizer(workspace, mode, step_progress)
     out.mkdir(parents=True, exist_ok=True)
     for number, document in enumerate(documents, start=1):
         if progress:

@@ -1,0 +1,359 @@
+"""The one seam between the terminal UI and the services: the TUI calls only this facade.
+
+It adapts the services as they are today (fields, progress, cancellation, model registry)
+to what the screens show, so when those services grow only this module changes: fields that
+do not exist yet are read with getattr and a default here, never in a screen.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.errors import InputError
+from app.services import desk_models
+from app.services.ask import Answer, Retrieved
+from app.services.ask import ask as ask_service
+from app.services.history import ChatTurn, ConversationLog
+from app.services.ingest import expand_paths, ingest
+from app.services.summarize import Summarizer
+from app.services.summary_batch import summarize_batch
+from app.workspace import Workspace
+from model_runtime.engine import Mode
+from model_runtime.events import AnswerDelta, ReasoningDelta, Usage
+from retrieval.catalogue import INGESTING, REJECTED, DocumentInfo
+from retrieval.prompt import CITATION, Source
+
+__all__ = [
+    "CITATION",
+    "AnswerDelta",
+    "AskStarted",
+    "ChatTurn",
+    "Desk",
+    "FileProgress",
+    "LibraryEntry",
+    "Mode",
+    "PageView",
+    "ReasoningDelta",
+    "Source",
+    "SummaryOutcome",
+]
+
+
+@dataclass(frozen=True)
+class LibraryEntry:
+    id: str
+    name: str
+    company: str
+    form: str
+    period: str
+    pages: int
+    chunks: int
+    status: str  # "ready", "ingesting" or "rejected"
+    reason: str
+    path: str
+
+
+@dataclass(frozen=True)
+class FileProgress:
+    """One file's progress through ingestion: `state` is ingesting, ingested, skipped or
+    rejected; `detail` says why or how much."""
+
+    path: str
+    number: int
+    total: int
+    state: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class AskStarted:
+    """Retrieval is done; generation starts. `omitted` lists sources left out of the prompt."""
+
+    sources: list[Source]
+    omitted: list[str]
+
+
+@dataclass(frozen=True)
+class PageView:
+    document_id: str
+    document_name: str
+    index: int  # zero-based
+    label: str
+    page_count: int
+    text: str
+
+
+@dataclass(frozen=True)
+class SummaryOutcome:
+    status: str  # "done", "skipped" (already summarised) or "failed"
+    markdown: str
+    path: str
+    reason: str = ""
+
+
+AskEvent = AskStarted | AnswerDelta | ReasoningDelta | ChatTurn
+
+
+def _period(document: DocumentInfo) -> str:
+    year = getattr(document, "fiscal_year", None)
+    period = getattr(document, "fiscal_period", None)
+    return " ".join(str(part) for part in (period, year) if part)
+
+
+def _entry(document: DocumentInfo) -> LibraryEntry:
+    return LibraryEntry(
+        id=document.id,
+        name=document.name,
+        company=str(getattr(document, "company", "") or ""),
+        form=str(getattr(document, "form_type", "") or ""),
+        period=_period(document),
+        pages=document.page_count,
+        chunks=document.chunk_count,
+        status=document.status,
+        reason=document.reason,
+        path=document.path,
+    )
+
+
+class Desk:
+    """Everything the analyst's desk does, over one workspace. Thread-safe where the UI
+    needs it: one generation at a time (the model is not reentrant)."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+        self._model_lock = threading.Lock()
+        self._ingest_lock = threading.Lock()
+        self._session_rows: dict[str, LibraryEntry] = {}  # ingesting or rejected this session
+        self._history: ConversationLog | None = None
+
+    # ---- library -------------------------------------------------------------------------
+    def documents(self) -> list[LibraryEntry]:
+        stored = [_entry(d) for d in self.workspace.catalogue.documents()]
+        known = {e.path for e in stored}
+        extra = [e for e in self._session_rows.values() if e.path not in known]
+        return sorted(stored + extra, key=lambda e: e.name.lower())
+
+    def ingest(
+        self, paths: list[Path], on_file: Callable[[FileProgress], object] | None = None
+    ) -> list[FileProgress]:
+        """Ingest files and folders one file at a time, reporting each file's outcome."""
+        files, unsupported = expand_paths([p.expanduser() for p in paths])
+        if not files:
+            skipped = f" ({len(unsupported)} unsupported file(s) skipped)" if unsupported else ""
+            raise InputError(f"no PDF, .txt or .md files there{skipped}")
+        with self._ingest_lock:  # one ingestion at a time writes the index
+            return self._ingest_files(files, on_file)
+
+    def _ingest_files(
+        self, files: list[Path], on_file: Callable[[FileProgress], object] | None
+    ) -> list[FileProgress]:
+        outcomes: list[FileProgress] = []
+        for number, path in enumerate(files, start=1):
+            self._session_rows[str(path)] = _pending(path, INGESTING, "")
+            report_to = on_file or (lambda _p: None)
+            report_to(FileProgress(str(path), number, len(files), "ingesting"))
+            report = ingest(self.workspace, [path])
+            if report.ingested:
+                item = report.ingested[0]
+                outcome = FileProgress(
+                    str(path),
+                    number,
+                    len(files),
+                    "ingested",
+                    f"{item['pages']} pages, {item['chunks']} chunks",
+                )
+                del self._session_rows[str(path)]
+            elif report.skipped:
+                outcome = FileProgress(str(path), number, len(files), "skipped", "already in")
+                del self._session_rows[str(path)]
+            else:
+                reason = str(report.rejected[0]["reason"]) if report.rejected else "not read"
+                self._session_rows[str(path)] = _pending(path, REJECTED, reason)
+                outcome = FileProgress(str(path), number, len(files), "rejected", reason)
+            outcomes.append(outcome)
+            report_to(outcome)
+        return outcomes
+
+    def remove(self, document_id: str) -> None:
+        """Drop a document from the index first, then the catalogue (the source of truth)."""
+        for key, row in list(self._session_rows.items()):
+            if row.id == document_id:
+                del self._session_rows[key]
+                return
+        self.workspace.store.delete_document(document_id)
+        self.workspace.catalogue.remove(document_id)
+
+    def page(self, document_id: str, index: int) -> PageView | None:
+        catalogue = self.workspace.catalogue
+        document = next((d for d in catalogue.documents() if d.id == document_id), None)
+        if document is None or not 0 <= index < max(document.page_count, 1):
+            return None
+        text = catalogue.page_text(document_id, index)
+        if text is None:
+            return None
+        label = catalogue.page_label(document_id, index) or str(index + 1)
+        return PageView(document_id, document.name, index, label, document.page_count, text)
+
+    # ---- chat ----------------------------------------------------------------------------
+    @property
+    def history(self) -> ConversationLog:
+        if self._history is None:
+            self._history = ConversationLog(self.workspace)
+        return self._history
+
+    def ask(
+        self,
+        question: str,
+        mode: Mode,
+        document_ids: list[str] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Iterator[AskEvent]:
+        """Stream an answer; ends with the `ChatTurn`, which is also saved to the history.
+
+        Setting `cancel` stops at the next token: the event that arrives after it is
+        dropped and the stream is closed, which stops llama.cpp's generation loop."""
+        cancel = cancel or threading.Event()
+        turn = ChatTurn(question=question, mode=mode.value, model=self.active_model_name())
+        started = time.perf_counter()
+        first_token: float | None = None
+        with self._model_lock:
+            stream = ask_service(
+                self.workspace, question, mode, document_ids or None, cancel=cancel
+            )
+            try:
+                for event in stream:
+                    if cancel.is_set():
+                        turn.stop_reason = "cancelled"
+                        break
+                    if isinstance(event, Retrieved):
+                        turn.sources = event.sources
+                        turn.omitted_sources = [
+                            f"{o.label} ({o.reason})" for o in event.report.omitted
+                        ]
+                        turn.context_tokens = event.report.prompt_tokens
+                        yield AskStarted(event.sources, turn.omitted_sources)
+                    elif isinstance(event, AnswerDelta | ReasoningDelta):
+                        if first_token is None:
+                            first_token = time.perf_counter()
+                        turn.completion_tokens += 1
+                        if isinstance(event, AnswerDelta):
+                            turn.answer += event.text
+                        else:
+                            turn.reasoning += event.text
+                        yield event
+                    elif isinstance(event, Usage):
+                        _apply_usage(turn, event)
+                    elif isinstance(event, Answer):
+                        turn.answer = event.answer
+            finally:
+                close = getattr(stream, "close", None)
+                if close is not None:
+                    close()  # stops llama.cpp's loop
+        if turn.stop_reason == "cancelled":
+            ended = time.perf_counter()
+            if first_token is not None:
+                turn.ttft_s = first_token - started
+                decode = ended - first_token
+                turn.tokens_per_s = turn.completion_tokens / decode if decode > 0 else None
+        self.history.add(turn)
+        yield turn
+
+    # ---- summaries -----------------------------------------------------------------------
+    def summarize(
+        self,
+        document_id: str,
+        mode: Mode,
+        on_section: Callable[[str, str], object] | None = None,
+        on_step: Callable[[int, int], object] | None = None,
+        force: bool = False,
+    ) -> SummaryOutcome:
+        """Summarise one document with the batch summarizer, reporting each step's text as
+        it is written (sections stream in as they finish)."""
+        document = next(
+            (d for d in self.workspace.catalogue.documents() if d.id == document_id), None
+        )
+        if document is None or document.status != "ready":
+            raise InputError("pick a ready document to summarise")
+        with self._model_lock:
+            summarizer: Summarizer
+
+            def step_done(step: str, done: int, total: int, _speed: float) -> None:
+                if on_step:
+                    on_step(done, total)
+                text = summarizer.store.step(document.id, summarizer.run_key, step)
+                if on_section and text is not None:
+                    on_section(step, text)
+
+            summarizer = Summarizer(self.workspace, mode, step_done)
+            out = self.workspace.home / "summaries"
+            [result] = list(
+                summarize_batch(
+                    self.workspace, [document], mode, out, force=force, summarizer=summarizer
+                )
+            )
+        path = result.files[0] if result.files else str(out / f"{document.name}.summary.md")
+        return SummaryOutcome(result.status, result.markdown, path, result.reason)
+
+    @staticmethod
+    def save_markdown(markdown: str, path: Path) -> Path:
+        target = path.expanduser()
+        if target.is_dir():
+            raise InputError(f"{target} is a folder: give a file name")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(markdown)
+        except OSError as exc:
+            raise InputError(f"cannot write {target}: {exc.strerror}") from exc
+        return target
+
+    # ---- models --------------------------------------------------------------------------
+    def active_model_name(self) -> str:
+        try:
+            return self.workspace.model_entry().name
+        except Exception:  # noqa: BLE001 - no model is a state to show, not a crash
+            return "no model"
+
+    def models(self) -> list[desk_models.ModelView]:
+        return desk_models.list_models(self.workspace)
+
+    def hardware(self) -> desk_models.HardwareView:
+        return desk_models.hardware(self.workspace)
+
+    def import_model(self, path: Path) -> desk_models.ModelView:
+        return desk_models.import_model(self.workspace, path.expanduser())
+
+    def use_model(self, name: str) -> None:
+        """Switch the model answers come from; the new one loads on the next question."""
+        with self._model_lock:
+            desk_models.use_model(self.workspace, name)
+
+    def close(self) -> None:
+        self.workspace.close()
+
+
+def _apply_usage(turn: ChatTurn, usage: Usage) -> None:
+    turn.model = usage.model
+    turn.context_tokens = usage.prompt_tokens
+    turn.completion_tokens = usage.completion_tokens
+    turn.ttft_s = usage.time_to_first_token_s
+    turn.tokens_per_s = usage.decode_tokens_per_s
+    turn.stop_reason = usage.stop_reason
+
+
+def _pending(path: Path, status: str, reason: str) -> LibraryEntry:
+    return LibraryEntry(
+        id=f"file:{path}",
+        name=path.stem,
+        company="",
+        form="",
+        period="",
+        pages=0,
+        chunks=0,
+        status=status,
+        reason=reason,
+        path=str(path),
+    )

@@ -1,0 +1,259 @@
+"""The chat: ask the library (or the selected documents), watch the answer stream, open the
+pages it cites. Generation runs in a worker; Esc stops it at the next token."""
+
+from __future__ import annotations
+
+import threading
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Footer, Header, Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from app.errors import user_message
+from app.services.desk import AnswerDelta, AskStarted, ChatTurn, Mode, ReasoningDelta
+from tui.messages import (
+    AnswerFinished,
+    AnswerStarted,
+    AnswerStreamed,
+    ReasoningStreamed,
+    WorkFailed,
+)
+from tui.safe import literal
+from tui.source_screen import SourceScreen
+from tui.state import DeskScreen
+from tui.turn_view import TurnView
+
+
+class ChatScreen(DeskScreen):
+    DEFAULT_CSS = """
+    ChatScreen #chat-status { height: 1; padding: 0 1; background: $boost; }
+    ChatScreen #transcript { height: 1fr; padding: 0 1; }
+    ChatScreen #citations { height: auto; max-height: 7; border: round $primary; }
+    ChatScreen #question { dock: bottom; margin-bottom: 1; }
+    """
+    BINDINGS = [
+        Binding("ctrl+t", "toggle_mode", "Thinking/fast"),
+        Binding("ctrl+r", "toggle_reasoning", "Show/hide reasoning"),
+        Binding("escape", "cancel", "Cancel answer"),
+        Binding("ctrl+n", "new_conversation", "New chat"),
+        Binding("ctrl+g", "focus_citations", "Citations"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._turns: list[TurnView] = []
+        self._current: TurnView | None = None
+        self._cancel = threading.Event()
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        yield Static(id="chat-status")
+        yield VerticalScroll(id="transcript")
+        yield OptionList(id="citations")
+        yield Input(
+            placeholder="Ask a question and press Enter (Ctrl+T: thinking/fast)", id="question"
+        )
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "Chat"
+        self.query_one("#citations", OptionList).display = False
+        transcript = self.query_one("#transcript", VerticalScroll)
+        for turn in self.desk.history.turns():
+            view = TurnView(turn, len(self._turns), reasoning_visible=self.state.show_reasoning)
+            self._turns.append(view)
+            transcript.mount(view)
+        if self._turns:
+            self._show_citations(self._turns[-1])
+            transcript.scroll_end(animate=False)
+        self.query_one("#question", Input).focus()
+
+    def on_screen_resume(self) -> None:
+        self._show_status()
+
+    @property
+    def generating(self) -> bool:
+        return self._current is not None
+
+    def _show_status(self) -> None:
+        mode = self.state.mode
+        text = Text()
+        text.append(" THINKING " if mode == Mode.THINKING else " FAST ", style="reverse bold")
+        text.append("  Ctrl+T switches   ")
+        scope = self.state.scope
+        text.append(f"Scope: {len(scope)} selected" if scope else "Scope: all documents")
+        text.append("   Model: ")
+        text.append_text(literal(self.desk.active_model_name()))
+        if self.generating:
+            text.append("   generating… Esc cancels", style="yellow")
+        self.query_one("#chat-status", Static).update(text)
+
+    # ---- asking ---------------------------------------------------------------------------
+    @on(Input.Submitted, "#question")
+    def _submitted(self, event: Input.Submitted) -> None:
+        question = event.value.strip()
+        if not question:
+            return
+        event.input.value = ""
+        self.ask(question)
+
+    def ask(self, question: str) -> None:
+        self._cancel.set()  # a running answer stops at its next token
+        self._cancel = threading.Event()
+        mode = self.state.mode
+        turn = ChatTurn(question=question, mode=mode.value, model=self.desk.active_model_name())
+        view = TurnView(turn, len(self._turns), streaming=True)
+        view.reasoning_visible = self.state.show_reasoning
+        self._turns.append(view)
+        self._current = view
+        transcript = self.query_one("#transcript", VerticalScroll)
+        transcript.mount(view)
+        transcript.scroll_end(animate=False)
+        self._show_status()
+        self.generate(question, mode, sorted(self.state.scope), self._cancel, view.index)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="ask")
+    def generate(
+        self,
+        question: str,
+        mode: Mode,
+        scope: list[str],
+        cancel: threading.Event,
+        view: int,
+    ) -> None:
+        try:
+            for event in self.desk.ask(question, mode, scope, cancel):
+                if isinstance(event, AskStarted):
+                    self.post_message(AnswerStarted(event.sources, event.omitted, view))
+                elif isinstance(event, AnswerDelta):
+                    self.post_message(AnswerStreamed(event.text, view))
+                elif isinstance(event, ReasoningDelta):
+                    self.post_message(ReasoningStreamed(event.text, view))
+                elif isinstance(event, ChatTurn):
+                    self.post_message(AnswerFinished(event, view))
+        except Exception as exc:  # noqa: BLE001 - a notification, never a crash
+            self.post_message(WorkFailed("answer", user_message(exc), view))
+
+    def _view(self, index: int) -> TurnView | None:
+        view = self._turns[index] if 0 <= index < len(self._turns) else None
+        return view if view is not None and view.streaming else None
+
+    def on_answer_started(self, message: AnswerStarted) -> None:
+        if view := self._view(message.view):
+            view.set_sources(message.sources, message.omitted)
+
+    def on_answer_streamed(self, message: AnswerStreamed) -> None:
+        if view := self._view(message.view):
+            view.add_answer(message.text)
+            self._follow()
+
+    def on_reasoning_streamed(self, message: ReasoningStreamed) -> None:
+        if view := self._view(message.view):
+            view.add_reasoning(message.text)
+            self._follow()
+
+    def on_answer_finished(self, message: AnswerFinished) -> None:
+        view = self._view(message.view)
+        if view is None:
+            return
+        view.finish(message.turn)
+        if view is self._current:
+            self._current = None
+        self._show_citations(view)
+        self._show_status()
+        self._follow()
+
+    def on_work_failed(self, message: WorkFailed) -> None:
+        self.notify(f"{message.what}: {message.error}", severity="error")
+        view = self._view(message.view if message.view is not None else -1)
+        if view is not None:
+            view.turn.stop_reason = "error"
+            view.finish(view.turn)
+            if view is self._current:
+                self._current = None
+        self._show_status()
+
+    def _follow(self) -> None:
+        transcript = self.query_one("#transcript", VerticalScroll)
+        if transcript.scroll_y >= transcript.max_scroll_y - 3:
+            transcript.scroll_end(animate=False)
+
+    # ---- citations ------------------------------------------------------------------------
+    def _show_citations(self, view: TurnView) -> None:
+        options = self.query_one("#citations", OptionList)
+        options.clear_options()
+        cited = _cited_numbers(view.turn)
+        for source in view.turn.sources:
+            if source.number in cited:
+                options.add_option(
+                    Option(
+                        literal(f"[{source.label}]  {source.text[:90]}"),
+                        id=f"{view.index}:{source.number}",
+                    )
+                )
+        options.display = options.option_count > 0
+        options.border_title = "Citations (Ctrl+G, Enter opens)"
+
+    @on(OptionList.OptionSelected, "#citations")
+    def _citation_chosen(self, event: OptionList.OptionSelected) -> None:
+        turn, number = str(event.option.id).split(":")
+        self.action_open_citation(int(turn), int(number))
+
+    def action_open_citation(self, turn: int, number: int) -> None:
+        if not 0 <= turn < len(self._turns):
+            return
+        source = next((s for s in self._turns[turn].turn.sources if s.number == number), None)
+        if source is not None:
+            self.app.push_screen(SourceScreen(source))
+
+    def action_focus_citations(self) -> None:
+        options = self.query_one("#citations", OptionList)
+        if options.display:
+            options.focus()
+            if options.highlighted is None:
+                options.highlighted = 0
+
+    # ---- switches -------------------------------------------------------------------------
+    def action_toggle_mode(self) -> None:
+        self.state.mode = Mode.FAST if self.state.mode == Mode.THINKING else Mode.THINKING
+        self.notify(f"{self.state.mode.value} mode", timeout=1.5)
+        self._show_status()
+
+    def action_toggle_reasoning(self) -> None:
+        self.state.show_reasoning = not self.state.show_reasoning
+        for view in self._turns:
+            view.show_reasoning_panel(self.state.show_reasoning)
+
+    def action_cancel(self) -> None:
+        if self.generating:
+            self._cancel.set()
+            self.notify("cancelling…", timeout=1.5)
+        elif self.focused is not self.query_one("#question", Input):
+            self.query_one("#question", Input).focus()
+
+    def action_new_conversation(self) -> None:
+        self._cancel.set()
+        self.desk.history.start_new()
+        for view in self._turns:
+            view.remove()
+        self._turns.clear()
+        self._current = None
+        self._show_citations_clear()
+        self._show_status()
+
+    def _show_citations_clear(self) -> None:
+        options = self.query_one("#citations", OptionList)
+        options.clear_options()
+        options.display = False
+
+
+def _cited_numbers(turn: ChatTurn) -> set[int]:
+    """The sources the answer cites; when it cites none, all it was given (as `ask` does)."""
+    from app.services.desk import CITATION
+
+    cited = {int(m.group(1)) for m in CITATION.finditer(turn.answer)}
+    return cited or {s.number for s in turn.sources}

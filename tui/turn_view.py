@@ -1,0 +1,112 @@
+"""One question and its streamed answer: a collapsible reasoning panel, the answer with
+citations as links, and the figures behind it (model, mode, context, speed)."""
+
+from __future__ import annotations
+
+from rich.style import Style
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Collapsible, Static
+
+from app.services.desk import CITATION, ChatTurn, Source
+from tui.safe import clean, literal
+
+LINK = "underline bold cyan"
+
+
+def answer_text(raw: str, sources: list[Source], turn: int) -> Text:
+    """The answer with each [S3] shown as [DOC p.N], a link that opens the source viewer."""
+    by_number = {s.number: s for s in sources}
+    text = Text()
+    position = 0
+    safe = clean(raw)
+    for match in CITATION.finditer(safe):
+        text.append(safe[position : match.start()])
+        source = by_number.get(int(match.group(1)))
+        if source is None:
+            text.append(match.group(0))
+        else:
+            action = f"screen.open_citation({turn}, {source.number})"
+            text.append(
+                clean(f"[{source.label}]"), style=Style.parse(LINK) + Style(meta={"@click": action})
+            )
+        position = match.end()
+    text.append(safe[position:])
+    return text
+
+
+def figures_text(turn: ChatTurn) -> Text:
+    parts = [turn.model or "model ?", f"{turn.mode} mode"]
+    parts.append(f"context {turn.context_tokens} tokens" if turn.context_tokens else "context —")
+    parts.append(f"omitted {len(turn.omitted_sources)}")
+    parts.append(f"TTFT {turn.ttft_s:.2f} s" if turn.ttft_s is not None else "TTFT —")
+    parts.append(f"{turn.tokens_per_s:.1f} tok/s" if turn.tokens_per_s else "— tok/s")
+    if turn.stop_reason and turn.stop_reason != "stop":
+        parts.append(turn.stop_reason)
+    text = literal(" · ".join(parts), "dim")
+    if turn.omitted_sources:
+        text.append_text(literal("\nomitted: " + "; ".join(turn.omitted_sources), "dim"))
+    return text
+
+
+class TurnView(Vertical):
+    DEFAULT_CSS = """
+    TurnView { height: auto; margin: 0 0 1 0; }
+    TurnView .question { color: $accent; text-style: bold; }
+    TurnView Collapsible { padding: 0; margin: 0; border: none; }
+    TurnView .reasoning { color: $text-muted; }
+    TurnView .answer { padding: 0 0 0 2; }
+    TurnView .figures { padding: 0 0 0 2; }
+    """
+
+    def __init__(
+        self, turn: ChatTurn, index: int, streaming: bool = False, reasoning_visible: bool = True
+    ) -> None:
+        super().__init__()
+        self.turn = turn
+        self.index = index
+        self.streaming = streaming
+        self.reasoning_visible = reasoning_visible
+
+    def compose(self) -> ComposeResult:
+        yield Static(literal(f"› {self.turn.question}"), classes="question")
+        collapsed = self.turn.mode == "fast" or not self.streaming
+        with Collapsible(title="Reasoning", collapsed=collapsed, classes="reasoning-panel"):
+            yield Static(literal(self.turn.reasoning), classes="reasoning")
+        yield Static(self._answer_renderable(), classes="answer")
+        yield Static(figures_text(self.turn) if not self.streaming else "", classes="figures")
+
+    def on_mount(self) -> None:
+        self.show_reasoning_panel(self.reasoning_visible)
+
+    def _answer_renderable(self) -> Text:
+        if self.streaming and not self.turn.answer:
+            return Text("…", style="dim")
+        return answer_text(self.turn.answer, self.turn.sources, self.index)
+
+    def show_reasoning_panel(self, visible: bool) -> None:
+        self.reasoning_visible = visible
+        has_reasoning = bool(self.turn.reasoning) or (self.streaming and self.turn.mode != "fast")
+        self.query_one(Collapsible).display = visible and has_reasoning
+
+    def add_answer(self, text: str) -> None:
+        self.turn.answer += text
+        self.query_one(".answer", Static).update(self._answer_renderable())
+
+    def add_reasoning(self, text: str) -> None:
+        self.turn.reasoning += text
+        self.query_one(".reasoning", Static).update(literal(self.turn.reasoning))
+        self.show_reasoning_panel(self.reasoning_visible)
+
+    def set_sources(self, sources: list[Source], omitted: list[str]) -> None:
+        self.turn.sources = sources
+        self.turn.omitted_sources = omitted
+
+    def finish(self, turn: ChatTurn) -> None:
+        self.streaming = False
+        self.turn = turn
+        self.query_one(".answer", Static).update(self._answer_renderable())
+        self.query_one(".reasoning", Static).update(literal(turn.reasoning))
+        self.query_one(".figures", Static).update(figures_text(turn))
+        self.show_reasoning_panel(self.reasoning_visible)
