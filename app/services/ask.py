@@ -169,7 +169,7 @@ def ask(
     result.answer = "".join(answer_parts)
     result.reasoning = "".join(reasoning_parts)
     result.check = check_citations(result.answer, result.sources)
-    result.citations = result.check.cited or [
-        Citation(s, cited_by_model=False) for s in result.sources
-    ]
+    # Nothing cited: list what the model was given, most relevant first.
+    given = sorted(result.sources, key=lambda s: -s.score if s.score is not None else 0.0)
+    result.citations = result.check.cited or [Citation(s, cited_by_model=False) for s in given]
     yield result
