@@ -41,7 +41,7 @@ async def test_ingest_from_the_library_screen(workspace: Workspace, report_pdf: 
         table = app.screen.query_one("#documents", DataTable)
         assert table.row_count == 1
         row = [str(cell) for cell in table.get_row_at(0)]
-        assert row[1:] == ["NORTHWIND_2023_10K", "—", "—", "—", "4", "4", "ready"]
+        assert row[1:] == ["NORTHWIND_2023_10K", "NORTHWIND", "10-K", "FY2023", "4", "4", "ready"]
         assert "[1/1] ingested" in rendered(app.screen.query_one("#progress"))
         # typing filters; Enter puts the document in scope
         await pilot.press("n", "o", "r", "t", "h")
@@ -97,13 +97,16 @@ async def test_ask_in_both_modes_and_open_a_citation(library: Workspace) -> None
         assert isinstance(viewer, SourceScreen)
         source = viewer.source
         title = rendered(viewer.query_one("#page-title", Static))
-        assert f"NORTHWIND_2023_10K — page {source.page + 1} of 4" in title
+        assert source.passage is not None  # opens on the cited passage's page
+        assert f"NORTHWIND_2023_10K — page {source.passage[0] + 1} of 4" in title
         body = viewer.shown
         [span] = [s for s in body.spans if s.style == "bold black on yellow"]
-        assert body.plain[span.start : span.end] == source.text
-        assert source.text in rendered(viewer.query_one("#page-text", Static))
-        await pilot.press("right" if source.page < 3 else "left")
-        assert viewer.page_index != source.page
+        cited_page, start, end = source.passage
+        page = library.catalogue.page_text(source.document_id, cited_page) or ""
+        assert end > start and body.plain[span.start : span.end] == page[start:end]
+        assert page[start:end] in rendered(viewer.query_one("#page-text", Static))
+        await pilot.press("right" if cited_page < 3 else "left")
+        assert viewer.page_index != cited_page
         assert "highlighted" not in rendered(viewer.query_one("#page-title", Static))
         await pilot.press("escape")
         assert isinstance(app.screen, ChatScreen)

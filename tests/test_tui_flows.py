@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable, Input, Select, Static
 
+from app.services.ask import prepare
 from app.services.desk import Desk
 from app.services.history import ChatTurn
 from app.services.ingest import ingest
 from app.workspace import Workspace
 from model_runtime.registry import starter_model
-from retrieval.search import Retriever
 from tui.chat_screen import ChatScreen
 from tui.help_screen import KEYS, HelpScreen
 from tui.library_screen import LibraryScreen
@@ -59,7 +59,7 @@ async def test_import_and_switch_model_then_answer_with_it(
             "smollm2-135m-starter",
             "SmolLM2-135M-Instruct.Q4_1.gguf",
             f"{starter.path.stat().st_size / 1e6:.1f}",
-            "bundled",
+            "verified",  # against the starter's known SHA-256
         ]
         # a file that is not GGUF is refused with a notification, nothing crashes
         for path in (not_a_model, copy):
@@ -95,13 +95,19 @@ async def test_summary_streams_and_saves_markdown(workspace: Workspace, tmp_path
         assert isinstance(screen, SummaryScreen)
         select = screen.query_one("#summary-document", Select)
         assert select.value == workspace.catalogue.documents()[0].id
+        shown_status: list[str] = []  # every status line, however fast the steps go
+        show_status = screen._show_status
+
+        def recording(extra: str = "") -> None:
+            shown_status.append(extra)
+            show_status(extra)
+
+        screen._show_status = recording  # type: ignore[method-assign]
         await pilot.press("ctrl+s")
-        await wait_until(
-            pilot,
-            lambda: "step 1 of 4" in rendered(screen.query_one("#summary-status", Static)),
-            300,
-        )
         await wait_until(pilot, lambda: screen._markdown, 300)
+        assert [x for x in shown_status if x.startswith("step")] == [
+            f"step {n} of 4" for n in range(1, 5)
+        ]
         streamed = screen._streamed.plain  # what came in section by section
         titles = [line for line in streamed.splitlines() if line.startswith("## ")]
         assert titles == ["## Overview", "## Key figures", "## Risks", "## Outlook"]
@@ -153,9 +159,7 @@ async def test_markup_and_escapes_from_documents_and_models_are_shown_literally(
     path = tmp_path / "[blink]EVIL.txt"
     path.write_text(hostile)
     ingest(workspace, [path])
-    [source] = Retriever(workspace.catalogue, workspace.store, workspace.embedder).retrieve(
-        "capital expenditures", 1
-    )
+    [source] = prepare(workspace, "capital expenditures").sources
     Desk(workspace).history.add(
         ChatTurn(
             question="[i]what?[/i]",

@@ -46,6 +46,7 @@ class SummaryScreen(DeskScreen):
         self._streamed = Text()
         self._summarizing = False
         self._saved_path = ""
+        self._summary_document: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -87,7 +88,9 @@ class SummaryScreen(DeskScreen):
 
     @on(Select.Changed, "#summary-document")
     def _document_changed(self) -> None:
-        if not self._summarizing:
+        # Coming back to this screen re-sets the options (and fires Changed): keep the
+        # summary unless another document was really chosen.
+        if not self._summarizing and self._document_id() != self._summary_document:
             self._markdown = ""
             self._streamed = Text()
             self.query_one("#summary-text", Static).update("")
@@ -105,6 +108,7 @@ class SummaryScreen(DeskScreen):
             self.notify("A summary is already being written")
             return
         self._summarizing = True
+        self._summary_document = document_id
         self._markdown = ""
         self._streamed = Text()
         self.query_one("#summary-text", Static).update(Text("…", style="dim"))

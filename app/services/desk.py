@@ -1,8 +1,7 @@
 """The one seam between the terminal UI and the services: the TUI calls only this facade.
 
-It adapts the services as they are today (fields, progress, cancellation, model registry)
-to what the screens show, so when those services grow only this module changes: fields that
-do not exist yet are read with getattr and a default here, never in a screen.
+It adapts the services (library, ask, summaries, model store) to what the screens show, so
+when a service changes only this module follows.
 """
 
 from __future__ import annotations
@@ -99,17 +98,18 @@ AskEvent = AskStarted | AnswerDelta | ReasoningDelta | ChatTurn
 
 
 def _period(document: DocumentInfo) -> str:
-    year = getattr(document, "fiscal_year", None)
-    period = getattr(document, "fiscal_period", None)
-    return " ".join(str(part) for part in (period, year) if part)
+    """`FY2023` or `2023Q2` as ingestion detected it; the bare year when that is all."""
+    if document.fiscal_period:
+        return document.fiscal_period
+    return str(document.fiscal_year) if document.fiscal_year else ""
 
 
 def _entry(document: DocumentInfo) -> LibraryEntry:
     return LibraryEntry(
         id=document.id,
         name=document.name,
-        company=str(getattr(document, "company", "") or ""),
-        form=str(getattr(document, "form_type", "") or ""),
+        company=document.company,
+        form=document.form_type,
         period=_period(document),
         pages=document.page_count,
         chunks=document.chunk_count,

@@ -1,0 +1,60 @@
+"""SVG snapshots of every screen, on the real stack with one generated report ingested.
+
+A changed layout fails here; look at the report pytest writes, and when the change is
+wanted accept it with `.venv/bin/pytest tests/test_tui_snapshots.py --snapshot-update`.
+Only screens whose content is deterministic are captured (no model output).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+
+from app.services.ingest import ingest
+from app.workspace import Workspace
+from retrieval.prompt import Source
+from tests.conftest import REPORT_PAGES, make_pdf
+from tui.main_app import ArchivistApp
+from tui.source_screen import SourceScreen
+
+from .tui_helpers import SIZE
+
+Compare = Callable[..., bool]
+
+
+# The library screen shows the file's path: keep it the same from run to run.
+DOCS = Path(tempfile.gettempdir()) / "archivist-snapshot-docs"
+
+
+@pytest.fixture
+def library(workspace: Workspace) -> Workspace:
+    DOCS.mkdir(exist_ok=True)
+    ingest(workspace, [make_pdf(DOCS / "NORTHWIND_2023_10K.pdf", REPORT_PAGES)])
+    return workspace
+
+
+@pytest.mark.parametrize("screen", ["library", "chat", "summary", "models"])
+def test_screen(snap_compare: Compare, library: Workspace, screen: str) -> None:
+    assert snap_compare(ArchivistApp(library, start=screen), terminal_size=SIZE)
+
+
+def test_help_screen(snap_compare: Compare, library: Workspace) -> None:
+    assert snap_compare(ArchivistApp(library, start="library"), press=["f1"], terminal_size=SIZE)
+
+
+def test_source_viewer_highlights_the_passage(snap_compare: Compare, library: Workspace) -> None:
+    document = library.catalogue.documents()[0]
+    page = library.catalogue.page_text(document.id, 1) or ""
+    start = page.index("412 million")
+    source = Source(1, document.id, document.name, 1, 1, page, passage=(1, start, start + 11))
+
+    async def open_source(pilot: Pilot[None]) -> None:
+        await pilot.app.push_screen(SourceScreen(source))
+        await pilot.pause()
+
+    app = ArchivistApp(library, start="chat")
+    assert snap_compare(app, run_before=open_source, terminal_size=SIZE)

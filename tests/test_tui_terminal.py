@@ -1,0 +1,79 @@
+"""The installed `archivist` command in a real terminal (tmux): type a question, read the
+answer and a citation back from the pane, open the cited page, quit.
+
+Needs tmux (`.ci/run` installs it where it is missing); skips with a message without it.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+ARCHIVIST = Path(sys.executable).with_name("archivist")
+
+
+def tmux(*args: str) -> str:
+    done = subprocess.run(["tmux", *args], capture_output=True, text=True, timeout=30)
+    return done.stdout
+
+
+def pane(session: str) -> str:
+    return tmux("capture-pane", "-p", "-t", session)
+
+
+def wait_for(session: str, test: Callable[[str], bool], timeout: float = 240.0) -> str:
+    deadline = time.monotonic() + timeout
+    while True:
+        shown = pane(session)
+        if test(shown):
+            return shown
+        assert time.monotonic() < deadline, f"timed out; the pane shows:\n{shown}"
+        time.sleep(0.25)
+
+
+@pytest.fixture
+def session(archivist_home: Path, report_pdf: Path) -> Iterator[str]:
+    if shutil.which("tmux") is None:
+        pytest.skip("tmux is not installed (.ci/run installs it)")
+    assert ARCHIVIST.exists(), f"the console script is not installed at {ARCHIVIST}"
+    ingested = subprocess.run(
+        [str(ARCHIVIST), "ingest", str(report_pdf)], capture_output=True, text=True, timeout=300
+    )
+    assert ingested.returncode == 0, ingested.stderr
+    name = f"archivist-test-{uuid.uuid4().hex[:8]}"
+    env = f"ARCHIVIST_HOME={archivist_home} ARCHIVIST_MAX_ANSWER_TOKENS=24 TERM=xterm-256color"
+    tmux("new-session", "-d", "-s", name, "-x", "120", "-y", "40", f"env {env} {ARCHIVIST}")
+    try:
+        yield name
+    finally:
+        tmux("kill-session", "-t", name)
+
+
+def test_ask_in_a_real_terminal_and_open_the_cited_page(session: str) -> None:
+    wait_for(session, lambda s: "Ask a question" in s)
+    tmux("send-keys", "-t", session, "-l", "What were capital expenditures?")
+    tmux("send-keys", "-t", session, "Enter")
+    # The answer is done when the per-answer figures (tokens/s) appear.
+    shown = wait_for(session, lambda s: "tok/s" in s)
+    assert "What were capital expenditures?" in shown
+    assert "NORTHWIND_2023_10K p." in shown  # a citation, as the analyst reads it
+
+    tmux("send-keys", "-t", session, "C-g")  # to the citations
+    tmux("send-keys", "-t", session, "Enter")  # open the first one
+    shown = wait_for(session, lambda s: "of 4" in s)
+    assert "NORTHWIND_2023_10K — page" in shown
+    assert any(line in shown for line in ("Capital expenditures", "Revenue grew", "Northwind"))
+
+    tmux("send-keys", "-t", session, "Escape")
+    tmux("send-keys", "-t", session, "C-q")
+    deadline = time.monotonic() + 30
+    while session in tmux("list-sessions", "-F", "#{session_name}"):
+        assert time.monotonic() < deadline, "archivist did not quit on Ctrl+Q"
+        time.sleep(0.25)
