@@ -1,6 +1,7 @@
 """Benchmark: ingest the FinanceBench dev filings into a fresh workspace.
 
     .venv/bin/python bench/ingest.py [--limit N] [--workers N] [--backend torch|onnx|onnx-int8]
+        [--home DIR]   # keep the workspace (e.g. for `archivist eval retrieval` afterwards)
 
 Prints pages, seconds, end-to-end pages/s, embedding chunks/s and peak RSS (this process
 and the largest parsing worker). Not a test: figures depend on the machine and its load.
@@ -48,11 +49,17 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--backend", default=None, help="embedder backend setting")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--home", type=Path, default=None, help="keep the workspace here (must not exist yet)"
+    )
     args = parser.parse_args()
     if not DEV.is_dir():
         sys.exit(f"bench: FinanceBench dev set not found at {DEV}")
     files = sorted(DEV.glob("*.pdf"))[: args.limit or None]
-    with tempfile.TemporaryDirectory() as home:
+    if args.home is not None and args.home.exists():
+        sys.exit(f"bench: {args.home} exists; give a new folder so the ingest starts empty")
+    with tempfile.TemporaryDirectory() as scratch:
+        home = str(args.home or scratch)
         os.environ["ARCHIVIST_HOME"] = home
         if args.backend:
             os.environ["ARCHIVIST_EMBEDDER_BACKEND"] = args.backend
