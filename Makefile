@@ -45,6 +45,16 @@ check: setup
 	$(BIN)/lint-imports
 	$(BIN)/pytest -q
 
+# Every benchmark, one after the other (about an hour on 2 cores; needs ../shared for the
+# FinanceBench filings). Figures depend on the machine and its load: run it on a quiet one.
+bench: setup
+	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/embedders.py --docs small
+	$(BIN)/python bench/retrieval.py
+	$(BIN)/python bench/summarize.py
+	$(BIN)/python bench/tui_latency.py
+	$(BIN)/python bench/runtime.py $(BENCH_ARGS)
+
 # Engine vs raw llama-cpp-python (prefill, decode, TTFT) and TTFT with/without the KV cache.
 bench-runtime: setup
 	$(BIN)/python bench/runtime.py $(BENCH_ARGS)
