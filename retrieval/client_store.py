@@ -111,15 +111,7 @@ class ClientStore:
         document_ids: list[str] | None = None,
         where: dict[str, str | int] | None = None,
     ) -> list[Hit]:
-        response = self._client.query_points(
-            self._collection,
-            query=dense,
-            using=DENSE,
-            limit=limit,
-            query_filter=_filter(document_ids, where),
-            with_payload=True,
-        )
-        return _hits(response.points)
+        return self._nearest(dense, DENSE, limit, document_ids, where)
 
     def sparse_search(
         self,
@@ -128,10 +120,20 @@ class ClientStore:
         document_ids: list[str] | None = None,
         where: dict[str, str | int] | None = None,
     ) -> list[Hit]:
+        return self._nearest(self._sparse_query(text), SPARSE, limit, document_ids, where)
+
+    def _nearest(
+        self,
+        query: Any,
+        using: str,
+        limit: int,
+        document_ids: list[str] | None,
+        where: dict[str, str | int] | None,
+    ) -> list[Hit]:
         response = self._client.query_points(
             self._collection,
-            query=self._sparse_query(text),
-            using=SPARSE,
+            query=query,
+            using=using,
             limit=limit,
             query_filter=_filter(document_ids, where),
             with_payload=True,

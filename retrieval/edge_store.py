@@ -94,15 +94,7 @@ class EdgeStore:
         document_ids: list[str] | None = None,
         where: dict[str, str | int] | None = None,
     ) -> list[Hit]:
-        found = self._shard.query(
-            QueryRequest(
-                limit=limit,
-                query=Query.Nearest(dense, using=DENSE),
-                filter=build_filter(document_ids, where),
-                with_payload=True,
-            )
-        )
-        return _hits(found)
+        return self._nearest(Query.Nearest(dense, using=DENSE), limit, document_ids, where)
 
     def sparse_search(
         self,
@@ -111,15 +103,20 @@ class EdgeStore:
         document_ids: list[str] | None = None,
         where: dict[str, str | int] | None = None,
     ) -> list[Hit]:
-        found = self._shard.query(
-            QueryRequest(
-                limit=limit,
-                query=Query.Nearest(self._bm25.embed_query(text), using=SPARSE),
-                filter=build_filter(document_ids, where),
-                with_payload=True,
-            )
+        query = Query.Nearest(self._bm25.embed_query(text), using=SPARSE)
+        return self._nearest(query, limit, document_ids, where)
+
+    def _nearest(
+        self,
+        query: Any,
+        limit: int,
+        document_ids: list[str] | None,
+        where: dict[str, str | int] | None,
+    ) -> list[Hit]:
+        request = QueryRequest(
+            limit=limit, query=query, filter=build_filter(document_ids, where), with_payload=True
         )
-        return _hits(found)
+        return _hits(self._shard.query(request))
 
     def hybrid_search(
         self,

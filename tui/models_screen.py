@@ -18,7 +18,7 @@ from tui.path_input import PathPrompt
 from tui.safe import literal
 from tui.state import DeskScreen
 
-STATUS_STYLE = {"verified": "green", "bundled": "green", "no checksum": "yellow"}
+STATUS_STYLE = {"verified": "green"}
 
 
 class ModelsScreen(DeskScreen):

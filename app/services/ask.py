@@ -128,7 +128,7 @@ def _scope(question: str, metas: list[DocumentMeta], names: list[str] | None) ->
     missing = [n for n in names if n.lower() not in by_key and n not in by_key]
     if missing:
         raise InputError(f"no such document in the library: {', '.join(missing)}")
-    ids = list(dict.fromkeys(by_key.get(n, by_key.get(n.lower(), "")) for n in names))
+    ids = list(dict.fromkeys(by_key.get(n) or by_key[n.lower()] for n in names))
     return Scope(ids, narrowed=True, steps=[f"documents given: {', '.join(names)}"])
 
 

@@ -20,7 +20,7 @@ class ModelView:
     file: str
     path: str
     size_mb: float
-    status: str  # "verified", "missing", "checksum mismatch", "not GGUF" or the error
+    status: str  # "verified", "missing", "not GGUF" or "failed verification"
     active: bool
     starter: bool
 
@@ -51,8 +51,8 @@ def _status(workspace: Workspace, entry: ModelEntry) -> str:
         return "not GGUF"
     try:
         workspace.models.verify(entry)
-    except ModelError as exc:
-        return "checksum mismatch" if "does not match" in str(exc) else "no checksum"
+    except ModelError:
+        return "failed verification"  # changed since import, or no recorded hash
     return "verified"
 
 
