@@ -57,6 +57,14 @@ class Settings(BaseSettings):
     )
     kv_cache_mb: int = Field(4096, ge=0, description="Disk bound of cache/kv (document KV states).")
     top_k: int = Field(5, ge=1, le=50, description="Evidence units (pages) offered per question.")
+    search_method: Literal["dense", "hybrid", "bm25"] = Field(
+        "dense",
+        description="Chunk ranking: dense vectors, dense + BM25 fused (RRF), or BM25 alone.",
+    )
+    statements_first: bool = Field(
+        True,
+        description="Put the financial statement a question needs (capex: cash flows) first.",
+    )
     context_mode: str = Field(
         "auto",
         pattern="^(auto|whole|evidence)$",

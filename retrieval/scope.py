@@ -21,6 +21,13 @@ NAME = re.compile(
 )
 FORMS = {"10K": "10K", "10-K": "10K", "10Q": "10Q", "10-Q": "10Q", "8K": "8K", "8-K": "8K"}
 WORD = re.compile(r"[A-Za-z0-9]+")
+# Words a filer's legal name carries that an analyst leaves out: "Best Buy Co., Inc." is
+# "Best Buy", "Adobe Systems Incorporated" is "Adobe".
+LEGAL_WORDS = {
+    "THE", "CO", "COMPANY", "COMPANIES", "INC", "INCORPORATED", "CORP", "CORPORATION", "PLC",
+    "LTD", "LIMITED", "LLC", "LP", "NV", "SA", "AG", "SE", "INTERNATIONAL", "HOLDINGS",
+    "HOLDING", "GROUP", "SYSTEMS",
+}  # fmt: skip
 QUARTER_WORDS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3}
 
 
@@ -73,6 +80,21 @@ def document_meta(document: Any) -> DocumentMeta:
     return DocumentMeta(id=document.id, name=document.name, **fields)
 
 
+def company_keys(document: DocumentMeta) -> set[str]:
+    """The squashed names a question may call this filer by: its catalogue name, the name
+    in its file name (the fallback when the cover page gave none, or a wrong one), and
+    each without the legal words at its end."""
+    names = [document.company or "", parse_document_name(document.name).get("company", "")]
+    keys: set[str] = set()
+    for name in names:
+        words = [w.upper() for w in WORD.findall(name)]
+        keys.add("".join(words))
+        while words and words[-1] in LEGAL_WORDS:
+            words.pop()
+        keys.add("".join(words))
+    return {k for k in keys if k}
+
+
 @dataclass(frozen=True)
 class QuestionFacets:
     """What the question names: companies (squashed keys), fiscal years, quarters, forms."""
@@ -106,8 +128,8 @@ def question_facets(question: str, companies: Iterable[str]) -> QuestionFacets:
                 found.add(run)
     for word in words:  # a ticker-like abbreviation: "JPM" for JPMORGAN, "MGM" for MGMRESORTS
         if len(word) >= 3 and word.isupper() and word.isalpha() and word not in keys:
-            starting = [key for key in keys if key.startswith(word) and key != word]
-            if len(starting) == 1:
+            starting = sorted((k for k in keys if k.startswith(word) and k != word), key=len)
+            if starting and all(k.startswith(starting[0]) for k in starting):  # one filer
                 found.add(starting[0])
     years = {y for w in words if (y := _year(w)) is not None}
     quarters = {int(w[1]) for w in upper if re.fullmatch(r"Q[1-4]", w)}
@@ -151,11 +173,12 @@ def _in_period(documents: list[DocumentMeta], facets: QuestionFacets) -> list[Do
 def resolve_scope(question: str, documents: list[DocumentMeta]) -> Scope:
     """Narrow the library to the documents the question names; skip steps that match none."""
     all_ids = [d.id for d in documents]
-    facets = question_facets(question, [d.company for d in documents if d.company])
+    keys = {d.id: company_keys(d) for d in documents}
+    facets = question_facets(question, set().union(*keys.values()))
     chosen = documents
     steps: list[str] = []
     if facets.companies:
-        by_company = [d for d in chosen if d.company and squash(d.company) in facets.companies]
+        by_company = [d for d in chosen if keys[d.id] & facets.companies]
         if by_company:
             chosen = by_company
             steps.append(

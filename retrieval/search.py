@@ -14,6 +14,7 @@ from enum import StrEnum
 from ingestion.embedder import Embedder
 from retrieval.catalogue import Catalogue
 from retrieval.evidence import EvidenceUnit, RankedChunk, build_units, fill_text
+from retrieval.statements import Statement, question_statements, statement_pages
 from retrieval.store import Fusion, Hit, VectorStore
 
 # Analysts name a statement loosely; filings title it formally. Added to the BM25 query only.
@@ -33,6 +34,10 @@ def keyword_query(question: str) -> str:
     return " ".join([question, *extra])
 
 
+_STATEMENTS: dict[str, tuple[str, dict[Statement, list[int]]]] = {}
+_STATEMENTS_KEPT = 1024  # documents; each entry is a name and a few page numbers
+
+
 class Method(StrEnum):
     DENSE = "dense"
     BM25 = "bm25"
@@ -41,12 +46,19 @@ class Method(StrEnum):
 
 @dataclass(frozen=True)
 class SearchConfig:
-    method: Method = Method.HYBRID
+    method: Method = Method.DENSE
     fusion: Fusion = field(default_factory=Fusion)
     chunks: int = 40  # ranked chunks grouped into evidence units
     max_span: int = 2  # pages per evidence unit
     aggregate: str = "max"  # unit score: "max" or "sum" of its chunks' scores
     expand: bool = False  # add formal statement titles to the BM25 query
+    statements: bool = True  # put the statements a question needs first (retrieval/statements.py)
+    statement_units: int = 2  # at most this many of them
+    statement_documents: int = 3  # only when the scope is this narrow
+
+    @classmethod
+    def from_settings(cls, method: str, statements: bool) -> SearchConfig:
+        return cls(method=Method(method), statements=statements)
 
 
 class Retriever:
@@ -97,8 +109,51 @@ class Retriever:
         config = self.config
         ranked = self.rank_chunks(question, max(config.chunks, k), document_ids, vector)
         units = build_units(ranked, k, config.max_span, config.aggregate)
+        if config.statements and document_ids and len(document_ids) <= config.statement_documents:
+            units = self._statements_first(question, document_ids, units, k)
         return fill_text(self._catalogue, units) if with_text else units
+
+    def _statements_first(
+        self, question: str, document_ids: list[str], units: list[EvidenceUnit], k: int
+    ) -> list[EvidenceUnit]:
+        """The statement pages the question needs, ahead of the searched units (those
+        overlapping them are dropped as duplicates); scored just above the best unit."""
+        wanted = question_statements(question)
+        pinned: list[EvidenceUnit] = []
+        for statement in wanted:
+            for doc_id in document_ids:
+                name, found = self._statement_pages(doc_id)
+                pages = found.get(statement)
+                if pages and len(pinned) < self.config.statement_units:
+                    pinned.append(EvidenceUnit(doc_id, name, pages[0], pages[-1], 0.0))
+        if not pinned:
+            return units
+        top = max((u.score for u in units), default=0.0)
+        for rank, unit in enumerate(pinned):
+            unit.score = top + (len(pinned) - rank) * 1e-6
+        rest = [u for u in units if not any(_overlap(u, p) for p in pinned)]
+        return (pinned + rest)[:k]
+
+    def _statement_pages(self, doc_id: str) -> tuple[str, dict[Statement, list[int]]]:
+        """The document's name and statement pages, found once per process: a document id
+        is its content's hash, so what is found never goes stale."""
+        found = _STATEMENTS.get(doc_id)
+        if found is None:
+            info = self._catalogue.get(doc_id)
+            found = (info.name if info else "", statement_pages(self._catalogue.pages(doc_id)))
+            if len(_STATEMENTS) >= _STATEMENTS_KEPT:
+                _STATEMENTS.pop(next(iter(_STATEMENTS)))
+            _STATEMENTS[doc_id] = found
+        return found
 
     def _resolve(self, hits: list[Hit]) -> list[RankedChunk]:
         chunks = self._catalogue.chunks(hit.id for hit in hits)
         return [RankedChunk(chunks[h.id], h.score) for h in hits if h.id in chunks]
+
+
+def _overlap(a: EvidenceUnit, b: EvidenceUnit) -> bool:
+    return (
+        a.document_id == b.document_id
+        and a.first_page <= b.last_page
+        and b.first_page <= a.last_page
+    )

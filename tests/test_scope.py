@@ -86,6 +86,24 @@ def test_short_names_need_word_boundaries() -> None:
     assert question_facets("FY22 and FY2021", []).years == frozenset({2021, 2022})
 
 
+def test_a_filer_is_found_by_its_short_name_or_its_file_name() -> None:
+    library = [
+        document_meta(Row("adobe", "ADOBE_2015_10K", company="Adobe Systems Incorporated")),
+        document_meta(Row("bby", "BESTBUY_2023_10K", company="Best Buy Co., Inc.")),
+        # a cover page that gave a wrong company: the file name still names the filer
+        document_meta(Row("ko", "COCACOLA_2017_10K", company="Commission File Number 001-02217")),
+        document_meta(Row("jpm", "JPMORGAN_2022Q2_10Q", company="JPMorgan Chase & Co.")),
+    ]
+
+    def scoped(question: str) -> list[str]:
+        return resolve_scope(question, library).document_ids
+
+    assert scoped("Adobe's FY2015 operating cash flow ratio") == ["adobe"]
+    assert scoped("Are Best Buy's gross margins consistent?") == ["bby"]
+    assert scoped("What is the FY2017 return on assets for Coca Cola?") == ["ko"]
+    assert scoped("In 2022 Q2, which of JPM's segments earned most?") == ["jpm"]
+
+
 def test_meta_quarter() -> None:
     assert DocumentMeta("a", "a", fiscal_period="2023Q2").quarter == 2
     assert DocumentMeta("a", "a", fiscal_period="FY2023").quarter is None

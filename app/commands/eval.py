@@ -40,21 +40,44 @@ def retrieval(
             "next to the questions file, when there is one."
         ),
     ] = None,
+    method: Annotated[
+        str | None,
+        typer.Option(help="dense, hybrid or bm25 ranking. Default: the search_method setting."),
+    ] = None,
+    statements: Annotated[
+        bool | None,
+        typer.Option(
+            "--statements/--no-statements",
+            help="Put the financial statement a question needs first. Default: the "
+            "statements_first setting.",
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Evidence-page hit@k, MRR and per-question misses of retrieval on FinanceBench questions."""
+    """Evidence-page hit@k, MRR and per-question misses of retrieval on FinanceBench questions.
+
+    Compare choices on your own questions: --method hybrid, --no-statements, --baseline.
+    """
     from app.services.evaluate import EvalScope, evaluate_retrieval
+    from retrieval.search import Method, SearchConfig
 
     ks = parse_ks(k)
     try:
         chosen = EvalScope(scope)
     except ValueError:
         raise click.UsageError(f"--scope must be document or library, not '{scope}'") from None
+    if method is not None and method not in set(Method):
+        raise click.UsageError(f"--method must be dense, hybrid or bm25, not '{method}'")
     workspace = open_workspace()
     try:
+        settings = workspace.settings
+        config = SearchConfig.from_settings(
+            method or settings.search_method,
+            settings.statements_first if statements is None else statements,
+        )
         progress = err if sys.stderr.isatty() and not as_json else None
         result = evaluate_retrieval(
-            workspace, questions, ks, chosen, baseline, docs, progress=progress
+            workspace, questions, ks, chosen, baseline, docs, config, progress=progress
         )
     finally:
         workspace.close()

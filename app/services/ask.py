@@ -22,7 +22,7 @@ from retrieval.catalogue import READY
 from retrieval.prompt import Citation, CitationCheck, check_citations, render_citations
 from retrieval.prompt import Source as Source
 from retrieval.scope import DocumentMeta, Scope, document_meta, resolve_scope
-from retrieval.search import Retriever
+from retrieval.search import Retriever, SearchConfig
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,8 @@ def prepare(
         )
     scope = _scope(question, [document_meta(d) for d in documents], document_names)
     ids = scope.document_ids if scope.narrowed else None
-    retriever = Retriever(catalogue, workspace.store, workspace.embedder)
+    config = SearchConfig.from_settings(settings.search_method, settings.statements_first)
+    retriever = Retriever(catalogue, workspace.store, workspace.embedder, config)
     units = retriever.evidence(question, settings.top_k, ids)
     evidence = [
         Candidate(

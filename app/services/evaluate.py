@@ -84,6 +84,8 @@ def evaluate_retrieval(
         )
     )
     depth = max(ks)
+    settings = workspace.settings
+    config = config or SearchConfig.from_settings(settings.search_method, settings.statements_first)
     retriever = Retriever(workspace.catalogue, workspace.store, workspace.embedder, config)
     metas = [document_meta(d) for d in documents]
 

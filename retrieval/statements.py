@@ -1,0 +1,167 @@
+"""The primary financial statements: find them in a filing, and know when a question needs one.
+
+Most numeric questions an analyst asks of a 10-K (capex, working capital, gross margin,
+dividends paid) are answered on the income statement, the balance sheet or the cash flow
+statement. Those pages are nearly all numbers, so neither the embedder nor BM25 ranks them
+well from a question that never says their title. A statement page is recognised by its
+title at the top of the page (pypdf often breaks it, "Cash Flow\\ns", so titles are matched
+with whitespace removed) on a page dense with figures; a question is mapped to statements
+by the statement it names or by the line items and ratios that come from it.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+
+class Statement(StrEnum):
+    INCOME = "income statement"
+    BALANCE = "balance sheet"
+    CASH_FLOW = "cash flow statement"
+
+
+# A title line, lower-cased with everything but letters removed: "Consolidated Statements of
+# Cash Flows", "CONDENSED CONSOLIDATED BALANCE SHEETS", "INCOME STATEMENTS".
+_TITLES = {
+    Statement.INCOME: re.compile(
+        r"(condensed|consolidated|combined)*(statements?of(income|operations|earnings)|incomestatements?)"
+    ),
+    Statement.BALANCE: re.compile(
+        r"(condensed|consolidated|combined)*(balancesheets?|statements?of(financialposition|condition))"
+    ),
+    Statement.CASH_FLOW: re.compile(
+        r"(condensed|consolidated|combined)*(statements?ofcashflows?|cashflowsstatements?)"
+    ),
+}
+
+# MD&A tables discussing a statement carry its title too.
+_DISCUSSED = ("analysisof", "analysisofthe", "discussionof", "summaryof", "summaryofthe")
+HEAD_LINES = 8  # where a statement's title sits: the first lines of the page
+HEAD_SCAN = 1500  # characters holding those lines, however short
+_FIGURE = re.compile(r"\(?\$?\d[\d,]*(\.\d+)?\)?")
+MIN_FIGURES = 40  # a statement page carries dozens of figures; a contents page few
+CLUSTER_PAGES = 12  # the primary statements follow each other in Item 8
+
+
+def _head(text: str) -> str:
+    """The first lines, letters only and joined: pypdf splits titles anywhere ("Consolidated
+    Statements of" / "Cash Flows", "Balance Shee" / "t")."""
+    lines = [re.sub(r"[^a-z]", "", line.lower()) for line in text[:HEAD_SCAN].splitlines()]
+    return "".join([line for line in lines if line][:HEAD_LINES])
+
+
+def _titles(text: str) -> set[Statement]:
+    head = _head(text)
+    found = set()
+    for statement, title in _TITLES.items():
+        for match in title.finditer(head):
+            if not head[: match.start()].endswith(_DISCUSSED):
+                found.add(statement)
+    return found
+
+
+def page_statement(text: str) -> Statement | None:
+    """The statement this page presents, or None (also for a contents page naming several)."""
+    found = _titles(text)
+    if len(found) != 1 or len(_FIGURE.findall(text)) < MIN_FIGURES:
+        return None
+    return next(iter(found))
+
+
+# What each statement answers, in the words analysts use. A question may need several
+# ("capital-intensive": capex, PP&E and revenue).
+_NEEDS = {
+    Statement.INCOME: re.compile(
+        r"income statement|statements? of (income|operations|earnings)|\bP&L\b|profit and loss"
+        r"|revenue|net sales|\bsales\b|\bCOGS\b|cost of (goods|sales|revenue)"
+        r"|gross (margin|profit)|operating (margin|income|profit)|\bEBIT(DA)?\b"
+        r"|net (income|earnings|profit|margin|loss)|\bEPS\b|earnings per share|\bSG&A\b"
+        r"|selling, general|research and development|interest expense|effective tax rate"
+        r"|income tax expense|return on (assets|equity)|\bRO[AE]\b|asset turnover"
+        r"|capital[- ]intensive|payout ratio|inventory turnover|days (sales|inventory|payable)",
+        re.I,
+    ),
+    Statement.BALANCE: re.compile(
+        r"balance sheet|statements? of financial position|\bPP&?N?E\b|property,? plant"
+        r"|total assets|working capital|quick ratio|current ratio|cash ratio|inventor(y|ies)"
+        r"|receivables?|payables?|total (debt|liabilities)|long[- ]term debt|net debt"
+        r"|(shareholders|stockholders)[’']? equity|debt[- ]to[- ](equity|assets|capital)"
+        r"|book value|goodwill|return on (assets|equity)|\bRO[AE]\b|asset turnover"
+        r"|capital[- ]intensive|liquidity|days (sales|inventory|payable)",
+        re.I,
+    ),
+    Statement.CASH_FLOW: re.compile(
+        r"cash ?flows?|\bcapex\b|capital expenditures?|purchases? of property"
+        r"|\bFCF\b|dividends? paid|cash dividends|dividend payout|payout ratio"
+        r"|(share|stock) (repurchases?|buybacks?)|buybacks?|capital[- ]intensive"
+        r"|depreciation and amortization|\bD&A\b",
+        re.I,
+    ),
+}
+_NAMED = {
+    Statement.INCOME: re.compile(
+        r"income statement|statements? of (income|operations|earnings)|\bP&L\b", re.I
+    ),
+    Statement.BALANCE: re.compile(r"balance sheet|statements? of financial position", re.I),
+    Statement.CASH_FLOW: re.compile(r"cash ?flows? statement|statements? of cash flows?", re.I),
+}
+
+
+def question_statements(question: str) -> list[Statement]:
+    """The statements a question needs: those it names first, then by where the need shows."""
+    named = [s for s, p in _NAMED.items() if p.search(question)]
+    found: list[tuple[int, int, Statement]] = []
+    for statement, pattern in _NEEDS.items():
+        match = pattern.search(question)
+        if match:
+            found.append((0 if statement in named else 1, match.start(), statement))
+    return [s for _, _, s in sorted(found)]
+
+
+def statement_pages(pages: dict[int, str]) -> dict[Statement, list[int]]:
+    """Each statement's pages in a filing; a following page continuing its table belongs to it.
+
+    Titled pages also turn up in the contents, in MD&A ("Analysis of the Consolidated
+    Statements of Income" tables) and in parent-company schedules; the audited statements
+    are where all of them sit together: the shortest run of pages holding the most different
+    statements wins, the earliest on a tie.
+    """
+    titled = [(i, s) for i in sorted(pages) if (s := page_statement(pages[i])) is not None]
+    best: tuple[int, int, int] | None = None  # (-statements, pages spanned, start)
+    for n, (first, _) in enumerate(titled):
+        seen: set[Statement] = set()
+        for index, statement in titled[n:]:
+            if index >= first + CLUSTER_PAGES:
+                break
+            if statement not in seen:
+                seen.add(statement)
+                key = (-len(seen), index - first, n)
+                best = key if best is None or key < best else best
+    if best is None:
+        return {}
+    start = titled[best[2]][0]
+    window = [(i, s) for i, s in titled[best[2] :] if i <= start + best[1]]
+    found: dict[Statement, list[int]] = {}
+    titles = dict(titled)
+    for index, statement in window:
+        if statement in found:
+            continue
+        while titles.get(index - 1) == statement:  # a statement titled on each of its pages
+            index -= 1
+        found[statement] = [index]
+        following = pages.get(index + 1)
+        if following is not None and _continues(following, statement):
+            found[statement].append(index + 1)
+    return found
+
+
+def _continues(text: str, statement: Statement) -> bool:
+    """Same title again ("... (continued)") or none at all, and as dense with figures."""
+    if len(_FIGURE.findall(text)) < MIN_FIGURES:
+        return False
+    titles = _titles(text)
+    if titles:
+        return titles == {statement}
+    head = _head(text)
+    return "statement" not in head and "notesto" not in head
