@@ -75,9 +75,14 @@ class Settings(BaseSettings):
     )
     chunk_overlap: int = Field(32, ge=0, description="Tokens shared by chunks cut for size.")
     embedder_backend: Literal["torch", "onnx", "onnx-int8"] = Field(
-        "torch",
+        "onnx-int8",
         description="Embedding runtime: torch, onnx (same vectors) or onnx-int8 (quantized); "
         "ONNX models are exported once into the workspace cache.",
+    )
+    onnx_cache: Path | None = Field(
+        None,
+        description="Where exported ONNX models are kept (default: cache/onnx in the "
+        "workspace); workspaces may share one.",
     )
     embed_batch: int = Field(32, ge=1, description="Chunks per embedding batch.")
     ingest_workers: int | None = Field(

@@ -6,10 +6,12 @@ import shutil
 from functools import cached_property
 from pathlib import Path
 
-from app.errors import ModelUnavailableError
+from app.errors import InputError, ModelUnavailableError
 from app.settings import Settings
 from ingestion.embedder import Embedder, SentenceTransformerEmbedder, bundled_model_folder
 from ingestion.errors import IngestError
+from ingestion.onnx_embedder import INT8_WEIGHTS
+from ingestion.pipeline import EMBEDDING_TEXT_VERSION
 from model_runtime.engine import Engine
 from model_runtime.errors import ModelError
 from model_runtime.model_store import ModelStore
@@ -18,6 +20,8 @@ from retrieval.catalogue import Catalogue
 from retrieval.store import VectorStore
 
 EMBEDDING_DIMENSION = 384  # all-MiniLM-L6-v2; a new embedder needs a fresh index
+# Before the index recorded its recipe: torch vectors of the title line + the full text.
+LEGACY_RECIPE = "torch | bundled all-MiniLM-L6-v2 | text 1"
 
 
 class Workspace:
@@ -88,7 +92,7 @@ class Workspace:
                 raise IngestError("embedding model folder not found")
             return OnnxEmbedder(
                 Path(folder),
-                self.home / "cache" / "onnx",
+                self.settings.onnx_cache or self.home / "cache" / "onnx",
                 quantized=backend == "onnx-int8",
                 batch_size=self.settings.embed_batch,
                 threads=self.settings.threads,
@@ -96,6 +100,46 @@ class Workspace:
         return SentenceTransformerEmbedder(
             self.settings.embedder_path, batch_size=self.settings.embed_batch
         )
+
+    @property
+    def vectors_recipe(self) -> str:
+        """What this workspace's settings embed with: backend, model folder, text recipe.
+
+        Vectors from two recipes do not belong in one index (the query is embedded with one
+        of them), so the index records the recipe it was built with (`vectors.txt`).
+        """
+        folder = self.settings.embedder_path or "bundled all-MiniLM-L6-v2"
+        backend = self.settings.embedder_backend
+        backend += f" {INT8_WEIGHTS}" if backend == "onnx-int8" else ""
+        return f"{backend} | {folder} | text {EMBEDDING_TEXT_VERSION}"
+
+    def index_recipe(self) -> str | None:
+        """The recipe the index was built with; None for an empty index with no record.
+
+        An index written before the recipe was recorded holds the old defaults' vectors.
+        """
+        path = self.home / "vectors.txt"
+        if path.is_file():
+            return path.read_text().strip()
+        if self.catalogue.ready_count():
+            return LEGACY_RECIPE
+        return None
+
+    def record_recipe(self) -> None:
+        path = self.home / "vectors.txt"
+        partial = path.with_suffix(".partial")
+        partial.write_text(self.vectors_recipe + "\n")
+        partial.replace(path)
+
+    def check_recipe(self) -> None:
+        """Refuse to add vectors of another recipe to the index (one line: what and how)."""
+        built = self.index_recipe()
+        if built is not None and built != self.vectors_recipe:
+            raise InputError(
+                f"the index was built with '{built}' but the settings embed with "
+                f"'{self.vectors_recipe}': run `archivist reindex` to rebuild it, or set "
+                "the settings back"
+            )
 
     @property
     def embedder_folder(self) -> Path | None:

@@ -42,6 +42,9 @@ def parse_file(path: Path, options: ParseOptions | None = None) -> ParsedDocumen
     )
 
 
+EMBEDDING_TEXT_VERSION = 1  # what embedding_text gives; a change needs a reindex
+
+
 def embedding_text(name: str, meta: DocumentMeta, chunk: Chunk) -> str:
     """What the embedder sees: a short title line (who, which filing, which section) + text.
 

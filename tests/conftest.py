@@ -18,13 +18,20 @@ FINANCEBENCH = ROOT.parent / "shared" / "data" / "financebench-dev"
 PG_URL = os.environ.get("ARCHIVIST_TEST_PG_URL")
 
 
+@pytest.fixture(scope="session")
+def onnx_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One ONNX export for the whole run (the default backend); each export takes seconds."""
+    return tmp_path_factory.mktemp("onnx")
+
+
 @pytest.fixture(autouse=True)
-def archivist_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def archivist_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, onnx_cache: Path) -> Path:
     home = tmp_path / "home"
     for name in list(os.environ):
         if name.startswith("ARCHIVIST_"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("ARCHIVIST_HOME", str(home))
+    monkeypatch.setenv("ARCHIVIST_ONNX_CACHE", str(onnx_cache))
     return home
 
 

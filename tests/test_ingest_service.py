@@ -3,6 +3,8 @@ reindex — checked against the catalogue and the real Qdrant Edge index."""
 
 from pathlib import Path
 
+import pytest
+
 from app.services.ingest import ingest
 from app.services.library import reindex, remove
 from app.workspace import Workspace
@@ -93,3 +95,34 @@ def test_rm_and_reindex(workspace: Workspace, tmp_path: Path, report_pdf: Path) 
     assert [d.name for d in workspace.catalogue.documents()] == ["NORTHWIND_2023_10K"]
     assert workspace.catalogue.document_chunks(removed.id) == []
     assert_index_matches_catalogue(workspace)
+
+
+def test_vectors_of_another_recipe_never_join_the_index(
+    workspace: Workspace, tmp_path: Path, report_pdf: Path
+) -> None:
+    from app.errors import InputError
+    from app.services.health import workspace_health
+    from app.workspace import LEGACY_RECIPE
+
+    assert workspace.index_recipe() is None  # empty, nothing recorded yet
+    ingest(workspace, [report_pdf])
+    assert workspace.index_recipe() == workspace.vectors_recipe
+    assert all(c.ok for c in workspace_health(workspace).checks if c.name == "index vectors")
+
+    # An index built before recipes were recorded holds the old defaults' vectors.
+    (workspace.home / "vectors.txt").unlink()
+    assert workspace.index_recipe() == LEGACY_RECIPE != workspace.vectors_recipe
+    memo = tmp_path / "memo.txt"
+    memo.write_text(LONG_TEXT)
+    with pytest.raises(InputError, match="archivist reindex") as refused:
+        ingest(workspace, [memo])
+    assert LEGACY_RECIPE in str(refused.value)
+    assert [d.name for d in workspace.catalogue.documents()] == ["NORTHWIND_2023_10K"]
+    [check] = [c for c in workspace_health(workspace).checks if c.name == "index vectors"]
+    assert not check.ok and "reindex" in check.fix
+
+    reindex(workspace)  # rebuilt with the settings' recipe, then ingest goes on
+    assert workspace.index_recipe() == workspace.vectors_recipe
+    ingest(workspace, [memo])
+    assert_index_matches_catalogue(workspace)
+    assert len(workspace.catalogue.documents()) == 2

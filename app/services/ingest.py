@@ -110,6 +110,8 @@ def ingest(
         recover(workspace)
         todo = _plan(workspace, files, report)
         if todo:
+            workspace.check_recipe()
+            workspace.record_recipe()
             _run(workspace, todo, report, progress, workers, started)
     report.seconds = time.monotonic() - started
     return report

@@ -36,6 +36,7 @@ def reindex(
         catalogue = workspace.catalogue
         catalogue.mark_all(READY, INDEXING)
         workspace.reset_store()
+        workspace.record_recipe()
         todo = catalogue.with_status(INDEXING)
         chunks = 0
         for number, info in enumerate(todo, start=1):
