@@ -109,7 +109,7 @@ class Workspace:
         of them), so the index records the recipe it was built with (`vectors.txt`).
         """
         folder = self.settings.embedder_path or "bundled all-MiniLM-L6-v2"
-        backend = self.settings.embedder_backend
+        backend: str = self.settings.embedder_backend
         backend += f" {INT8_WEIGHTS}" if backend == "onnx-int8" else ""
         return f"{backend} | {folder} | text {EMBEDDING_TEXT_VERSION}"
 

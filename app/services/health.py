@@ -138,5 +138,6 @@ def _vectors(workspace: Workspace, health: Health) -> None:
         f"built with {built or wanted}"
         if built in (None, wanted)
         else f"built with {built}, settings embed with {wanted}",
-        "run `archivist reindex` (rebuilds the vectors from the catalogue), or set the settings back",
+        "run `archivist reindex` (rebuilds the vectors from the catalogue), "
+        "or set the settings back",
     )
