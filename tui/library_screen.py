@@ -224,10 +224,7 @@ class LibraryScreen(DeskScreen):
                 {"ingested": "ready", "skipped": "ready"}.get(progress.state, progress.state), ""
             ),
         )
-        if progress.state != "ingesting" and self._progress_lines:
-            self._progress_lines[-1] = line
-        else:
-            self._progress_lines.append(line)
+        self._progress_lines.append(line)
         widget = self.query_one("#progress", Static)
         widget.display = True
         widget.update(Text("\n").join(self._progress_lines[-5:]))

@@ -17,7 +17,7 @@ from app.services import desk_models
 from app.services.ask import Answer, Retrieved
 from app.services.ask import ask as ask_service
 from app.services.history import ChatTurn, ConversationLog
-from app.services.ingest import expand_paths, ingest
+from app.services.ingest import ProgressState, expand_paths, ingest
 from app.services.summarize import Summarizer
 from app.services.summary_batch import summarize_batch
 from app.workspace import Workspace
@@ -140,7 +140,7 @@ class Desk:
     def ingest(
         self, paths: list[Path], on_file: Callable[[FileProgress], object] | None = None
     ) -> list[FileProgress]:
-        """Ingest files and folders one file at a time, reporting each file's outcome."""
+        """Ingest files and folders, reporting each file's outcome as it finishes."""
         files, unsupported = expand_paths([p.expanduser() for p in paths])
         if not files:
             skipped = f" ({len(unsupported)} unsupported file(s) skipped)" if unsupported else ""
@@ -151,31 +151,46 @@ class Desk:
     def _ingest_files(
         self, files: list[Path], on_file: Callable[[FileProgress], object] | None
     ) -> list[FileProgress]:
+        """One ingest run for all the files (parsing in parallel, one embedder), each
+        file's outcome reported as it finishes."""
+        report_to = on_file or (lambda _p: None)
+        waiting = {str(path.resolve()): path for path in files}
         outcomes: list[FileProgress] = []
-        for number, path in enumerate(files, start=1):
-            self._session_rows[str(path)] = _pending(path, INGESTING, "")
-            report_to = on_file or (lambda _p: None)
-            report_to(FileProgress(str(path), number, len(files), "ingesting"))
-            report = ingest(self.workspace, [path])
-            if report.ingested:
-                item = report.ingested[0]
-                outcome = FileProgress(
-                    str(path),
-                    number,
-                    len(files),
-                    "ingested",
-                    f"{item['pages']} pages, {item['chunks']} chunks",
-                )
-                del self._session_rows[str(path)]
-            elif report.skipped:
-                outcome = FileProgress(str(path), number, len(files), "skipped", "already in")
-                del self._session_rows[str(path)]
+
+        def finished(path: Path, state: str, detail: str) -> None:
+            waiting.pop(str(path.resolve()), None)
+            if state == "rejected":
+                self._session_rows[str(path)] = _pending(path, REJECTED, detail)
             else:
-                reason = str(report.rejected[0]["reason"]) if report.rejected else "not read"
-                self._session_rows[str(path)] = _pending(path, REJECTED, reason)
-                outcome = FileProgress(str(path), number, len(files), "rejected", reason)
+                self._session_rows.pop(str(path), None)
+            outcome = FileProgress(str(path), len(outcomes) + 1, len(files), state, detail)
             outcomes.append(outcome)
             report_to(outcome)
+
+        def progress(state: ProgressState) -> None:
+            path = waiting.get(str(Path(state.path).resolve()))
+            if path is not None and state.outcome:
+                finished(path, state.outcome, state.detail)
+
+        for path in files:
+            self._session_rows[str(path)] = _pending(path, INGESTING, "")
+        where = files[0] if len(files) == 1 else files[0].parent
+        report_to(FileProgress(str(where), 0, len(files), "ingesting", f"{len(files)} file(s)"))
+        try:
+            report = ingest(self.workspace, files, progress=progress)
+        finally:
+            for key in [str(p) for p in waiting.values()]:
+                row = self._session_rows.get(key)
+                if row is not None and row.status == INGESTING:
+                    del self._session_rows[key]
+        for entry in report.skipped:
+            path = waiting.get(str(Path(str(entry["path"])).resolve()))
+            if path is not None:
+                finished(path, "skipped", "already in")
+        for entry in report.rejected:
+            path = waiting.get(str(Path(str(entry["path"])).resolve()))
+            if path is not None:
+                finished(path, "rejected", str(entry["reason"]))
         return outcomes
 
     def remove(self, document_id: str) -> None:

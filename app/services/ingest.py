@@ -53,6 +53,9 @@ class ProgressState:
     bytes_total: int
     elapsed: float
     current: str
+    path: str = ""  # the file just finished, and how:
+    outcome: str = ""  # "ingested" or "rejected"
+    detail: str = ""  # "12 pages, 40 chunks", or the reason
 
 
 Progress = Callable[[ProgressState], None]
@@ -181,10 +184,12 @@ def _run(
                 report.pages += doc.page_count
                 report.chunks += len(doc.chunks)
                 report.ingested.append(_summary(doc_id, doc))
+                result, detail = "ingested", f"{doc.page_count} pages, {len(doc.chunks)} chunks"
             else:
                 sha = todo[outcome.path]
                 workspace.catalogue.record_rejected(str(outcome.path), sha, outcome.reason)
                 report.rejected.append({"path": str(outcome.path), "reason": outcome.reason})
+                result, detail = "rejected", outcome.reason
             if progress:
                 progress(
                     ProgressState(
@@ -195,6 +200,9 @@ def _run(
                         sum(sizes.values()),
                         time.monotonic() - started,
                         outcome.path.name,
+                        str(outcome.path),
+                        result,
+                        detail,
                     )
                 )
 
