@@ -183,14 +183,14 @@ class Desk:
                 row = self._session_rows.get(key)
                 if row is not None and row.status == INGESTING:
                     del self._session_rows[key]
-        for entry in report.skipped:
-            path = waiting.get(str(Path(str(entry["path"])).resolve()))
-            if path is not None:
-                finished(path, "skipped", "already in")
-        for entry in report.rejected:
-            path = waiting.get(str(Path(str(entry["path"])).resolve()))
-            if path is not None:
-                finished(path, "rejected", str(entry["reason"]))
+        planned = [("skipped", e) for e in report.skipped] + [
+            ("rejected", e) for e in report.rejected
+        ]  # decided before parsing: unchanged files, ones rejected before
+        for state, entry in planned:
+            unreported = waiting.get(str(Path(str(entry["path"])).resolve()))
+            if unreported is not None:
+                detail = "already in" if state == "skipped" else str(entry["reason"])
+                finished(unreported, state, detail)
         return outcomes
 
     def remove(self, document_id: str) -> None:
