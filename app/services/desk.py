@@ -189,7 +189,8 @@ class Desk:
         for state, entry in planned:
             unreported = waiting.get(str(Path(str(entry["path"])).resolve()))
             if unreported is not None:
-                detail = "already in" if state == "skipped" else str(entry["reason"])
+                reason = str(entry["reason"])
+                detail = "already in" if reason == "already ingested" else reason
                 finished(unreported, state, detail)
         return outcomes
 
