@@ -86,6 +86,19 @@ def test_ingest_list_and_ask_json(archivist_home: Path, report_pdf: Path) -> Non
     assert answer["citations"][0]["document"] == "NORTHWIND_2023_10K"
     assert answer["citations"][0]["page"] == 2
     assert answer["usage"]["completion_tokens"] > 0
+    assert "warning: the index was built" not in result.stderr
+
+    # an index of another recipe still answers, but says search is degraded and what to do
+    result = archivist(
+        "ask",
+        "What were capital expenditures?",
+        "--json",
+        home=archivist_home,
+        env={"ARCHIVIST_MAX_ANSWER_TOKENS": "16", "ARCHIVIST_EMBEDDER_BACKEND": "onnx"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "warning: the index was built with 'onnx-int8" in result.stderr
+    assert "archivist reindex" in result.stderr
 
 
 def test_config_show_names_sources(archivist_home: Path) -> None:

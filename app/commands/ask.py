@@ -61,6 +61,12 @@ def ask(
             f"--context must be whole, evidence or auto, not '{context}'"
         ) from None
     workspace = open_workspace()
+    built = workspace.index_recipe()
+    if built not in (None, workspace.vectors_recipe):
+        err(
+            f"archivist: warning: the index was built with '{built}', questions are embedded "
+            f"with '{workspace.vectors_recipe}'; search is degraded until `archivist reindex`"
+        )
     answer: Answer | None = None
     rewriter: CitationRewriter | None = None
     try:
