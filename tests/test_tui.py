@@ -138,15 +138,20 @@ async def test_escape_cancels_within_a_token(
     async with app.run_test(size=SIZE) as pilot:
         screen = app.screen
         assert isinstance(screen, ChatScreen)
-        screen.query_one("#question", Input).value = "Describe the report in detail."
-        await pilot.press("enter")
-        view = screen.query(TurnView).last()
-        await wait_until(pilot, lambda: len(view.turn.answer) > 0)
-        await pilot.press("escape")
-        await wait_until(pilot, lambda: not screen.generating)
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        turn = view.turn
+        for _attempt in range(3):
+            screen.query_one("#question", Input).value = "Describe the report in detail."
+            await pilot.press("enter")
+            view = screen.query(TurnView).last()
+            await wait_until(pilot, lambda: len(view.turn.answer) > 0)
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: not screen.generating)
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            turn = view.turn
+            if turn.stop_reason != "stop":
+                break
+            # the starter model sometimes ends its answer a token after it begins, before
+            # the key lands on a loaded machine: that is a race in the test, so ask again
         assert turn.stop_reason == "cancelled"
         assert turn.completion_tokens < 400
         assert "cancelled" in rendered(view.query_one(".figures", Static))
