@@ -142,7 +142,7 @@ async def test_escape_cancels_within_a_token(
             screen.query_one("#question", Input).value = "Describe the report in detail."
             await pilot.press("enter")
             view = screen.query(TurnView).last()
-            await wait_until(pilot, lambda: len(view.turn.answer) > 0)
+            await wait_until(pilot, lambda v=view: len(v.turn.answer) > 0)
             await pilot.press("escape")
             await wait_until(pilot, lambda: not screen.generating)
             await app.workers.wait_for_complete()
