@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from ingestion.embedder import Embedder
-from retrieval.catalogue import Catalogue
+from retrieval.catalogue import READY, Catalogue
 from retrieval.evidence import EvidenceUnit, RankedChunk, build_units, fill_text
 from retrieval.statements import Statement, question_statements, statement_pages
 from retrieval.store import Fusion, Hit, VectorStore
@@ -109,9 +109,18 @@ class Retriever:
         config = self.config
         ranked = self.rank_chunks(question, max(config.chunks, k), document_ids, vector)
         units = build_units(ranked, k, config.max_span, config.aggregate)
-        if config.statements and document_ids and len(document_ids) <= config.statement_documents:
-            units = self._statements_first(question, document_ids, units, k)
+        if config.statements:
+            narrow = document_ids or self._small_library()
+            if narrow and len(narrow) <= config.statement_documents:
+                units = self._statements_first(question, narrow, units, k)
         return fill_text(self._catalogue, units) if with_text else units
+
+    def _small_library(self) -> list[str] | None:
+        """Every ready document, when there are few enough for the statement step (an
+        analyst with one 10-K open need not name the company)."""
+        if self._catalogue.ready_count() > self.config.statement_documents:
+            return None
+        return [d.id for d in self._catalogue.documents() if d.status == READY]
 
     def _statements_first(
         self, question: str, document_ids: list[str], units: list[EvidenceUnit], k: int

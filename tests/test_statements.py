@@ -121,6 +121,8 @@ def test_the_statement_a_question_needs_is_ranked_first(
     first = retriever.evidence(question, 3, [doc.id])[0]
     assert (first.first_page, first.document_name) == (5, "NORTHWIND_2023_10K")
     assert "Purchases of property" in first.text
+    # a library this small needs no scope: "capex" alone finds the cash flow statement
+    assert retriever.evidence("What was capex in 2023?", 3)[0].first_page == 5
     plain = Retriever(
         workspace.catalogue, workspace.store, workspace.embedder, SearchConfig(statements=False)
     )
