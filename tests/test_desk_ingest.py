@@ -15,12 +15,14 @@ def test_a_folder_in_one_run_with_each_files_outcome(workspace: Workspace, tmp_p
     make_pdf(folder / "SOUTHWIND_2022_10K.pdf", ["Southwind ships containers.", "Fleet: 42."])
     (folder / "memo.txt").write_text("Liquidity was ample; cash on hand 5 million dollars.")
     (folder / "broken.pdf").write_text("%PDF-1.7 not really")
+    (folder / "sheet.xlsx").write_bytes(b"PK\x03\x04")
     desk = Desk(workspace)
     seen: list[FileProgress] = []
 
     outcomes = desk.ingest([folder], on_file=seen.append)
 
-    assert seen[0].state == "ingesting" and seen[0].detail == "4 file(s)"
+    assert seen[0].state == "ingesting"
+    assert seen[0].detail == "4 file(s), 1 unsupported skipped"
     assert seen[1:] == outcomes
     assert [o.number for o in outcomes] == [1, 2, 3, 4]
     states = {Path(o.path).name: o.state for o in outcomes}

@@ -146,10 +146,13 @@ class Desk:
             skipped = f" ({len(unsupported)} unsupported file(s) skipped)" if unsupported else ""
             raise InputError(f"no PDF, .txt or .md files there{skipped}")
         with self._ingest_lock:  # one ingestion at a time writes the index
-            return self._ingest_files(files, on_file)
+            return self._ingest_files(files, on_file, len(unsupported))
 
     def _ingest_files(
-        self, files: list[Path], on_file: Callable[[FileProgress], object] | None
+        self,
+        files: list[Path],
+        on_file: Callable[[FileProgress], object] | None,
+        unsupported: int = 0,
     ) -> list[FileProgress]:
         """One ingest run for all the files (parsing in parallel, one embedder), each
         file's outcome reported as it finishes."""
@@ -175,7 +178,10 @@ class Desk:
         for path in files:
             self._session_rows[str(path)] = _pending(path, INGESTING, "")
         where = files[0] if len(files) == 1 else files[0].parent
-        report_to(FileProgress(str(where), 0, len(files), "ingesting", f"{len(files)} file(s)"))
+        count = f"{len(files)} file(s)" + (
+            f", {unsupported} unsupported skipped" if unsupported else ""
+        )
+        report_to(FileProgress(str(where), 0, len(files), "ingesting", count))
         try:
             report = ingest(self.workspace, files, progress=progress)
         finally:
