@@ -3,8 +3,9 @@
     .venv/bin/python bench/ingest.py [--limit N] [--workers N] [--backend torch|onnx|onnx-int8]
         [--home DIR]   # keep the workspace (e.g. for `archivist eval retrieval` afterwards)
 
-Prints pages, seconds, end-to-end pages/s, embedding chunks/s and peak RSS (this process
-and the largest parsing worker). Not a test: figures depend on the machine and its load.
+Prints pages, seconds, end-to-end pages/s, embedding chunks/s and peak RSS: this process,
+one parse worker, and all of them together (sampled from /proc while the ingest runs).
+Not a test: figures depend on the machine and its load.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import platform
 import resource
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -41,6 +43,44 @@ class TimedEmbedder:
         self.seconds += time.perf_counter() - started
         self.chunks += len(texts)
         return vectors
+
+
+def _rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+class MemorySampler(threading.Thread):
+    """Peak RSS of this process, of one child, and of all of them at the same moment."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.stop = threading.Event()
+        self.peak_total = self.peak_child = 0.0
+
+    def run(self) -> None:
+        me = os.getpid()
+        while not self.stop.wait(0.25):
+            children = [_rss_mb(pid) for pid in _children(me)]
+            self.peak_child = max([self.peak_child, *children])
+            self.peak_total = max(self.peak_total, _rss_mb(me) + sum(children))
 
 
 def main() -> None:
@@ -70,13 +110,15 @@ def main() -> None:
         workspace = Workspace(load_settings())
         timed = TimedEmbedder(workspace.embedder)  # model load is not counted below
         workspace.__dict__["embedder"] = timed
+        sampler = MemorySampler()
+        sampler.start()
         started = time.perf_counter()
         report = ingest(workspace, files, workers=args.workers)
         seconds = time.perf_counter() - started
+        sampler.stop.set()
         workspace.close()
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    child = children.ru_maxrss / 1024
     parse_cpu = children.ru_utime + children.ru_stime  # the parse workers, all of them
     result = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}",
@@ -94,7 +136,8 @@ def main() -> None:
         "parse_cpu_seconds": round(parse_cpu, 1),
         "parse_pages_per_cpu_s": round(report.pages / parse_cpu, 1) if parse_cpu else 0,
         "peak_rss_mb_main": round(own),
-        "peak_rss_mb_worker": round(child),
+        "peak_rss_mb_worker": round(sampler.peak_child),
+        "peak_rss_mb_all": round(sampler.peak_total),  # main + workers, at one moment
         "load_average": [round(x, 1) for x in os.getloadavg()],
         "rejected_reasons": [str(r["reason"]) for r in report.rejected],
     }
