@@ -7,31 +7,31 @@ ones that sound best.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 from ingestion.embedder import Embedder
 from retrieval.catalogue import READY, Catalogue
 from retrieval.evidence import EvidenceUnit, RankedChunk, build_units, fill_text
-from retrieval.statements import Statement, question_statements, statement_pages
+from retrieval.statements import (
+    Statement,
+    named_statements,
+    question_statements,
+    statement_pages,
+)
 from retrieval.store import Fusion, Hit, VectorStore
 
 # Analysts name a statement loosely; filings title it formally. Added to the BM25 query only.
-STATEMENT_TITLES = (
-    (re.compile(r"cash ?flows? statement|statements? of cash flows?", re.I),
-     "consolidated statements of cash flows"),
-    (re.compile(r"income statement|statements? of (income|operations|earnings)|\bP&L\b", re.I),
-     "consolidated statements of income operations"),
-    (re.compile(r"balance sheet|statements? of financial position", re.I),
-     "consolidated balance sheets"),
-)  # fmt: skip
+FORMAL_TITLES = {
+    Statement.CASH_FLOW: "consolidated statements of cash flows",
+    Statement.INCOME: "consolidated statements of income operations",
+    Statement.BALANCE: "consolidated balance sheets",
+}
 
 
 def keyword_query(question: str) -> str:
     """The BM25 text: the question, plus the formal title of any statement it names."""
-    extra = [title for pattern, title in STATEMENT_TITLES if pattern.search(question)]
-    return " ".join([question, *extra])
+    return " ".join([question, *(FORMAL_TITLES[s] for s in named_statements(question))])
 
 
 _STATEMENTS: dict[str, tuple[str, dict[Statement, list[int]]]] = {}
@@ -109,10 +109,11 @@ class Retriever:
         config = self.config
         ranked = self.rank_chunks(question, max(config.chunks, k), document_ids, vector)
         units = build_units(ranked, k, config.max_span, config.aggregate)
-        if config.statements:
+        wanted = question_statements(question) if config.statements else []
+        if wanted:
             narrow = document_ids or self._small_library()
             if narrow and len(narrow) <= config.statement_documents:
-                units = self._statements_first(question, narrow, units, k)
+                units = self._statements_first(wanted, narrow, units, k)
         return fill_text(self._catalogue, units) if with_text else units
 
     def _small_library(self) -> list[str] | None:
@@ -123,11 +124,14 @@ class Retriever:
         return [d.id for d in self._catalogue.documents() if d.status == READY]
 
     def _statements_first(
-        self, question: str, document_ids: list[str], units: list[EvidenceUnit], k: int
+        self,
+        wanted: list[Statement],
+        document_ids: list[str],
+        units: list[EvidenceUnit],
+        k: int,
     ) -> list[EvidenceUnit]:
         """The statement pages the question needs, ahead of the searched units (those
         overlapping them are dropped as duplicates); scored just above the best unit."""
-        wanted = question_statements(question)
         pinned: list[EvidenceUnit] = []
         for statement in wanted:
             for doc_id in document_ids:

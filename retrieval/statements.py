@@ -108,9 +108,14 @@ _NAMED = {
 }
 
 
+def named_statements(question: str) -> list[Statement]:
+    """The statements a question names ("the cash flow statement", "P&L")."""
+    return [s for s, p in _NAMED.items() if p.search(question)]
+
+
 def question_statements(question: str) -> list[Statement]:
     """The statements a question needs: those it names first, then by where the need shows."""
-    named = [s for s, p in _NAMED.items() if p.search(question)]
+    named = named_statements(question)
     found: list[tuple[int, int, Statement]] = []
     for statement, pattern in _NEEDS.items():
         match = pattern.search(question)

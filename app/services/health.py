@@ -132,12 +132,11 @@ def _embedder(workspace: Workspace, health: Health) -> None:
 
 def _vectors(workspace: Workspace, health: Health) -> None:
     built, wanted = workspace.index_recipe(), workspace.vectors_recipe
+    same = built in (None, wanted)
     health.add(
         "index vectors",
-        built in (None, wanted),
-        f"built with {built or wanted}"
-        if built in (None, wanted)
-        else f"built with {built}, settings embed with {wanted}",
+        same,
+        f"built with {built or wanted}" + ("" if same else f", settings embed with {wanted}"),
         "run `archivist reindex` (rebuilds the vectors from the catalogue), "
         "or set the settings back",
     )
