@@ -1,4 +1,12 @@
-"""The workspace on disk and the components opened over it, each opened on first use."""
+"""The composition root: the workspace on disk and the ports opened over it.
+
+`Workspace(settings)` is built once at each entry point (the CLI command, the TUI's
+`Desk`); it is the one place that constructs the ports: `catalogue` (Catalogue), `store`
+(VectorStore, at the embedder's dimension), `embedder` (Embedder), `engine` (Engine) and
+`counter` (TokenCounter). Each is built on first use, because the engine and the embedder
+are expensive and many commands need neither; services receive the workspace, or the
+ports they use, from the entry point and never build a port themselves.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +16,12 @@ from pathlib import Path
 
 from app.errors import InputError, ModelUnavailableError
 from app.settings import Settings
-from ingestion.embedder import Embedder, SentenceTransformerEmbedder, bundled_model_folder
+from ingestion.embedder import (
+    Embedder,
+    SentenceTransformerEmbedder,
+    bundled_model_folder,
+    embedding_dimension,
+)
 from ingestion.errors import IngestError
 from ingestion.onnx_embedder import INT8_WEIGHTS
 from ingestion.pipeline import EMBEDDING_TEXT_VERSION
@@ -16,10 +29,10 @@ from model_runtime.engine import Engine
 from model_runtime.errors import ModelError
 from model_runtime.model_store import ModelStore
 from model_runtime.registry import ModelEntry, starter_model
+from retrieval.assembler import TokenCounter
 from retrieval.catalogue import Catalogue
 from retrieval.store import VectorStore
 
-EMBEDDING_DIMENSION = 384  # all-MiniLM-L6-v2; a new embedder needs a fresh index
 # Before the index recorded its recipe: torch vectors of the title line + the full text.
 LEGACY_RECIPE = "torch | bundled all-MiniLM-L6-v2 | text 1"
 
@@ -55,19 +68,27 @@ class Workspace:
     def catalogue(self) -> Catalogue:
         return Catalogue(self.catalogue_url)
 
+    @property
+    def embedding_dimension(self) -> int:
+        """The embedder's vector size (read from its folder; a new size needs a reindex)."""
+        folder = self.embedder_folder
+        if folder is None:
+            raise IngestError("embedding model folder not found")
+        return embedding_dimension(Path(folder))
+
     @cached_property
     def store(self) -> VectorStore:
         if self.settings.qdrant_url:
             from retrieval.client_store import ClientStore
 
             return ClientStore(
-                EMBEDDING_DIMENSION,
+                self.embedding_dimension,
                 url=self.settings.qdrant_url,
                 api_key=self.settings.qdrant_api_key,
             )
         from retrieval.edge_store import EdgeStore
 
-        return EdgeStore(self.index_dir, EMBEDDING_DIMENSION)
+        return EdgeStore(self.index_dir, self.embedding_dimension)
 
     def reset_store(self) -> VectorStore:
         """An empty index (reindex starts here): the Edge shard folder is recreated."""
@@ -192,6 +213,32 @@ class Workspace:
             )
         except ModelError as exc:
             raise ModelUnavailableError(str(exc)) from exc
+
+    @property
+    def counter(self) -> TokenCounter:
+        """The model's tokenizer: the engine when it is loaded, else a vocabulary-only load
+        (no weights), so sizing a prompt never loads the whole model."""
+        if "engine" in self.__dict__:
+            return self.engine
+        if "_counter" not in self.__dict__:
+            from model_runtime.token_counter import VocabCounter
+
+            try:
+                self.__dict__["_counter"] = VocabCounter(self.model_entry().path)
+            except ModelError as exc:
+                raise ModelUnavailableError(str(exc)) from exc
+        counter: TokenCounter = self.__dict__["_counter"]
+        return counter
+
+    def use_model(self, name: str) -> ModelEntry:
+        """Answer with another installed model from now on: record it, and release the
+        loaded engine (llama.cpp frees it with the last reference); the next use loads the
+        new one."""
+        entry = self.models.use(name)
+        self.settings = self.settings.model_copy(update={"model": None})
+        self.__dict__.pop("engine", None)
+        self.__dict__.pop("_counter", None)
+        return entry
 
     def close(self) -> None:
         """Release the index and the database; safe to call twice, reopens on next use."""

@@ -134,15 +134,16 @@ def bench_queries(n_chunks: int, n_queries: int) -> None:
 
 
 def bench_assembly(target_tokens: int = 128_000) -> None:
-    from model_runtime.llama_engine import LlamaCppEngine
     from model_runtime.registry import starter_model
-    from retrieval.assembler import Candidate, ContextAssembler, ContextMode
+    from model_runtime.token_counter import VocabCounter
+    from retrieval.assembler import ContextAssembler, ContextMode
+    from retrieval.types import Evidence
 
     entry = starter_model()
     if entry is None:
         print("assembly: skipped (starter model not installed)")
         return
-    counter = LlamaCppEngine(entry.path, entry.name, context_length=512, threads=1)
+    counter = VocabCounter(entry.path)  # the tokenizer only, not the weights
     rng = random.Random(3)
     words = [
         "revenue",
@@ -157,11 +158,11 @@ def bench_assembly(target_tokens: int = 128_000) -> None:
         "debt",
         "equity",
     ]
-    pages: list[Candidate] = []
+    pages: list[Evidence] = []
     tokens = 0
     while tokens < target_tokens:
         text = " ".join(rng.choice(words) + f" {rng.randint(1, 9999):,}" for _ in range(250))
-        pages.append(Candidate("doc", "SYNTH_2024_10K", len(pages), len(pages), text))
+        pages.append(Evidence("doc", "SYNTH_2024_10K", len(pages), len(pages), text))
         tokens += counter.count_tokens(text)
     context = tokens + 4096
     for label in ("cold", "warm"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -28,6 +29,31 @@ def bundled_model_folder() -> Path | None:
         if (model / "modules.json").is_file():
             return model
     return None
+
+
+def embedding_dimension(folder: Path) -> int:
+    """The size of the vectors a sentence-transformers folder produces, read from its
+    configuration (pooling, then any dense layer) without loading the model, so the index
+    can be opened at the embedder's dimension before the embedder is needed."""
+    dimension: int | None = None
+    modules = folder / "modules.json"
+    if modules.is_file():
+        for module in json.loads(modules.read_text(encoding="utf-8")):
+            config = folder / str(module.get("path", "")) / "config.json"
+            if module.get("path") and config.is_file():
+                data = json.loads(config.read_text(encoding="utf-8"))
+                dimension = (
+                    data.get("out_features") or data.get("word_embedding_dimension") or dimension
+                )
+    if dimension is None and (folder / "config.json").is_file():
+        dimension = json.loads((folder / "config.json").read_text(encoding="utf-8")).get(
+            "hidden_size"
+        )
+    if not dimension:
+        raise IngestError(
+            f"cannot tell the embedding size of {folder}: no sentence-transformers config"
+        )
+    return int(dimension)
 
 
 class SentenceTransformerEmbedder:

@@ -13,14 +13,8 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from ingestion.records import DocumentMeta, Page
+from ingestion.records import DocumentMeta, Page, fiscal_period, normalise_form, parse_file_name
 
-FILE_NAME = re.compile(
-    r"^(?P<company>.+?)_(?P<year>(?:19|20)\d{2})(?:Q(?P<quarter>[1-4]))?_"
-    r"(?P<form>10K|10Q|8K|EARNINGS)(?:_dated[-_](?P<date>\d{4}-\d{2}-\d{2}))?$",
-    re.IGNORECASE,
-)
-FORMS = {"10K": "10-K", "10Q": "10-Q", "8K": "8-K", "EARNINGS": "earnings"}
 MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 DATE = rf"(?P<month>{MONTHS})\s+(?P<day>\d{{1,2}}),?\s+(?P<year>(?:19|20)\d{{2}})"
 COVER_FORM = re.compile(r"\bFORM\s+(10-K|10-Q|8-K)\b", re.IGNORECASE)
@@ -48,21 +42,17 @@ SUFFIXES = re.compile(
 
 def extract_metadata(name: str, pages: list[Page]) -> DocumentMeta:
     cover = "\n".join(page.text for page in pages[:2])
-    from_name = FILE_NAME.match(name)
-    company = _cover_company(cover) or (_name_company(from_name["company"]) if from_name else "")
-    form = _cover_form(cover) or (FORMS[from_name["form"].upper()] if from_name else "")
+    from_name = parse_file_name(name) or DocumentMeta()
+    company = _cover_company(cover) or from_name.company
+    form = _cover_form(cover) or from_name.form_type
     doc_date, year, quarter = _cover_period(cover, form)
-    if from_name:
-        year = int(from_name["year"])
-        quarter = int(from_name["quarter"]) if from_name["quarter"] else quarter
-        if from_name["date"] and not doc_date:
-            doc_date = from_name["date"]
+    if from_name.fiscal_year is not None:
+        year = from_name.fiscal_year
+        quarter = from_name.quarter or quarter
+    doc_date = doc_date or from_name.doc_date
     if quarter is None and form == "10-Q" and doc_date:
         quarter = (int(doc_date[5:7]) - 1) // 3 + 1  # calendar quarter: the best guess left
-    period = ""
-    if year is not None:
-        period = f"{year}Q{quarter}" if quarter else f"FY{year}"
-    return DocumentMeta(company, form, year, period, doc_date)
+    return DocumentMeta(company, form, year, fiscal_period(year, quarter), doc_date)
 
 
 def _cover_company(cover: str) -> str:
@@ -76,14 +66,10 @@ def _cover_company(cover: str) -> str:
     return name.title() if name.isupper() and len(name) > 3 else name
 
 
-def _name_company(raw: str) -> str:
-    return raw.replace("_", " ").strip()
-
-
 def _cover_form(cover: str) -> str:
     match = COVER_FORM.search(cover)
     if match:
-        return match.group(1).upper()
+        return normalise_form(match.group(1))
     if EARNINGS.search(cover[:3000]):
         return "earnings"
     return ""

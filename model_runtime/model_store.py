@@ -158,6 +158,19 @@ class ModelStore:
         self._remember(entry.path, actual)
         return Verified(entry.path, actual, rehashed=True)
 
+    def fingerprint(self, entry: ModelEntry) -> str:
+        """The model file's SHA-256 for records (summaries): the verified hash when one is
+        recorded, else hashed once and remembered while the size and mtime hold."""
+        if entry.sha256 is not None or entry.name == STARTER_NAME or entry.path.name in self.sums():
+            return self.verify(entry).sha256
+        stat = entry.path.stat()
+        seen = self._verified_cache().get(str(entry.path.resolve()))
+        if seen and seen.get("size") == stat.st_size and seen.get("mtime_ns") == stat.st_mtime_ns:
+            return str(seen["sha256"])
+        digest = sha256_file(entry.path)
+        self._remember(entry.path, digest)
+        return digest
+
     def find(self, name: str) -> ModelEntry:
         """An installed model by name (file stem or file name), or the starter."""
         if name in (STARTER_NAME, "starter"):

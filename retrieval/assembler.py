@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
+from retrieval.citations import marker
 from retrieval.errors import PromptTooLongError
-from retrieval.prompt import SYSTEM_PROMPT, Source, build_messages, user_message
+from retrieval.prompt import SYSTEM_PROMPT, block, build_messages, user_message
+from retrieval.types import Evidence
 
 TEMPLATE_ALLOWANCE = 32  # role markers and separators the chat template adds
 
@@ -44,35 +46,30 @@ class CachedCounter:
         return count
 
 
+@dataclass(frozen=True)
+class TokenBudget:
+    """The one budget rule, for answers and summaries alike: what a prompt may use is the
+    model's context less the tokens reserved for the answer (and reasoning), the chat
+    template's allowance and the fixed texts (system prompt, instructions) it carries."""
+
+    context_length: int
+    answer_tokens: int
+    reasoning_tokens: int = 0
+
+    def free(self, counter: TokenCounter, *fixed: str) -> int:
+        return (
+            self.context_length
+            - self.answer_tokens
+            - self.reasoning_tokens
+            - TEMPLATE_ALLOWANCE
+            - sum(counter.count_tokens(text) for text in fixed)
+        )
+
+
 class ContextMode(StrEnum):
     WHOLE = "whole"
     EVIDENCE = "evidence"
     AUTO = "auto"
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """A block that may go into the prompt: an evidence unit or one page of a document."""
-
-    document_id: str
-    document_name: str
-    first_page: int
-    last_page: int
-    text: str
-    score: float | None = None
-    passage: tuple[int, int, int] | None = None  # (page, start, end) of the best chunk
-
-    def as_source(self, number: int) -> Source:
-        return Source(
-            number,
-            self.document_id,
-            self.document_name,
-            self.first_page,
-            self.last_page,
-            self.text,
-            self.score,
-            self.passage,
-        )
 
 
 @dataclass(frozen=True)
@@ -111,6 +108,9 @@ class ContextReport:
     def free_tokens(self) -> int:
         return self.context_length - self.answer_tokens - self.reasoning_tokens - self.prompt_tokens
 
+    def omitted_labels(self) -> list[str]:
+        return [f"{o.label} ({o.reason})" for o in self.omitted]
+
     def as_dict(self) -> dict[str, object]:
         return {
             "mode_requested": self.mode_requested,
@@ -142,7 +142,7 @@ class ContextReport:
             f"included {len(self.included)} source(s):",
         ]
         out += [
-            f"  [S{i}] {label}  {tokens} tokens"
+            f"  {marker(i)} {label}  {tokens} tokens"
             for i, (label, tokens) in enumerate(self.included, start=1)
         ]
         out.append(f"omitted {len(self.omitted)} source(s):")
@@ -159,7 +159,7 @@ class ContextReport:
 @dataclass
 class AssembledPrompt:
     messages: list[dict[str, str]]
-    sources: list[Source]
+    sources: list[Evidence]
     report: ContextReport
 
 
@@ -184,8 +184,8 @@ class ContextAssembler:
     def assemble(
         self,
         question: str,
-        evidence: list[Candidate],
-        documents: list[Candidate] | None = None,
+        evidence: list[Evidence],
+        documents: list[Evidence] | None = None,
         mode: ContextMode = ContextMode.AUTO,
         scope: str = "",
         filtered: list[Omission] | None = None,
@@ -214,13 +214,8 @@ class ContextAssembler:
         return self._evidence(question, evidence, report, free)
 
     def _free(self, report: ContextReport) -> int:
-        return (
-            self.context_length
-            - self.answer_tokens
-            - self.reasoning_tokens
-            - report.system_tokens
-            - report.template_tokens
-        )
+        budget = TokenBudget(self.context_length, self.answer_tokens, self.reasoning_tokens)
+        return budget.free(self._counter, self.system_prompt)
 
     def _too_long(
         self, report: ContextReport, needed: int, free: int, what: str
@@ -236,7 +231,7 @@ class ContextAssembler:
         )
 
     def _whole(
-        self, question: str, pages: list[Candidate], report: ContextReport, free: int
+        self, question: str, pages: list[Evidence], report: ContextReport, free: int
     ) -> AssembledPrompt | None:
         if not pages:
             report.notes.append("whole: no scoped documents to put in full")
@@ -249,8 +244,8 @@ class ContextAssembler:
                 f"whole: the scoped documents need over {cheap_bound} tokens, {free} free"
             )
             return None
-        sources = [c.as_source(i) for i, c in enumerate(kept, start=1)]
-        sizes = [self._count(s.block()) for s in sources]
+        sources = [c.numbered(i) for i, c in enumerate(kept, start=1)]
+        sizes = [self._count(block(s)) for s in sources]
         if report.question_tokens + sum(sizes) > free:
             report.notes.append(
                 f"whole: the scoped documents need {report.question_tokens + sum(sizes)} "
@@ -274,14 +269,14 @@ class ContextAssembler:
         )
 
     def _evidence(
-        self, question: str, ranked: list[Candidate], report: ContextReport, free: int
+        self, question: str, ranked: list[Evidence], report: ContextReport, free: int
     ) -> AssembledPrompt:
         report.mode_used = ContextMode.EVIDENCE.value
-        chosen: list[tuple[Candidate, int]] = []
+        chosen: list[tuple[Evidence, int]] = []
         used = report.question_tokens
         seen_text: set[str] = set()
         for candidate in ranked:
-            label = candidate.as_source(0).label
+            label = candidate.label
             covered = any(
                 c.document_id == candidate.document_id
                 and c.first_page <= candidate.first_page
@@ -291,7 +286,7 @@ class ContextAssembler:
             if covered or candidate.text.strip() in seen_text:
                 report.omitted.append(Omission(label, "duplicate", None, "already included"))
                 continue
-            size = self._count(candidate.as_source(len(chosen) + 1).block()) + 2
+            size = self._count(block(candidate.numbered(len(chosen) + 1))) + 2
             if used + size > free:
                 report.omitted.append(Omission(label, "budget", size, f"{free - used} free"))
                 continue
@@ -311,7 +306,7 @@ class ContextAssembler:
                 break
             dropped, size = chosen.pop()  # exact count is over: drop the lowest-ranked unit
             report.omitted.append(
-                Omission(dropped.as_source(0).label, "budget", size, "exact count over budget")
+                Omission(dropped.label, "budget", size, "exact count over budget")
             )
         report.included = [(s.label, n) for s, n in zip(sources, sizes, strict=True)]
         report.sources_tokens = report.user_tokens - report.question_tokens
@@ -320,11 +315,11 @@ class ContextAssembler:
         )
 
     @staticmethod
-    def _ordered(chosen: list[tuple[Candidate, int]]) -> tuple[list[Source], list[int]]:
+    def _ordered(chosen: list[tuple[Evidence, int]]) -> tuple[list[Evidence], list[int]]:
         """Grouped by document (best-ranked document first), pages in order within each."""
         first_rank: dict[str, int] = {}
         for rank, (c, _) in enumerate(chosen):
             first_rank.setdefault(c.document_id, rank)
         ordered = sorted(chosen, key=lambda cs: (first_rank[cs[0].document_id], cs[0].first_page))
-        sources = [c.as_source(i) for i, (c, _) in enumerate(ordered, start=1)]
+        sources = [c.numbered(i) for i, (c, _) in enumerate(ordered, start=1)]
         return sources, [size for _, size in ordered]

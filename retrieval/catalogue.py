@@ -25,6 +25,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    text,
     update,
 )
 from sqlalchemy.engine import Engine
@@ -169,6 +170,19 @@ class Catalogue:
         with Session(self.engine) as session:
             query = select(func.count()).select_from(DocumentRow)
             return int(session.scalar(query.where(DocumentRow.status == READY)) or 0)
+
+    def health(self) -> tuple[str, int, int]:
+        """For `doctor`: (integrity verdict, chunks of ready documents, documents left
+        mid-ingest); raises when the database cannot be read."""
+        with Session(self.engine) as session:
+            verdict = "ok"
+            if self.engine.dialect.name == "sqlite":
+                verdict = str(session.execute(text("PRAGMA integrity_check")).scalar())
+            joined = select(func.count()).select_from(ChunkRow).join(DocumentRow)
+            chunks = session.scalar(joined.where(DocumentRow.status == READY)) or 0
+            stuck = select(func.count()).select_from(DocumentRow)
+            left = session.scalar(stuck.where(DocumentRow.status == INGESTING)) or 0
+        return verdict, int(chunks), int(left)
 
     def get(self, doc_id: str) -> DocumentInfo | None:
         with Session(self.engine) as session:

@@ -9,25 +9,10 @@ are already covered adds weight to that unit instead of a duplicate.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 
 from retrieval.catalogue import Catalogue, StoredChunk
-
-
-@dataclass
-class EvidenceUnit:
-    document_id: str
-    document_name: str
-    first_page: int  # zero-based, inclusive
-    last_page: int
-    score: float
-    chunk_ids: list[str] = field(default_factory=list)
-    text: str = ""
-    passage: tuple[int, int, int] | None = None  # (page, start, end) of the best chunk
-
-    @property
-    def pages(self) -> range:
-        return range(self.first_page, self.last_page + 1)
+from retrieval.types import Evidence
 
 
 @dataclass(frozen=True)
@@ -38,56 +23,61 @@ class RankedChunk:
 
 def build_units(
     ranked: list[RankedChunk], k: int, max_span: int = 2, aggregate: str = "sum"
-) -> list[EvidenceUnit]:
+) -> list[Evidence]:
     """The top `k` units from chunks in rank order; a unit's score is its chunks' scores summed.
 
     Summing rewards pages several chunks point to (a statement page matched on its title
     and on its line items); ties keep the order of the best chunk.
     """
-    units: list[EvidenceUnit] = []
+    units: list[Evidence] = []
     for item in ranked:
         c = item.chunk
-        unit = _absorbing(units, c, max_span)
-        if unit is None:
+        at = _absorbing(units, c, max_span)
+        if at is None:
             units.append(
-                EvidenceUnit(
+                Evidence(
                     c.document_id,
                     c.document_name,
                     c.first_page,
                     c.last_page,
-                    item.score,
-                    [c.id],
+                    score=item.score,
                     passage=(c.first_page, c.start_char, c.end_char),
+                    chunk_ids=(c.id,),
                 )
             )
             continue
-        unit.first_page = min(unit.first_page, c.first_page)
-        unit.last_page = max(unit.last_page, c.last_page)
-        unit.score = unit.score + item.score if aggregate == "sum" else unit.score
-        unit.chunk_ids.append(c.id)
-    order = {id(u): i for i, u in enumerate(units)}
-    units.sort(key=lambda u: (-u.score, order[id(u)]))
+        unit = units[at]
+        units[at] = replace(
+            unit,
+            first_page=min(unit.first_page, c.first_page),
+            last_page=max(unit.last_page, c.last_page),
+            score=(unit.score or 0.0) + item.score if aggregate == "sum" else unit.score,
+            chunk_ids=(*unit.chunk_ids, c.id),
+        )
+    units.sort(key=lambda u: -(u.score or 0.0))  # stable: ties keep the best chunk's order
     return units[:k]
 
 
-def _absorbing(units: list[EvidenceUnit], c: StoredChunk, max_span: int) -> EvidenceUnit | None:
-    for unit in units:
+def _absorbing(units: list[Evidence], c: StoredChunk, max_span: int) -> int | None:
+    for at, unit in enumerate(units):
         if unit.document_id != c.document_id:
             continue
         first = min(unit.first_page, c.first_page)
         last = max(unit.last_page, c.last_page)
         touching = c.first_page <= unit.last_page + 1 and c.last_page >= unit.first_page - 1
         if touching and last - first + 1 <= max_span:
-            return unit
+            return at
     return None
 
 
-def fill_text(catalogue: Catalogue, units: list[EvidenceUnit]) -> list[EvidenceUnit]:
-    """Give each unit the full text of its pages, each page headed by its number."""
+def fill_text(catalogue: Catalogue, units: list[Evidence]) -> list[Evidence]:
+    """Each unit with the full text of its pages, each page headed by its number."""
+    filled = []
     for unit in units:
         pages = catalogue.pages(unit.document_id, unit.pages)
         if len(pages) == 1:
-            unit.text = next(iter(pages.values())).strip()
+            text = next(iter(pages.values())).strip()
         else:
-            unit.text = "\n\n".join(f"(page {i + 1})\n{t.strip()}" for i, t in pages.items())
-    return units
+            text = "\n\n".join(f"(page {i + 1})\n{t.strip()}" for i, t in pages.items())
+        filled.append(replace(unit, text=text))
+    return filled

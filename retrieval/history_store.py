@@ -8,16 +8,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text, delete, func, select
+from sqlalchemy import ForeignKey, Integer, String, Text, func, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from retrieval.catalogue import Base
 
 
-class HistoryBase(DeclarativeBase):
-    pass
-
-
-class ConversationRow(HistoryBase):
+class ConversationRow(Base):
     __tablename__ = "conversations"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     title: Mapped[str] = mapped_column(Text)
@@ -25,7 +23,7 @@ class ConversationRow(HistoryBase):
     updated_at: Mapped[str] = mapped_column(String(40), index=True)
 
 
-class TurnRow(HistoryBase):
+class TurnRow(Base):
     __tablename__ = "conversation_turns"
     conversation_id: Mapped[str] = mapped_column(
         ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True
@@ -42,7 +40,7 @@ def _now() -> str:
 class HistoryStore:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        HistoryBase.metadata.create_all(engine)
+        Base.metadata.create_all(engine)
 
     def create(self, conversation_id: str, title: str) -> None:
         now = _now()
@@ -83,8 +81,3 @@ class HistoryStore:
                 .order_by(TurnRow.ordinal)
             )
             return list(rows)
-
-    def delete(self, conversation_id: str) -> None:
-        with Session(self._engine) as session, session.begin():
-            session.execute(delete(TurnRow).where(TurnRow.conversation_id == conversation_id))
-            session.execute(delete(ConversationRow).where(ConversationRow.id == conversation_id))

@@ -1,12 +1,11 @@
 """Question understanding for a library: which documents a question is about.
 
 A question about "3M's FY2018 capex" should search 3M's FY2018 10-K first, not every
-filing. Documents carry `company`, `form_type`, `fiscal_year` and `fiscal_period` (the
-catalogue's columns once ingestion fills them); until then they are parsed from
-FinanceBench-style names such as `3M_2018_10K`, `AMCOR_2023Q2_10Q` or
-`AMCOR_2022_8K_dated-2022-07-01`. Scoping narrows step by step (company, then period,
-then form) and never narrows to nothing: when a step matches no document it is skipped
-and the reason is recorded.
+filing. Documents are `ingestion.records.DocumentMeta` (the catalogue's columns, with
+what a FinanceBench-style name such as `3M_2018_10K` says filling the gaps), normalised
+by the same functions ingestion uses, so "10-K" in a question matches "10-K" in a row.
+Scoping narrows step by step (company, then period, then form) and never narrows to
+nothing: when a step matches no document it is skipped and the reason is recorded.
 """
 
 from __future__ import annotations
@@ -16,83 +15,35 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-NAME = re.compile(
-    r"^(?P<company>.+?)_(?P<year>(?:19|20)\d{2})(?:Q(?P<quarter>[1-4]))?_(?P<form>[A-Za-z0-9-]+)",
+from ingestion.records import (
+    WORD,
+    DocumentMeta,
+    company_keys,
+    normalise_form,
+    parse_file_name,
+    squash,
 )
-FORMS = {"10K": "10K", "10-K": "10K", "10Q": "10Q", "10-Q": "10Q", "8K": "8K", "8-K": "8K"}
-WORD = re.compile(r"[A-Za-z0-9]+")
-# Words a filer's legal name carries that an analyst leaves out: "Best Buy Co., Inc." is
-# "Best Buy", "Adobe Systems Incorporated" is "Adobe".
-LEGAL_WORDS = {
-    "THE", "CO", "COMPANY", "COMPANIES", "INC", "INCORPORATED", "CORP", "CORPORATION", "PLC",
-    "LTD", "LIMITED", "LLC", "LP", "NV", "SA", "AG", "SE", "INTERNATIONAL", "HOLDINGS",
-    "HOLDING", "GROUP", "SYSTEMS",
-}  # fmt: skip
+
 QUARTER_WORDS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3}
 
 
-def squash(text: str) -> str:
-    """Upper-case letters and digits only: 'Johnson & Johnson' -> 'JOHNSONJOHNSON'."""
-    return "".join(WORD.findall(text)).upper()
-
-
-@dataclass(frozen=True)
-class DocumentMeta:
-    """What scoping needs to know about one document."""
-
-    id: str
-    name: str
-    company: str | None = None
-    form_type: str | None = None
-    fiscal_year: int | None = None
-    fiscal_period: str | None = None  # "FY2018" or "2023Q2"
-
-    @property
-    def quarter(self) -> int | None:
-        if self.fiscal_period and "Q" in self.fiscal_period:
-            return int(self.fiscal_period.rsplit("Q", 1)[1])
-        return None
-
-
-def parse_document_name(name: str) -> dict[str, Any]:
-    """Company, form type, fiscal year and period from a FinanceBench-style name, or {}."""
-    match = NAME.match(name)
-    if match is None:
-        return {}
-    year = int(match["year"])
-    form = match["form"].upper()
-    quarter = match["quarter"]
-    return {
-        "company": match["company"].replace("_", " "),
-        "form_type": FORMS.get(form, form),
-        "fiscal_year": year,
-        "fiscal_period": f"{year}Q{quarter}" if quarter else f"FY{year}",
-    }
-
-
 def document_meta(document: Any) -> DocumentMeta:
-    """Catalogue columns when present, else what the document's name says."""
-    parsed = parse_document_name(str(document.name))
-    fields = {}
-    for key in ("company", "form_type", "fiscal_year", "fiscal_period"):
+    """A library document's metadata: catalogue columns when present, else what its
+    FinanceBench-style name says; the form type is normalised either way."""
+    parsed = parse_file_name(str(document.name)) or DocumentMeta()
+    fields: dict[str, Any] = {}
+    for key in ("company", "form_type", "fiscal_year", "fiscal_period", "doc_date"):
         value = getattr(document, key, None)
-        fields[key] = value if value not in (None, "") else parsed.get(key)
+        fields[key] = value if value not in (None, "") else getattr(parsed, key)
+    fields["form_type"] = normalise_form(fields["form_type"])
     return DocumentMeta(id=document.id, name=document.name, **fields)
 
 
-def company_keys(document: DocumentMeta) -> set[str]:
-    """The squashed names a question may call this filer by: its catalogue name, the name
-    in its file name (the fallback when the cover page gave none, or a wrong one), and
-    each without the legal words at its end."""
-    names = [document.company or "", parse_document_name(document.name).get("company", "")]
-    keys: set[str] = set()
-    for name in names:
-        words = [w.upper() for w in WORD.findall(name)]
-        keys.add("".join(words))
-        while words and words[-1] in LEGAL_WORDS:
-            words.pop()
-        keys.add("".join(words))
-    return {k for k in keys if k}
+def document_company_keys(document: DocumentMeta) -> set[str]:
+    """The filer's catalogue name and the name in its file name (the fallback when the
+    cover page gave none, or a wrong one), each with and without its legal words."""
+    parsed = parse_file_name(document.name) or DocumentMeta()
+    return company_keys(document.company, parsed.company)
 
 
 @dataclass(frozen=True)
@@ -139,13 +90,13 @@ def question_facets(question: str, companies: Iterable[str]) -> QuestionFacets:
     forms: set[str] = set()
     text = question.upper()
     for pattern, form in (
-        (r"\b10-?K\b|ANNUAL REPORT", "10K"),
-        (r"\b10-?Q\b|QUARTERLY REPORT", "10Q"),
-        (r"\b8-?K\b", "8K"),
-        (r"EARNINGS (RELEASE|REPORT|CALL)", "EARNINGS"),
+        (r"\b10-?K\b|ANNUAL REPORT", "10-K"),
+        (r"\b10-?Q\b|QUARTERLY REPORT", "10-Q"),
+        (r"\b8-?K\b", "8-K"),
+        (r"EARNINGS (RELEASE|REPORT|CALL)", "earnings"),
     ):
         if re.search(pattern, text):
-            forms.add(form)
+            forms.add(normalise_form(form))
     return QuestionFacets(frozenset(found), frozenset(years), frozenset(quarters), frozenset(forms))
 
 
@@ -173,7 +124,7 @@ def _in_period(documents: list[DocumentMeta], facets: QuestionFacets) -> list[Do
 def resolve_scope(question: str, documents: list[DocumentMeta]) -> Scope:
     """Narrow the library to the documents the question names; skip steps that match none."""
     all_ids = [d.id for d in documents]
-    keys = {d.id: company_keys(d) for d in documents}
+    keys = {d.id: document_company_keys(d) for d in documents}
     facets = question_facets(question, set().union(*keys.values()))
     chosen = documents
     steps: list[str] = []

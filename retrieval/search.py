@@ -7,32 +7,19 @@ ones that sound best.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from ingestion.embedder import Embedder
 from retrieval.catalogue import READY, Catalogue
-from retrieval.evidence import EvidenceUnit, RankedChunk, build_units, fill_text
+from retrieval.evidence import RankedChunk, build_units, fill_text
 from retrieval.statements import (
     Statement,
-    named_statements,
     question_statements,
     statement_pages,
 )
 from retrieval.store import Fusion, Hit, VectorStore
-
-# Analysts name a statement loosely; filings title it formally. Added to the BM25 query only.
-FORMAL_TITLES = {
-    Statement.CASH_FLOW: "consolidated statements of cash flows",
-    Statement.INCOME: "consolidated statements of income operations",
-    Statement.BALANCE: "consolidated balance sheets",
-}
-
-
-def keyword_query(question: str) -> str:
-    """The BM25 text: the question, plus the formal title of any statement it names."""
-    return " ".join([question, *(FORMAL_TITLES[s] for s in named_statements(question))])
-
+from retrieval.types import Evidence
 
 _STATEMENTS: dict[str, tuple[str, dict[Statement, list[int]]]] = {}
 _STATEMENTS_KEPT = 1024  # documents; each entry is a name and a few page numbers
@@ -51,7 +38,6 @@ class SearchConfig:
     chunks: int = 40  # ranked chunks grouped into evidence units
     max_span: int = 2  # pages per evidence unit
     aggregate: str = "max"  # unit score: "max" or "sum" of its chunks' scores
-    expand: bool = False  # add formal statement titles to the BM25 query
     statements: bool = True  # put the statements a question needs first (retrieval/statements.py)
     statement_units: int = 2  # at most this many of them
     statement_documents: int = 3  # only when the scope is this narrow
@@ -83,7 +69,7 @@ class Retriever:
     ) -> list[RankedChunk]:
         """Chunks in rank order; hits the catalogue does not know are never returned."""
         config = self.config
-        keywords = keyword_query(question) if config.expand else question
+        keywords = question
         if config.method == Method.BM25:
             hits = self._store.sparse_search(keywords, limit, document_ids)
         else:
@@ -104,7 +90,7 @@ class Retriever:
         document_ids: list[str] | None = None,
         vector: list[float] | None = None,
         with_text: bool = True,
-    ) -> list[EvidenceUnit]:
+    ) -> list[Evidence]:
         """The top `k` evidence units (whole pages or short spans) for the question."""
         config = self.config
         ranked = self.rank_chunks(question, max(config.chunks, k), document_ids, vector)
@@ -127,23 +113,25 @@ class Retriever:
         self,
         wanted: list[Statement],
         document_ids: list[str],
-        units: list[EvidenceUnit],
+        units: list[Evidence],
         k: int,
-    ) -> list[EvidenceUnit]:
+    ) -> list[Evidence]:
         """The statement pages the question needs, ahead of the searched units (those
         overlapping them are dropped as duplicates); scored just above the best unit."""
-        pinned: list[EvidenceUnit] = []
+        pinned: list[Evidence] = []
         for statement in wanted:
             for doc_id in document_ids:
                 name, found = self._statement_pages(doc_id)
                 pages = found.get(statement)
                 if pages and len(pinned) < self.config.statement_units:
-                    pinned.append(EvidenceUnit(doc_id, name, pages[0], pages[-1], 0.0))
+                    pinned.append(Evidence(doc_id, name, pages[0], pages[-1], score=0.0))
         if not pinned:
             return units
-        top = max((u.score for u in units), default=0.0)
-        for rank, unit in enumerate(pinned):
-            unit.score = top + (len(pinned) - rank) * 1e-6
+        top = max((u.score or 0.0 for u in units), default=0.0)
+        pinned = [
+            replace(unit, score=top + (len(pinned) - rank) * 1e-6)
+            for rank, unit in enumerate(pinned)
+        ]
         rest = [u for u in units if not any(_overlap(u, p) for p in pinned)]
         return (pinned + rest)[:k]
 
@@ -164,7 +152,7 @@ class Retriever:
         return [RankedChunk(chunks[h.id], h.score) for h in hits if h.id in chunks]
 
 
-def _overlap(a: EvidenceUnit, b: EvidenceUnit) -> bool:
+def _overlap(a: Evidence, b: Evidence) -> bool:
     return (
         a.document_id == b.document_id
         and a.first_page <= b.last_page

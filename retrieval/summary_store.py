@@ -7,16 +7,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import String, Text, delete, select
+from sqlalchemy import String, Text, delete
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from retrieval.catalogue import Base
 
 
-class SummaryBase(DeclarativeBase):
-    pass
-
-
-class SummaryStepRow(SummaryBase):
+class SummaryStepRow(Base):
     __tablename__ = "summary_steps"
     document_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     run_key: Mapped[str] = mapped_column(String(160), primary_key=True)
@@ -25,7 +23,7 @@ class SummaryStepRow(SummaryBase):
     created_at: Mapped[str] = mapped_column(String(40))
 
 
-class SummaryRow(SummaryBase):
+class SummaryRow(Base):
     __tablename__ = "summaries"
     document_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     run_key: Mapped[str] = mapped_column(String(160), primary_key=True)
@@ -41,7 +39,7 @@ def _now() -> str:
 class SummaryStore:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        SummaryBase.metadata.create_all(engine)
+        Base.metadata.create_all(engine)
 
     def step(self, document_id: str, run_key: str, step: str) -> str | None:
         with Session(self._engine) as session:
@@ -83,14 +81,3 @@ class SummaryStore:
                 session.execute(
                     delete(table).where(table.document_id == document_id, table.run_key == run_key)
                 )
-
-    def steps(self, document_id: str, run_key: str) -> list[str]:
-        with Session(self._engine) as session:
-            return list(
-                session.scalars(
-                    select(SummaryStepRow.step).where(
-                        SummaryStepRow.document_id == document_id,
-                        SummaryStepRow.run_key == run_key,
-                    )
-                )
-            )

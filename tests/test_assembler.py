@@ -6,9 +6,11 @@ import pytest
 
 from model_runtime.llama_engine import LlamaCppEngine
 from model_runtime.registry import starter_model
-from retrieval.assembler import Candidate, ContextAssembler, ContextMode, Omission
+from retrieval.assembler import ContextAssembler, ContextMode, Omission
+from retrieval.citations import check_citations
 from retrieval.errors import PromptTooLongError
-from retrieval.prompt import SYSTEM_PROMPT, check_citations
+from retrieval.prompt import SYSTEM_PROMPT
+from retrieval.types import Evidence
 
 
 @pytest.fixture(scope="module")
@@ -19,9 +21,9 @@ def counter() -> Iterator[LlamaCppEngine]:
     yield LlamaCppEngine(entry.path, entry.name, context_length=512, threads=1)
 
 
-def page(doc: str, index: int, words: int = 60) -> Candidate:
+def page(doc: str, index: int, words: int = 60) -> Evidence:
     text = f"{doc} page {index + 1}. " + " ".join(f"figure{index}x{i}" for i in range(words))
-    return Candidate(f"id-{doc}", doc, index, index, text, score=1.0)
+    return Evidence(f"id-{doc}", doc, index, index, text, score=1.0)
 
 
 QUESTION = "What were capital expenditures in 2023?"

@@ -1,11 +1,46 @@
-"""The desk ingests a folder in one run (parsing in parallel) and reports every file."""
+"""The desk ingests a folder in one run (parsing in parallel) and reports every file, and
+removes documents through the same crash-safe service as the CLI."""
 
 from pathlib import Path
 
-from app.services.desk import Desk, FileProgress
+import pytest
+
+from app.services.indexing import recover
 from app.workspace import Workspace
-from retrieval.catalogue import READY, REJECTED
+from retrieval.catalogue import READY, REJECTED, REMOVING
 from tests.conftest import REPORT_PAGES, make_pdf
+from tui.desk import Desk, FileProgress
+
+
+class Killed(Exception):
+    """Stands for the process dying right after the index dropped the points."""
+
+
+def test_a_tui_removal_killed_midway_is_repaired_by_recover(
+    workspace: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_pdf(tmp_path / "NORTHWIND_2023_10K.pdf", REPORT_PAGES)
+    desk = Desk(workspace)
+    desk.ingest([tmp_path / "NORTHWIND_2023_10K.pdf"])
+    [document] = workspace.catalogue.documents()
+    assert workspace.store.count() == document.chunk_count > 0
+    store = workspace.store
+    delete = store.delete_document
+
+    def delete_then_die(doc_id: str) -> None:
+        delete(doc_id)  # the real Qdrant Edge delete, then the "crash"
+        raise Killed
+
+    monkeypatch.setattr(store, "delete_document", delete_then_die)
+    with pytest.raises(Killed):
+        desk.remove(document.id)
+    monkeypatch.undo()
+    # The catalogue says the removal was under way, not that the document is ready.
+    assert [d.status for d in workspace.catalogue.documents()] == [REMOVING]
+    recover(workspace)  # what the next ingest runs first
+    assert workspace.catalogue.documents() == []
+    assert workspace.store.count() == 0
+    assert desk.documents() == []
 
 
 def test_a_folder_in_one_run_with_each_files_outcome(workspace: Workspace, tmp_path: Path) -> None:

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from app.services.ask import Answer, Retrieved, ask
+from app.services.answer import Answer
+from app.services.ask import Retrieved, ask
 from app.services.ingest import ingest
 from app.workspace import Workspace
 from model_runtime.engine import Mode

@@ -1,4 +1,5 @@
-from app.services.figures import cited_pages, figures_in, unmatched_figures
+from app.services.figures import figures_in, unmatched_figures
+from retrieval.citations import cited_pages
 
 PAGES = {
     2: "Capital expenditures in fiscal 2023 were 412 million dollars.",

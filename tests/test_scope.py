@@ -2,28 +2,24 @@
 
 from dataclasses import dataclass
 
-from retrieval.scope import (
-    DocumentMeta,
-    document_meta,
-    parse_document_name,
-    question_facets,
-    resolve_scope,
-)
+from ingestion.records import DocumentMeta, normalise_form, parse_file_name
+from retrieval.scope import document_meta, question_facets, resolve_scope
 
 
 def test_parse_financebench_names() -> None:
-    assert parse_document_name("3M_2018_10K") == {
-        "company": "3M",
-        "form_type": "10K",
-        "fiscal_year": 2018,
-        "fiscal_period": "FY2018",
-    }
-    assert parse_document_name("AMCOR_2023Q2_10Q")["fiscal_period"] == "2023Q2"
-    eight_k = parse_document_name("AMCOR_2022_8K_dated-2022-07-01")
-    assert eight_k["form_type"] == "8K" and eight_k["fiscal_year"] == 2022
-    jnj = parse_document_name("JOHNSON_JOHNSON_2023_8K_dated-2023-08-30")
-    assert jnj["company"] == "JOHNSON JOHNSON"
-    assert parse_document_name("annual report final") == {}
+    assert parse_file_name("3M_2018_10K") == DocumentMeta("3M", "10-K", 2018, "FY2018")
+    q2 = parse_file_name("AMCOR_2023Q2_10Q")
+    assert q2 is not None and q2.fiscal_period == "2023Q2" and q2.quarter == 2
+    eight_k = parse_file_name("AMCOR_2022_8K_dated-2022-07-01")
+    assert eight_k == DocumentMeta("AMCOR", "8-K", 2022, "FY2022", "2022-07-01")
+    jnj = parse_file_name("JOHNSON_JOHNSON_2023_8K_dated-2023-08-30")
+    assert jnj is not None and jnj.company == "JOHNSON JOHNSON"
+    assert parse_file_name("annual report final") is None
+
+
+def test_one_spelling_of_a_form() -> None:
+    assert {normalise_form(f) for f in ("10K", "10-k", "10-K", " 10-K ")} == {"10-K"}
+    assert normalise_form("EARNINGS") == "earnings" and normalise_form("") == ""
 
 
 @dataclass
@@ -31,6 +27,9 @@ class Row:
     id: str
     name: str
     company: str | None = None
+    form_type: str | None = None
+    fiscal_year: int | None = None
+    fiscal_period: str | None = None
 
 
 def test_catalogue_columns_win_over_the_name() -> None:
@@ -66,6 +65,18 @@ def test_company_and_year_pick_one_filing() -> None:
 def test_quarter_and_form_narrow_further() -> None:
     assert ids("AMCOR revenue in Q2 of FY2023") == ["AMCOR_2023Q2_10Q"]
     assert ids("According to Amcor's 2023 10-K, what is its main industry?") == ["AMCOR_2023_10K"]
+
+
+def test_catalogue_form_types_scope_by_form() -> None:
+    """Rows as ingestion stores them ("10-K", not the file name's "10K"): the question's
+    form must match them, so "Amcor's 2023 10-K" leaves the 10-Q out."""
+    library = [
+        document_meta(Row("k", "amcor-annual", "Amcor", "10-K", 2023, "FY2023")),
+        document_meta(Row("q", "amcor-quarter", "Amcor", "10-Q", 2023, "2023Q2")),
+    ]
+    scope = resolve_scope("According to Amcor's 2023 10-K, what is its main industry?", library)
+    assert scope.document_ids == ["k"]
+    assert resolve_scope("Amcor's 2023 quarterly report", library).document_ids == ["q"]
 
 
 def test_fallbacks_never_scope_to_nothing() -> None:
@@ -105,5 +116,5 @@ def test_a_filer_is_found_by_its_short_name_or_its_file_name() -> None:
 
 
 def test_meta_quarter() -> None:
-    assert DocumentMeta("a", "a", fiscal_period="2023Q2").quarter == 2
-    assert DocumentMeta("a", "a", fiscal_period="FY2023").quarter is None
+    assert DocumentMeta(fiscal_period="2023Q2").quarter == 2
+    assert DocumentMeta(fiscal_period="FY2023").quarter is None

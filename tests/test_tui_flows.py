@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable, Input, Select, Static
 
+from app.services.answer import Answer
 from app.services.ask import prepare
-from app.services.desk import Desk
-from app.services.history import ChatTurn
 from app.services.ingest import ingest
 from app.workspace import Workspace
 from model_runtime.registry import starter_model
 from tui.chat_screen import ChatScreen
+from tui.desk import Desk
 from tui.help_screen import KEYS, HelpScreen
 from tui.library_screen import LibraryScreen
 from tui.main_app import PALETTE, ArchivistApp
@@ -161,7 +161,7 @@ async def test_markup_and_escapes_from_documents_and_models_are_shown_literally(
     ingest(workspace, [path])
     [source] = prepare(workspace, "capital expenditures").sources
     Desk(workspace).history.add(
-        ChatTurn(
+        Answer(
             question="[i]what?[/i]",
             mode="fast",
             answer="Model says [bold]\x1b[31mred\x1b[0m [S1].",

@@ -16,7 +16,7 @@ from textual.pilot import Pilot
 
 from app.services.ingest import ingest
 from app.workspace import Workspace
-from retrieval.prompt import Source
+from retrieval.types import Evidence
 from tests.conftest import REPORT_PAGES, make_pdf
 from tui.main_app import ArchivistApp
 from tui.source_screen import SourceScreen
@@ -50,7 +50,9 @@ def test_source_viewer_highlights_the_passage(snap_compare: Compare, library: Wo
     document = library.catalogue.documents()[0]
     page = library.catalogue.page_text(document.id, 1) or ""
     start = page.index("412 million")
-    source = Source(1, document.id, document.name, 1, 1, page, passage=(1, start, start + 11))
+    source = Evidence(
+        document.id, document.name, 1, 1, page, passage=(1, start, start + 11), number=1
+    )
 
     async def open_source(pilot: Pilot[None]) -> None:
         await pilot.app.push_screen(SourceScreen(source))

@@ -14,7 +14,7 @@ from textual.widgets import Footer, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from app.errors import user_message
-from app.services.desk import AnswerDelta, AskStarted, ChatTurn, Mode, ReasoningDelta
+from tui.desk import Answer, AnswerDelta, AskStarted, Mode, ReasoningDelta
 from tui.messages import (
     AnswerFinished,
     AnswerStarted,
@@ -105,7 +105,7 @@ class ChatScreen(DeskScreen):
         self._cancel.set()  # a running answer stops at its next token
         self._cancel = threading.Event()
         mode = self.state.mode
-        turn = ChatTurn(question=question, mode=mode.value, model=self.desk.active_model_name())
+        turn = Answer(question=question, mode=mode.value, model=self.desk.active_model_name())
         view = TurnView(turn, len(self._turns), streaming=True)
         view.reasoning_visible = self.state.show_reasoning
         self._turns.append(view)
@@ -133,7 +133,7 @@ class ChatScreen(DeskScreen):
                     self.post_message(AnswerStreamed(event.text, view))
                 elif isinstance(event, ReasoningDelta):
                     self.post_message(ReasoningStreamed(event.text, view))
-                elif isinstance(event, ChatTurn):
+                elif isinstance(event, Answer):
                     self.post_message(AnswerFinished(event, view))
         except Exception as exc:  # noqa: BLE001 - a notification, never a crash
             self.post_message(WorkFailed("answer", user_message(exc), view))
@@ -251,9 +251,6 @@ class ChatScreen(DeskScreen):
         options.display = False
 
 
-def _cited_numbers(turn: ChatTurn) -> set[int]:
+def _cited_numbers(turn: Answer) -> set[int]:
     """The sources the answer cites; when it cites none, all it was given (as `ask` does)."""
-    from app.services.desk import CITATION
-
-    cited = {int(m.group(1)) for m in CITATION.finditer(turn.answer)}
-    return cited or {s.number for s in turn.sources}
+    return {c.source.number for c in turn.citations}

@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from app.errors import user_message
-from app.services.desk import FileProgress, LibraryEntry
+from tui.desk import FileProgress, LibraryEntry
 from tui.messages import FileIngested, IngestFinished, WorkFailed
 from tui.path_input import PathPrompt
 from tui.safe import literal

@@ -10,9 +10,9 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from app.services.desk import Desk
 from app.workspace import Workspace
 from tui.chat_screen import ChatScreen
+from tui.desk import Desk
 from tui.help_screen import HelpScreen
 from tui.library_screen import LibraryScreen
 from tui.models_screen import ModelsScreen

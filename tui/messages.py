@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from textual.message import Message
 
-from app.services.desk import ChatTurn, FileProgress, Source, SummaryOutcome
 from app.services.desk_models import HardwareView, ModelView
+from tui.desk import Answer, Evidence, FileProgress, SummaryOutcome
 
 
 class WorkFailed(Message):
@@ -18,7 +18,7 @@ class WorkFailed(Message):
 
 
 class AnswerStarted(Message):
-    def __init__(self, sources: list[Source], omitted: list[str], view: int) -> None:
+    def __init__(self, sources: list[Evidence], omitted: list[str], view: int) -> None:
         super().__init__()
         self.view = view  # which TurnView: an older, cancelled answer may still report
         self.sources = sources
@@ -40,7 +40,7 @@ class ReasoningStreamed(Message):
 
 
 class AnswerFinished(Message):
-    def __init__(self, turn: ChatTurn, view: int) -> None:
+    def __init__(self, turn: Answer, view: int) -> None:
         super().__init__()
         self.view = view  # which TurnView: an older, cancelled answer may still report
         self.turn = turn

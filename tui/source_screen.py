@@ -9,14 +9,14 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 
-from app.services.desk import PageView, Source
+from tui.desk import Evidence, PageView
 from tui.safe import literal
 from tui.state import DeskScreen
 
 HIGHLIGHT = "bold black on yellow"
 
 
-def page_text(page: PageView, source: Source | None) -> Text:
+def page_text(page: PageView, source: Evidence | None) -> Text:
     """The page, with the passage highlighted when this is the page it was cited on."""
     if source is None or source.passage is None or source.passage[0] != page.index:
         return literal(page.text)
@@ -40,7 +40,7 @@ class SourceScreen(DeskScreen):
         Binding("left,p,pageup", "page(-1)", "Previous page"),
     ]
 
-    def __init__(self, source: Source) -> None:
+    def __init__(self, source: Evidence) -> None:
         super().__init__()
         self.source = source
         self.page_index = source.passage[0] if source.passage else source.page

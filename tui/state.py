@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, cast
 
 from textual.screen import Screen
 
-from app.services.desk import Desk, Mode
+from tui.desk import Desk, Mode
 
 if TYPE_CHECKING:
     from tui.main_app import ArchivistApp

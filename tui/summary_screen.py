@@ -13,7 +13,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Select, Static
 
 from app.errors import user_message
-from app.services.desk import Mode
+from tui.desk import Mode
 from tui.messages import SummaryFinished, SummaryProgressed, SummaryStepped, WorkFailed
 from tui.path_input import PathPrompt
 from tui.safe import literal

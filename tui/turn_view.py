@@ -9,34 +9,35 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Collapsible, Static
 
-from app.services.desk import CITATION, ChatTurn, Source
+from retrieval.citations import markers
+from tui.desk import Answer, Evidence
 from tui.safe import clean, literal
 
 LINK = "underline bold cyan"
 
 
-def answer_text(raw: str, sources: list[Source], turn: int) -> Text:
+def answer_text(raw: str, sources: list[Evidence], turn: int) -> Text:
     """The answer with each [S3] shown as [DOC p.N], a link that opens the source viewer."""
     by_number = {s.number: s for s in sources}
     text = Text()
     position = 0
     safe = clean(raw)
-    for match in CITATION.finditer(safe):
-        text.append(safe[position : match.start()])
-        source = by_number.get(int(match.group(1)))
+    for start, end, number in markers(safe):
+        text.append(safe[position:start])
+        source = by_number.get(number)
         if source is None:
-            text.append(match.group(0))
+            text.append(safe[start:end])
         else:
             action = f"screen.open_citation({turn}, {source.number})"
             text.append(
                 clean(f"[{source.label}]"), style=Style.parse(LINK) + Style(meta={"@click": action})
             )
-        position = match.end()
+        position = end
     text.append(safe[position:])
     return text
 
 
-def figures_text(turn: ChatTurn) -> Text:
+def figures_text(turn: Answer) -> Text:
     parts = [turn.model or "model ?", f"{turn.mode} mode"]
     parts.append(f"context {turn.context_tokens} tokens" if turn.context_tokens else "context —")
     parts.append(f"omitted {len(turn.omitted_sources)}")
@@ -61,7 +62,7 @@ class TurnView(Vertical):
     """
 
     def __init__(
-        self, turn: ChatTurn, index: int, streaming: bool = False, reasoning_visible: bool = True
+        self, turn: Answer, index: int, streaming: bool = False, reasoning_visible: bool = True
     ) -> None:
         super().__init__()
         self.turn = turn
@@ -99,11 +100,11 @@ class TurnView(Vertical):
         self.query_one(".reasoning", Static).update(literal(self.turn.reasoning))
         self.show_reasoning_panel(self.reasoning_visible)
 
-    def set_sources(self, sources: list[Source], omitted: list[str]) -> None:
+    def set_sources(self, sources: list[Evidence], omitted: list[str]) -> None:
         self.turn.sources = sources
         self.turn.omitted_sources = omitted
 
-    def finish(self, turn: ChatTurn) -> None:
+    def finish(self, turn: Answer) -> None:
         self.streaming = False
         self.turn = turn
         self.query_one(".answer", Static).update(self._answer_renderable())

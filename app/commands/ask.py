@@ -42,12 +42,13 @@ def ask(
     as_json: JsonFlag = False,
 ) -> None:
     """Answer a question from the library, citing the page behind each claim."""
-    from app.services.ask import Answer, Retrieved
+    from app.services.answer import Answer
+    from app.services.ask import Retrieved
     from app.services.ask import ask as run_ask
-    from app.streaming import CitationRewriter
     from model_runtime.engine import Mode
     from model_runtime.events import AnswerDelta, ReasoningDelta
     from retrieval.assembler import ContextMode
+    from retrieval.citations import CitationRewriter
 
     try:
         chosen = Mode(mode)

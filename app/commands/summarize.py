@@ -68,7 +68,7 @@ def summarize(
                 eta_text = f", ETA {eta:.0f} s" if eta else ""
                 err(f"[{number}/{total}] {name}{eta_text}")
 
-        def step_progress(step: str, done: int, total: int, speed: float) -> None:
+        def step_progress(step: str, done: int, total: int, speed: float, _text: str) -> None:
             if show:
                 err(f"    {step}: step {done}/{total}, {speed:.1f} tokens/s")
 

@@ -3,65 +3,35 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from app.errors import EmptyWorkspaceError, InputError
+from app.services.answer import Answer
 from app.workspace import Workspace
+from ingestion.records import DocumentMeta
 from model_runtime.engine import GenerationLimits, Mode
 from model_runtime.events import AnswerDelta, Event, ReasoningDelta, Usage
 from retrieval.assembler import (
     AssembledPrompt,
-    Candidate,
     ContextAssembler,
     ContextMode,
     ContextReport,
     Omission,
 )
 from retrieval.catalogue import READY
-from retrieval.prompt import Citation, CitationCheck, check_citations, render_citations
-from retrieval.prompt import Source as Source
-from retrieval.scope import DocumentMeta, Scope, document_meta, resolve_scope
+from retrieval.scope import Scope, document_meta, resolve_scope
 from retrieval.search import Retriever, SearchConfig
+from retrieval.types import Evidence
 
 
 @dataclass(frozen=True)
 class Retrieved:
-    """Yielded before generation starts: the sources the model will read, and why."""
+    """Yielded before generation starts: the evidence the model will read, and why."""
 
-    sources: list[Source]
+    sources: list[Evidence]
     report: ContextReport
-
-
-@dataclass
-class Answer:
-    question: str
-    mode: str
-    answer: str = ""
-    reasoning: str = ""
-    sources: list[Source] = field(default_factory=list)
-    citations: list[Citation] = field(default_factory=list)
-    check: CitationCheck = field(default_factory=CitationCheck)
-    report: ContextReport | None = None
-    usage: Usage | None = None
-
-    @property
-    def readable_answer(self) -> str:
-        return render_citations(self.answer, self.sources)
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "question": self.question,
-            "mode": self.mode,
-            "answer": self.readable_answer,
-            "reasoning": self.reasoning,
-            "grounded": self.check.grounded,
-            "warning": self.check.warning(),
-            "invalid_citations": self.check.invalid,
-            "citations": [c.as_dict() for c in self.citations],
-            "context": self.report.as_dict() if self.report else None,
-            "usage": self.usage.__dict__ if self.usage else None,
-        }
 
 
 def prepare(
@@ -84,26 +54,14 @@ def prepare(
     ids = scope.document_ids if scope.narrowed else None
     config = SearchConfig.from_settings(settings.search_method, settings.statements_first)
     retriever = Retriever(catalogue, workspace.store, workspace.embedder, config)
-    units = retriever.evidence(question, settings.top_k, ids)
-    evidence = [
-        Candidate(
-            u.document_id,
-            u.document_name,
-            u.first_page,
-            u.last_page,
-            u.text,
-            u.score,
-            u.passage,
-        )
-        for u in units
-    ]
+    evidence = retriever.evidence(question, settings.top_k, ids)
     chosen = context_mode or ContextMode(settings.context_mode)
-    pages: list[Candidate] = []
+    pages: list[Evidence] = []
     if chosen != ContextMode.EVIDENCE and scope.narrowed:
         names = {d.id: d.name for d in documents}
         for doc_id in scope.document_ids:
             pages += [
-                Candidate(doc_id, names[doc_id], index, index, text)
+                Evidence(doc_id, names[doc_id], index, index, text)
                 for index, text in catalogue.pages(doc_id).items()
             ]
     outside = len(documents) - len(scope.document_ids)
@@ -143,11 +101,16 @@ def ask(
     json_schema: dict[str, object] | None = None,
     cancel: threading.Event | None = None,
 ) -> Iterator[Retrieved | Event | Answer]:
-    """Yield the assembled sources, the engine's events as they stream, then the `Answer`."""
+    """Yield the assembled evidence, the engine's events as they stream, then the `Answer`.
+
+    Setting `cancel` stops at the next token: the stream is closed (which stops
+    llama.cpp's loop) and the answer so far comes back with stop reason "cancelled"."""
+    cancel = cancel or threading.Event()
     prompt = prepare(workspace, question, mode, document_names, context_mode)
     settings = workspace.settings
-    result = Answer(question=question, mode=mode.value, sources=prompt.sources)
-    result.report = prompt.report
+    result = Answer(question, mode.value, sources=prompt.sources)
+    result.model = workspace.model_entry().name  # until the engine's usage names it
+    result.use_report(prompt.report)
     yield Retrieved(prompt.sources, prompt.report)
     reasoning_budget = prompt.report.reasoning_tokens
     limits = GenerationLimits(
@@ -159,18 +122,30 @@ def ask(
     )
     answer_parts: list[str] = []
     reasoning_parts: list[str] = []
-    for event in workspace.engine.stream(prompt.messages, mode, limits):  # type: ignore[arg-type]
-        if isinstance(event, AnswerDelta):
-            answer_parts.append(event.text)
-        elif isinstance(event, ReasoningDelta):
-            reasoning_parts.append(event.text)
-        elif isinstance(event, Usage):
-            result.usage = event
-        yield event
+    started = time.perf_counter()
+    first_token: float | None = None
+    stream = workspace.engine.stream(prompt.messages, mode, limits)  # type: ignore[arg-type]
+    try:
+        for event in stream:
+            if cancel.is_set():
+                result.stop_reason = "cancelled"
+                break
+            if isinstance(event, AnswerDelta | ReasoningDelta):
+                first_token = first_token or time.perf_counter()
+                result.completion_tokens += 1
+                parts = answer_parts if isinstance(event, AnswerDelta) else reasoning_parts
+                parts.append(event.text)
+            elif isinstance(event, Usage):
+                result.use_usage(event)
+            yield event
+    finally:
+        close = getattr(stream, "close", None)
+        if close is not None:
+            close()  # stops llama.cpp's loop
     result.answer = "".join(answer_parts)
     result.reasoning = "".join(reasoning_parts)
-    result.check = check_citations(result.answer, result.sources)
-    # Nothing cited: list what the model was given, most relevant first.
-    given = sorted(result.sources, key=lambda s: -s.score if s.score is not None else 0.0)
-    result.citations = result.check.cited or [Citation(s, cited_by_model=False) for s in given]
+    if result.stop_reason == "cancelled" and first_token is not None:
+        result.ttft_s = first_token - started
+        decode = time.perf_counter() - first_token
+        result.tokens_per_s = result.completion_tokens / decode if decode > 0 else None
     yield result

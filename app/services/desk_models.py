@@ -101,10 +101,7 @@ def use_model(workspace: Workspace, name: str) -> None:
         raise InputError(f"no model named {name}")
     if view.status != "verified":
         raise InputError(f"{name}: {view.status}; not switching")
-    workspace.models.use(name)
-    workspace.settings = workspace.settings.model_copy(update={"model": None})
-    old = workspace.__dict__.pop("engine", None)
-    del old  # llama.cpp frees the model when the last reference goes
+    workspace.use_model(name)
 
 
 def hardware(workspace: Workspace) -> HardwareView:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from retrieval.citations import cited_pages, strip_page_citations
+
 NUMBER = re.compile(
     r"(?P<neg>\()?\$?\s?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?P<close>\))?"
     r"\s?(?P<unit>%|percent\b|thousand\b|million\b|billion\b|trillion\b|[kmb]n?\b)?",
@@ -26,7 +28,6 @@ SCALES = {
     "bn": 1e9,
     "trillion": 1e12,
 }
-CITED_PAGE = re.compile(r"\bp{1,2}\.\s*(\d+)(?:\s*[-–]\s*(\d+))?", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class Figure:
 
 def figures_in(text: str, skip_years: bool = True) -> list[Figure]:
     found = []
-    cleaned = CITED_PAGE.sub(" ", text)  # page citations are not figures
+    cleaned = strip_page_citations(text)  # page citations are not figures
     for match in NUMBER.finditer(cleaned):
         raw = match.group("num").replace(",", "")
         unit = (match.group("unit") or "").lower()
@@ -57,16 +58,6 @@ def figures_in(text: str, skip_years: bool = True) -> list[Figure]:
             )
         )
     return found
-
-
-def cited_pages(text: str) -> list[int]:
-    """One-based page numbers cited as "p. 12" or "pp. 12-14"."""
-    pages: list[int] = []
-    for match in CITED_PAGE.finditer(text):
-        first = int(match.group(1))
-        last = int(match.group(2) or first)
-        pages.extend(range(first, min(last, first + 20) + 1))
-    return pages
 
 
 def figure_on_page(figure: Figure, page_figures: list[Figure]) -> bool:

@@ -6,8 +6,6 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import text
-
 from app.errors import ArchivistError
 from app.offline import OFFLINE_SWITCHES
 from app.workspace import Workspace
@@ -57,29 +55,8 @@ def workspace_health(workspace: Workspace) -> Health:
 
 
 def _catalogue(workspace: Workspace, health: Health) -> None:
-    engine = workspace.catalogue.engine
     try:
-        with engine.connect() as connection:
-            if engine.dialect.name == "sqlite":
-                verdict = str(connection.execute(text("PRAGMA integrity_check")).scalar())
-            else:
-                connection.execute(text("SELECT 1"))
-                verdict = "ok"
-            chunks = int(
-                connection.execute(
-                    text(
-                        "SELECT count(*) FROM chunks JOIN documents d ON d.id = chunks.document_id"
-                        " WHERE d.status = 'ready'"
-                    )
-                ).scalar()
-                or 0
-            )
-            stuck = int(
-                connection.execute(
-                    text("SELECT count(*) FROM documents WHERE status = 'ingesting'")
-                ).scalar()
-                or 0
-            )
+        verdict, chunks, stuck = workspace.catalogue.health()
     except Exception as exc:  # noqa: BLE001 - a broken catalogue is a finding, not a crash
         health.add("catalogue", False, f"cannot read: {exc}", "restore the workspace from backup")
         return

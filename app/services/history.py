@@ -1,54 +1,13 @@
-"""Conversations: each finished (or cancelled) answer is a turn saved in the catalogue, and
-the last conversation is what the chat opens with."""
+"""Conversations: each finished (or cancelled) `Answer` is a turn saved in the catalogue,
+and the last conversation is what the chat opens with."""
 
 from __future__ import annotations
 
-import json
 import uuid
-from dataclasses import asdict, dataclass, field
-from typing import Any
 
+from app.services.answer import Answer
 from app.workspace import Workspace
 from retrieval.history_store import HistoryStore
-from retrieval.prompt import Source
-
-
-@dataclass
-class ChatTurn:
-    """One question and its answer, with what is needed to show it again: the raw answer
-    keeps its [S3] markers so citations stay links to their sources after a restart."""
-
-    question: str
-    mode: str
-    answer: str = ""
-    reasoning: str = ""
-    sources: list[Source] = field(default_factory=list)
-    model: str = ""
-    context_tokens: int = 0
-    completion_tokens: int = 0
-    omitted_sources: list[str] = field(default_factory=list)
-    ttft_s: float | None = None
-    tokens_per_s: float | None = None
-    stop_reason: str = ""  # "stop", "length", "cancelled" or "error"
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self))
-
-    @classmethod
-    def from_json(cls, text: str) -> ChatTurn:
-        data: dict[str, Any] = json.loads(text)
-        data["sources"] = [_source(s) for s in data.get("sources", [])]
-        known = {name for name in cls.__dataclass_fields__}
-        return cls(**{k: v for k, v in data.items() if k in known})
-
-
-def _source(data: dict[str, Any]) -> Source:
-    """A stored source; fields added or dropped since it was saved don't break the history."""
-    known = set(Source.__dataclass_fields__)
-    fields = {k: v for k, v in data.items() if k in known}
-    if fields.get("passage") is not None:
-        fields["passage"] = tuple(fields["passage"])
-    return Source(**fields)
 
 
 class ConversationLog:
@@ -58,15 +17,15 @@ class ConversationLog:
         self._store = HistoryStore(workspace.catalogue.engine)
         self.conversation_id: str | None = self._store.latest()
 
-    def turns(self) -> list[ChatTurn]:
+    def turns(self) -> list[Answer]:
         if self.conversation_id is None:
             return []
-        return [ChatTurn.from_json(r) for r in self._store.turns(self.conversation_id)]
+        return [Answer.from_json(r) for r in self._store.turns(self.conversation_id)]
 
     def start_new(self) -> None:
         self.conversation_id = None
 
-    def add(self, turn: ChatTurn) -> None:
+    def add(self, turn: Answer) -> None:
         if self.conversation_id is None:
             self.conversation_id = str(uuid.uuid4())
             self._store.create(self.conversation_id, turn.question[:200])

@@ -5,20 +5,17 @@ too long). Every step is checkpointed, so a killed batch resumes where it stoppe
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
-
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from app.services.summary_format import SECTIONS, Section, build_record, render_markdown
 from app.workspace import Workspace
 from model_runtime.engine import GenerationLimits, Mode
 from model_runtime.events import AnswerDelta, Usage
-from retrieval.catalogue import DocumentInfo, PageRow
+from retrieval.assembler import TokenBudget
+from retrieval.catalogue import DocumentInfo
+from retrieval.citations import page_marker
 from retrieval.summary_store import SummaryStore
 
 SYSTEM = (
@@ -33,7 +30,6 @@ REDUCE_TASK = (
     "Merge the notes above into fewer bullet points starting with '- ', keeping every "
     "figure and its page citation (p. N)."
 )
-PROMPT_OVERHEAD = 160  # chat template, instructions and labels, in tokens
 
 
 @dataclass
@@ -52,29 +48,21 @@ class Plan:
     not_read: list[dict[str, object]] = field(default_factory=list)
 
 
-StepProgress = Callable[[str, int, int, float], None]  # step, done, total, tokens/s
+StepProgress = Callable[[str, int, int, float, str], None]  # step, done, total, tok/s, text
 
 
-def document_pages(workspace: Workspace, document_id: str) -> dict[int, str]:
-    with Session(workspace.catalogue.engine) as session:
-        rows = session.scalars(
-            select(PageRow).where(PageRow.document_id == document_id).order_by(PageRow.index)
-        )
-        return {row.index: row.text for row in rows}
+def step_budget(workspace: Workspace) -> int:
+    """Tokens a step's source text may use: the assembler's rule, with the system prompt
+    and the longest instruction a step carries as the fixed texts."""
+    engine = workspace.engine
+    longest = max([MAP_TASK, REDUCE_TASK, *(task for _, _, task in SECTIONS)], key=len)
+    budget = TokenBudget(engine.context_length, workspace.settings.max_answer_tokens)
+    return budget.free(engine, SYSTEM, "\n\n" + longest)
 
 
-def model_fingerprint(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def plan_document(workspace: Workspace, pages: dict[int, str]) -> Plan:
+def plan_document(workspace: Workspace, pages: dict[int, str], budget: int) -> Plan:
     """Single pass when every page fits the budget at once, else windows that each fit."""
     engine = workspace.engine
-    budget = engine.context_length - workspace.settings.max_answer_tokens - PROMPT_OVERHEAD
     not_read: list[dict[str, object]] = []
     costs: dict[int, int] = {}
     for index, text in pages.items():
@@ -114,7 +102,7 @@ class Summarizer:
         self.store = SummaryStore(workspace.catalogue.engine)
         entry = workspace.model_entry()
         self.model_name = entry.label
-        self.model_sha256 = model_fingerprint(entry.path)
+        self.model_sha256 = workspace.models.fingerprint(entry)  # verified, not rehashed
         self.run_key = f"{self.model_sha256[:16]}:{mode.value}"
 
     def finished(self, document: DocumentInfo) -> tuple[str, str] | None:
@@ -125,8 +113,9 @@ class Summarizer:
 
     def summarize(self, document: DocumentInfo) -> tuple[dict[str, object], str]:
         started = time.perf_counter()
-        pages = document_pages(self.workspace, document.id)
-        plan = plan_document(self.workspace, pages)
+        pages = self.workspace.catalogue.pages(document.id)
+        self._budget = step_budget(self.workspace)
+        plan = plan_document(self.workspace, pages, self._budget)
         tally = Tally()
         total_steps = (len(plan.windows) if plan.strategy == "map-reduce" else 0) + len(SECTIONS)
         self._done = 0
@@ -152,8 +141,7 @@ class Summarizer:
         return record, markdown
 
     def _window(self, window: list[int], pages: dict[int, str]) -> str:
-        budget = self.workspace.engine.context_length - self.workspace.settings.max_answer_tokens
-        budget -= PROMPT_OVERHEAD
+        budget = self._budget
         blocks = [_page_block(i, pages[i]) for i in window]
         text = "\n\n".join(blocks)
         while self.workspace.engine.count_tokens(text) > budget and len(text) > 200:
@@ -162,8 +150,7 @@ class Summarizer:
 
     def _reduce(self, document: DocumentInfo, notes: list[str], tally: Tally) -> str:
         engine = self.workspace.engine
-        budget = engine.context_length - self.workspace.settings.max_answer_tokens
-        budget -= PROMPT_OVERHEAD
+        budget = self._budget
         level = 0
         while engine.count_tokens("\n\n".join(notes)) > budget and len(notes) > 1:
             level += 1
@@ -206,9 +193,9 @@ class Summarizer:
         tally.generated_steps += 1
         self._done += 1
         if self.progress:
-            self.progress(key, self._done, self._total, speed)
+            self.progress(key, self._done, self._total, speed, output)
         return output
 
 
 def _page_block(index: int, text: str) -> str:
-    return f"[p. {index + 1}]\n{text.strip()}"
+    return f"{page_marker(index)}\n{text.strip()}"

@@ -7,8 +7,9 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from app.services.figures import cited_pages, unmatched_figures
+from app.services.figures import unmatched_figures
 from retrieval.catalogue import DocumentInfo
+from retrieval.citations import cited_pages
 
 if TYPE_CHECKING:
     from app.services.summarize import Plan, Summarizer, Tally

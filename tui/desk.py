@@ -1,43 +1,42 @@
-"""The one seam between the terminal UI and the services: the TUI calls only this facade.
-
-It adapts the services (library, ask, summaries, model store) to what the screens show, so
-when a service changes only this module follows.
+"""The TUI's adapter over the use-case services (library, ask, summaries, models): the
+screens call only this, and it only turns service results and events into what they show.
+Removal, answer aggregation and citations belong to the services (`app.services.library`,
+`app.services.ask`, `retrieval.citations`), the same ones the CLI calls.
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from app.errors import InputError
-from app.services import desk_models
-from app.services.ask import Answer, Retrieved
+from app.services import desk_models, library
+from app.services.answer import Answer
+from app.services.ask import Retrieved
 from app.services.ask import ask as ask_service
-from app.services.history import ChatTurn, ConversationLog
+from app.services.history import ConversationLog
 from app.services.ingest import ProgressState, expand_paths, ingest
 from app.services.summarize import Summarizer
 from app.services.summary_batch import summarize_batch
 from app.workspace import Workspace
 from model_runtime.engine import Mode
-from model_runtime.events import AnswerDelta, ReasoningDelta, Usage
+from model_runtime.events import AnswerDelta, ReasoningDelta
 from retrieval.catalogue import INGESTING, REJECTED, DocumentInfo
-from retrieval.prompt import CITATION, Source
+from retrieval.types import Evidence
 
 __all__ = [
-    "CITATION",
+    "Answer",
     "AnswerDelta",
     "AskStarted",
-    "ChatTurn",
     "Desk",
+    "Evidence",
     "FileProgress",
     "LibraryEntry",
     "Mode",
     "PageView",
     "ReasoningDelta",
-    "Source",
     "SummaryOutcome",
 ]
 
@@ -72,7 +71,7 @@ class FileProgress:
 class AskStarted:
     """Retrieval is done; generation starts. `omitted` lists sources left out of the prompt."""
 
-    sources: list[Source]
+    sources: list[Evidence]
     omitted: list[str]
 
 
@@ -94,7 +93,7 @@ class SummaryOutcome:
     reason: str = ""
 
 
-AskEvent = AskStarted | AnswerDelta | ReasoningDelta | ChatTurn
+AskEvent = AskStarted | AnswerDelta | ReasoningDelta | Answer
 
 
 def _period(document: DocumentInfo) -> str:
@@ -201,13 +200,14 @@ class Desk:
         return outcomes
 
     def remove(self, document_id: str) -> None:
-        """Drop a document from the index first, then the catalogue (the source of truth)."""
+        """Remove a document as `archivist docs remove` does (one path: the workspace lock,
+        the REMOVING mark that `recover` finishes after a crash); a row of a file still
+        ingesting or rejected this session just leaves the list."""
         for key, row in list(self._session_rows.items()):
             if row.id == document_id:
                 del self._session_rows[key]
                 return
-        self.workspace.store.delete_document(document_id)
-        self.workspace.catalogue.remove(document_id)
+        library.remove(self.workspace, document_id)
 
     def page(self, document_id: str, index: int) -> PageView | None:
         catalogue = self.workspace.catalogue
@@ -234,55 +234,19 @@ class Desk:
         document_ids: list[str] | None = None,
         cancel: threading.Event | None = None,
     ) -> Iterator[AskEvent]:
-        """Stream an answer; ends with the `ChatTurn`, which is also saved to the history.
-
-        Setting `cancel` stops at the next token: the event that arrives after it is
-        dropped and the stream is closed, which stops llama.cpp's generation loop."""
-        cancel = cancel or threading.Event()
-        turn = ChatTurn(question=question, mode=mode.value, model=self.active_model_name())
-        started = time.perf_counter()
-        first_token: float | None = None
+        """Stream an answer; ends with the `Answer`, which is also saved to the history.
+        Setting `cancel` stops at the next token (see `app.services.ask.ask`)."""
         with self._model_lock:
-            stream = ask_service(
+            for event in ask_service(
                 self.workspace, question, mode, document_ids or None, cancel=cancel
-            )
-            try:
-                for event in stream:
-                    if cancel.is_set():
-                        turn.stop_reason = "cancelled"
-                        break
-                    if isinstance(event, Retrieved):
-                        turn.sources = event.sources
-                        turn.omitted_sources = [
-                            f"{o.label} ({o.reason})" for o in event.report.omitted
-                        ]
-                        turn.context_tokens = event.report.prompt_tokens
-                        yield AskStarted(event.sources, turn.omitted_sources)
-                    elif isinstance(event, AnswerDelta | ReasoningDelta):
-                        if first_token is None:
-                            first_token = time.perf_counter()
-                        turn.completion_tokens += 1
-                        if isinstance(event, AnswerDelta):
-                            turn.answer += event.text
-                        else:
-                            turn.reasoning += event.text
-                        yield event
-                    elif isinstance(event, Usage):
-                        _apply_usage(turn, event)
-                    elif isinstance(event, Answer):
-                        turn.answer = event.answer
-            finally:
-                close = getattr(stream, "close", None)
-                if close is not None:
-                    close()  # stops llama.cpp's loop
-        if turn.stop_reason == "cancelled":
-            ended = time.perf_counter()
-            if first_token is not None:
-                turn.ttft_s = first_token - started
-                decode = ended - first_token
-                turn.tokens_per_s = turn.completion_tokens / decode if decode > 0 else None
-        self.history.add(turn)
-        yield turn
+            ):
+                if isinstance(event, Retrieved):
+                    yield AskStarted(event.sources, event.report.omitted_labels())
+                elif isinstance(event, AnswerDelta | ReasoningDelta):
+                    yield event
+                elif isinstance(event, Answer):
+                    self.history.add(event)
+                    yield event
 
     # ---- summaries -----------------------------------------------------------------------
     def summarize(
@@ -301,13 +265,11 @@ class Desk:
         if document is None or document.status != "ready":
             raise InputError("pick a ready document to summarise")
         with self._model_lock:
-            summarizer: Summarizer
 
-            def step_done(step: str, done: int, total: int, _speed: float) -> None:
+            def step_done(step: str, done: int, total: int, _speed: float, text: str) -> None:
                 if on_step:
                     on_step(done, total)
-                text = summarizer.store.step(document.id, summarizer.run_key, step)
-                if on_section and text is not None:
+                if on_section:
                     on_section(step, text)
 
             summarizer = Summarizer(self.workspace, mode, step_done)
@@ -355,15 +317,6 @@ class Desk:
 
     def close(self) -> None:
         self.workspace.close()
-
-
-def _apply_usage(turn: ChatTurn, usage: Usage) -> None:
-    turn.model = usage.model
-    turn.context_tokens = usage.prompt_tokens
-    turn.completion_tokens = usage.completion_tokens
-    turn.ttft_s = usage.time_to_first_token_s
-    turn.tokens_per_s = usage.decode_tokens_per_s
-    turn.stop_reason = usage.stop_reason
 
 
 def _pending(path: Path, status: str, reason: str) -> LibraryEntry:
