@@ -38,9 +38,21 @@ LEGACY_RECIPE = "torch | bundled all-MiniLM-L6-v2 | text 1"
 
 
 class Workspace:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        catalogue: Catalogue | None = None,
+        store: VectorStore | None = None,
+        embedder: Embedder | None = None,
+        engine: Engine | None = None,
+    ) -> None:
+        """Ports given here are used as they are (a test's engine, a shared catalogue);
+        the others are built from the settings on first use."""
         self.settings = settings
         self.home = settings.home
+        given = {"catalogue": catalogue, "store": store, "embedder": embedder, "engine": engine}
+        self.__dict__.update({name: port for name, port in given.items() if port is not None})
         for folder in (self.home, self.index_dir, self.models_dir, self.kv_dir, self.logs_dir):
             folder.mkdir(parents=True, exist_ok=True)
 

@@ -9,10 +9,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import ForeignKey, Integer, String, Text, func, select
-from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from retrieval.catalogue import Base
+from retrieval.catalogue import Base, Catalogue
 
 
 class ConversationRow(Base):
@@ -38,9 +37,10 @@ def _now() -> str:
 
 
 class HistoryStore:
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-        Base.metadata.create_all(engine)
+    def __init__(self, catalogue: Catalogue) -> None:
+        """A repository in the catalogue's database (the same metadata and connection)."""
+        self._engine = catalogue.engine
+        Base.metadata.create_all(self._engine)
 
     def create(self, conversation_id: str, title: str) -> None:
         now = _now()

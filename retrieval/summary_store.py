@@ -8,10 +8,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import String, Text, delete
-from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from retrieval.catalogue import Base
+from retrieval.catalogue import Base, Catalogue
 
 
 class SummaryStepRow(Base):
@@ -37,9 +36,10 @@ def _now() -> str:
 
 
 class SummaryStore:
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-        Base.metadata.create_all(engine)
+    def __init__(self, catalogue: Catalogue) -> None:
+        """A repository in the catalogue's database (the same metadata and connection)."""
+        self._engine = catalogue.engine
+        Base.metadata.create_all(self._engine)
 
     def step(self, document_id: str, run_key: str, step: str) -> str | None:
         with Session(self._engine) as session:

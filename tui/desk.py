@@ -224,7 +224,7 @@ class Desk:
     @property
     def history(self) -> ConversationLog:
         if self._history is None:
-            self._history = ConversationLog(self.workspace)
+            self._history = ConversationLog(self.workspace.catalogue)
         return self._history
 
     def ask(

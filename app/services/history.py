@@ -6,15 +6,15 @@ from __future__ import annotations
 import uuid
 
 from app.services.answer import Answer
-from app.workspace import Workspace
+from retrieval.catalogue import Catalogue
 from retrieval.history_store import HistoryStore
 
 
 class ConversationLog:
     """The current conversation; a new one starts on demand or when none exists yet."""
 
-    def __init__(self, workspace: Workspace) -> None:
-        self._store = HistoryStore(workspace.catalogue.engine)
+    def __init__(self, catalogue: Catalogue) -> None:
+        self._store = HistoryStore(catalogue)
         self.conversation_id: str | None = self._store.latest()
 
     def turns(self) -> list[Answer]:

@@ -69,7 +69,7 @@ def plan_document(workspace: Workspace, pages: dict[int, str], budget: int) -> P
         if not text.strip():
             not_read.append({"page": index + 1, "reason": "no extractable text"})
             continue
-        costs[index] = engine.count_tokens(_page_block(index, text))
+        costs[index] = engine.count_tokens(_page_block(index, text) + "\n\n")  # + its separator
     if sum(costs.values()) <= budget:
         return Plan("single-pass", [sorted(costs)], not_read)
     windows: list[list[int]] = []
@@ -99,7 +99,7 @@ class Summarizer:
         self.workspace = workspace
         self.mode = mode
         self.progress = progress
-        self.store = SummaryStore(workspace.catalogue.engine)
+        self.store = SummaryStore(workspace.catalogue)
         entry = workspace.model_entry()
         self.model_name = entry.label
         self.model_sha256 = workspace.models.fingerprint(entry)  # verified, not rehashed
