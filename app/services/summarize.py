@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 
 from app.services.summary_format import SECTIONS, Section, build_record, render_markdown
 from app.workspace import Workspace
-from model_runtime.engine import GenerationLimits, Mode
+from model_runtime.engine import Engine, GenerationLimits, Mode
 from model_runtime.events import AnswerDelta, Usage
-from retrieval.assembler import TokenBudget
+from retrieval.assembler import TokenBudget, TokenCounter
 from retrieval.catalogue import DocumentInfo
 from retrieval.citations import page_marker
 from retrieval.summary_store import SummaryStore
@@ -51,25 +51,23 @@ class Plan:
 StepProgress = Callable[[str, int, int, float, str], None]  # step, done, total, tok/s, text
 
 
-def step_budget(workspace: Workspace) -> int:
+def step_budget(engine: Engine, answer_tokens: int) -> int:
     """Tokens a step's source text may use: the assembler's rule, with the system prompt
     and the longest instruction a step carries as the fixed texts."""
-    engine = workspace.engine
     longest = max([MAP_TASK, REDUCE_TASK, *(task for _, _, task in SECTIONS)], key=len)
-    budget = TokenBudget(engine.context_length, workspace.settings.max_answer_tokens)
+    budget = TokenBudget(engine.context_length, answer_tokens)
     return budget.free(engine, SYSTEM, "\n\n" + longest)
 
 
-def plan_document(workspace: Workspace, pages: dict[int, str], budget: int) -> Plan:
+def plan_document(counter: TokenCounter, pages: dict[int, str], budget: int) -> Plan:
     """Single pass when every page fits the budget at once, else windows that each fit."""
-    engine = workspace.engine
     not_read: list[dict[str, object]] = []
     costs: dict[int, int] = {}
     for index, text in pages.items():
         if not text.strip():
             not_read.append({"page": index + 1, "reason": "no extractable text"})
             continue
-        costs[index] = engine.count_tokens(_page_block(index, text) + "\n\n")  # + its separator
+        costs[index] = counter.count_tokens(_page_block(index, text) + "\n\n")  # + its separator
     if sum(costs.values()) <= budget:
         return Plan("single-pass", [sorted(costs)], not_read)
     windows: list[list[int]] = []
@@ -114,8 +112,9 @@ class Summarizer:
     def summarize(self, document: DocumentInfo) -> tuple[dict[str, object], str]:
         started = time.perf_counter()
         pages = self.workspace.catalogue.pages(document.id)
-        self._budget = step_budget(self.workspace)
-        plan = plan_document(self.workspace, pages, self._budget)
+        engine = self.workspace.engine
+        self._budget = step_budget(engine, self.workspace.settings.max_answer_tokens)
+        plan = plan_document(engine, pages, self._budget)
         tally = Tally()
         total_steps = (len(plan.windows) if plan.strategy == "map-reduce" else 0) + len(SECTIONS)
         self._done = 0
