@@ -12,9 +12,8 @@ import platform
 
 import typer
 
-from app.commands.common import JsonFlag
+from app.commands.common import JsonFlag, open_workspace
 from app.errors import ExitCode
-from app.settings import load_settings
 from app.workspace import Workspace
 
 
@@ -64,7 +63,7 @@ def doctor(as_json: JsonFlag = False) -> None:
     switches; ends with a verdict and what to fix. Exit code 1 when something needs fixing."""
     from app.services.health import workspace_health
 
-    workspace = Workspace(load_settings())
+    workspace = open_workspace()
     try:
         sections: dict[str, dict[str, object]] = {"versions": versions()}
         sections.update(runtime_sections(workspace))

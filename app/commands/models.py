@@ -11,9 +11,8 @@ from typing import Annotated
 
 import typer
 
-from app.commands.common import JsonFlag, err
+from app.commands.common import JsonFlag, err, open_workspace
 from app.errors import InputError, ModelUnavailableError
-from app.settings import load_settings
 from app.workspace import Workspace
 from model_runtime.errors import ModelError
 from model_runtime.gguf_file import check_gguf
@@ -21,7 +20,7 @@ from model_runtime.registry import QWEN3_FAMILY, STARTER_NAME, known_file, start
 
 
 def _workspace() -> Workspace:
-    return Workspace(load_settings())
+    return open_workspace()
 
 
 def _active(workspace: Workspace) -> str:

@@ -13,8 +13,6 @@ import typer
 
 from app.commands.common import err, open_workspace
 from app.errors import ExitCode
-from app.settings import load_settings
-from app.workspace import Workspace
 
 
 def summarize(
@@ -51,7 +49,7 @@ def summarize(
         raise click.UsageError(f"--mode must be thinking or fast, not '{mode}'") from None
     if every and targets:
         raise click.UsageError("give document names or --all, not both")
-    workspace = Workspace(load_settings(model=model)) if model else open_workspace()
+    workspace = open_workspace(model=model) if model else open_workspace()
     out_dir = out or workspace.home / "summaries"
     started = time.perf_counter()
     failed: list[str] = []
