@@ -37,7 +37,7 @@ def test_a_tui_removal_killed_midway_is_repaired_by_recover(
     monkeypatch.undo()
     # The catalogue says the removal was under way, not that the document is ready.
     assert [d.status for d in workspace.catalogue.documents()] == [REMOVING]
-    recover(workspace)  # what the next ingest runs first
+    recover(workspace.catalogue, workspace.store)  # what the next ingest runs first
     assert workspace.catalogue.documents() == []
     assert workspace.store.count() == 0
     assert desk.documents() == []

@@ -70,10 +70,9 @@ def prepare(
         if scope.narrowed and outside
         else []
     )
-    engine = workspace.engine
     assembler = ContextAssembler(
-        engine,
-        engine.context_length,
+        workspace.counter,
+        workspace.engine.context_length,
         settings.max_answer_tokens,
         settings.reasoning_budget if mode == Mode.THINKING else 0,
     )

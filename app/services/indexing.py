@@ -15,8 +15,8 @@ import signal
 from app.workspace import Workspace
 from ingestion.pipeline import embedding_text
 from ingestion.records import Chunk, DocumentMeta, ParsedDocument
-from retrieval.catalogue import INGESTING, REMOVING, StoredChunk, chunk_id
-from retrieval.store import IndexedPoint
+from retrieval.catalogue import INGESTING, REMOVING, Catalogue, StoredChunk, chunk_id
+from retrieval.store import IndexedPoint, VectorStore
 
 CRASH_ENV = "ARCHIVIST_CRASH_AT"  # test hook: "point" or "point:n" kills -9 at that point
 _crash_counts: dict[str, int] = {}
@@ -107,26 +107,27 @@ def reindex_document(workspace: Workspace, doc_id: str) -> int:
     return len(chunks)
 
 
-def remove_document(workspace: Workspace, doc_id: str) -> None:
-    workspace.catalogue.set_status(doc_id, REMOVING)
+def remove_document(catalogue: Catalogue, store: VectorStore, doc_id: str) -> None:
+    catalogue.set_status(doc_id, REMOVING)
     crash_point("removing")
-    workspace.store.delete_document(doc_id)
-    workspace.catalogue.remove(doc_id)
+    store.delete_document(doc_id)
+    catalogue.remove(doc_id)
 
 
-def retire_other_versions(workspace: Workspace, path: str, keep: str) -> list[str]:
+def retire_other_versions(
+    catalogue: Catalogue, store: VectorStore, path: str, keep: str
+) -> list[str]:
     """A changed file replaces its old version only after the new one is ready."""
     retired = []
-    for info in workspace.catalogue.at_path(path):
+    for info in catalogue.at_path(path):
         if info.id != keep:
-            remove_document(workspace, info.id)
+            remove_document(catalogue, store, info.id)
             retired.append(info.id)
     return retired
 
 
-def recover(workspace: Workspace) -> int:
+def recover(catalogue: Catalogue, store: VectorStore) -> int:
     """Finish what a killed run left: half-written documents and orphan points go."""
-    catalogue, store = workspace.catalogue, workspace.store
     cleaned = 0
     for status in (INGESTING, REMOVING):
         for info in catalogue.with_status(status):

@@ -110,7 +110,7 @@ def ingest(
     for path in unsupported:
         report.skipped.append({"path": str(path), "reason": "unsupported file type"})
     with ingest_lock(workspace):
-        recover(workspace)
+        recover(workspace.catalogue, workspace.store)
         todo = _plan(workspace, files, report)
         if todo:
             workspace.check_recipe()
@@ -146,7 +146,7 @@ def _plan(workspace: Workspace, files: list[Path], report: IngestReport) -> dict
         seen[sha] = path
         existing = catalogue.get(sha)
         if existing and existing.status == READY:
-            retire_other_versions(workspace, str(path), keep=sha)
+            retire_other_versions(catalogue, workspace.store, str(path), keep=sha)
             report.skipped.append({"path": str(given), "reason": "already ingested"})
         elif existing and existing.status == REJECTED:
             report.rejected.append({"path": str(given), "reason": existing.reason})
@@ -180,7 +180,9 @@ def _run(
             if isinstance(outcome, Parsed):
                 doc = outcome.document
                 doc_id = index_document(workspace, doc)
-                retire_other_versions(workspace, str(outcome.path), keep=doc_id)
+                retire_other_versions(
+                    workspace.catalogue, workspace.store, str(outcome.path), keep=doc_id
+                )
                 report.pages += doc.page_count
                 report.chunks += len(doc.chunks)
                 report.ingested.append(_summary(doc_id, doc))

@@ -20,7 +20,7 @@ def remove(workspace: Workspace, key: str) -> DocumentInfo:
         names = ", ".join(f"{d.name} ({d.id[:12]})" for d in matches)
         raise InputError(f"'{key}' matches several documents: {names}; give the id")
     with ingest_lock(workspace):
-        remove_document(workspace, matches[0].id)
+        remove_document(workspace.catalogue, workspace.store, matches[0].id)
     return matches[0]
 
 
