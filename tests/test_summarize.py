@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from app.services.ingest import ingest
-from app.services.summarize import Plan, Summarizer, Tally
+from app.services.summarize import Plan, Tally, open_summarizer
 from app.services.summary_batch import resolve_targets, summarize_batch
 from app.services.summary_format import Section, build_record, render_markdown
 from app.settings import load_settings
@@ -82,7 +82,7 @@ def test_planted_wrong_number_is_flagged_in_both_outputs(
 ) -> None:
     ingest(workspace, [report_pdf])
     [document] = workspace.catalogue.documents()
-    summarizer = Summarizer(workspace, Mode.FAST)
+    summarizer = open_summarizer(workspace, Mode.FAST)
     sections = [
         Section(
             "overview",

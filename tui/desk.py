@@ -18,7 +18,7 @@ from app.services.ask import Retrieved
 from app.services.ask import ask as ask_service
 from app.services.history import ConversationLog
 from app.services.ingest import ProgressState, expand_paths, ingest
-from app.services.summarize import Summarizer
+from app.services.summarize import open_summarizer
 from app.services.summary_batch import summarize_batch
 from app.workspace import Workspace
 from model_runtime.engine import Mode
@@ -272,7 +272,7 @@ class Desk:
                 if on_section:
                     on_section(step, text)
 
-            summarizer = Summarizer(self.workspace, mode, step_done)
+            summarizer = open_summarizer(self.workspace, mode, step_done)
             out = self.workspace.home / "summaries"
             [result] = list(
                 summarize_batch(

@@ -14,7 +14,7 @@ from app.workspace import Workspace
 from model_runtime.engine import Engine, GenerationLimits, Mode
 from model_runtime.events import AnswerDelta, Usage
 from retrieval.assembler import TokenBudget, TokenCounter
-from retrieval.catalogue import DocumentInfo
+from retrieval.catalogue import Catalogue, DocumentInfo
 from retrieval.citations import page_marker
 from retrieval.summary_store import SummaryStore
 
@@ -93,14 +93,26 @@ def plan_document(counter: TokenCounter, pages: dict[int, str], budget: int) -> 
 
 
 class Summarizer:
-    def __init__(self, workspace: Workspace, mode: Mode, progress: StepProgress | None = None):
-        self.workspace = workspace
+    """Summarises documents with the ports it is given: the catalogue (pages and the
+    checkpoints), the engine (asked for only when a step must run, so finished documents
+    never load the model), the answer reservation and the model's verified identity."""
+
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        engine: Callable[[], Engine],
+        model: tuple[str, str],  # (label, verified SHA-256): what the record names
+        answer_tokens: int,
+        mode: Mode,
+        progress: StepProgress | None = None,
+    ) -> None:
+        self.catalogue = catalogue
+        self._engine = engine
+        self.answer_tokens = answer_tokens
         self.mode = mode
         self.progress = progress
-        self.store = SummaryStore(workspace.catalogue)
-        entry = workspace.model_entry()
-        self.model_name = entry.label
-        self.model_sha256 = workspace.models.fingerprint(entry)  # verified, not rehashed
+        self.store = SummaryStore(catalogue)
+        self.model_name, self.model_sha256 = model
         self.run_key = f"{self.model_sha256[:16]}:{mode.value}"
 
     def finished(self, document: DocumentInfo) -> tuple[str, str] | None:
@@ -111,9 +123,9 @@ class Summarizer:
 
     def summarize(self, document: DocumentInfo) -> tuple[dict[str, object], str]:
         started = time.perf_counter()
-        pages = self.workspace.catalogue.pages(document.id)
-        engine = self.workspace.engine
-        self._budget = step_budget(engine, self.workspace.settings.max_answer_tokens)
+        pages = self.catalogue.pages(document.id)
+        engine = self._engine()
+        self._budget = step_budget(engine, self.answer_tokens)
         plan = plan_document(engine, pages, self._budget)
         tally = Tally()
         total_steps = (len(plan.windows) if plan.strategy == "map-reduce" else 0) + len(SECTIONS)
@@ -143,12 +155,12 @@ class Summarizer:
         budget = self._budget
         blocks = [_page_block(i, pages[i]) for i in window]
         text = "\n\n".join(blocks)
-        while self.workspace.engine.count_tokens(text) > budget and len(text) > 200:
+        while self._engine().count_tokens(text) > budget and len(text) > 200:
             text = text[: int(len(text) * 0.85)]  # a single page larger than the context
         return text
 
     def _reduce(self, document: DocumentInfo, notes: list[str], tally: Tally) -> str:
-        engine = self.workspace.engine
+        engine = self._engine()
         budget = self._budget
         level = 0
         while engine.count_tokens("\n\n".join(notes)) > budget and len(notes) > 1:
@@ -177,10 +189,10 @@ class Summarizer:
             {"role": "system", "content": SYSTEM},
             {"role": "user", "content": f"{source}\n\n{task}"},
         ]
-        limits = GenerationLimits(max_tokens=self.workspace.settings.max_answer_tokens, seed=0)
+        limits = GenerationLimits(max_tokens=self.answer_tokens, seed=0)
         parts: list[str] = []
         speed = 0.0
-        for event in self.workspace.engine.stream(messages, self.mode, limits):  # type: ignore[arg-type]
+        for event in self._engine().stream(messages, self.mode, limits):  # type: ignore[arg-type]
             if isinstance(event, AnswerDelta):
                 parts.append(event.text)
             elif isinstance(event, Usage):
@@ -194,6 +206,23 @@ class Summarizer:
         if self.progress:
             self.progress(key, self._done, self._total, speed, output)
         return output
+
+
+def open_summarizer(
+    workspace: Workspace, mode: Mode, progress: StepProgress | None = None
+) -> Summarizer:
+    """A summarizer wired from the composition root: the model is the active one, named
+    by the hash its store verified (not rehashed for every summary)."""
+    entry = workspace.model_entry()
+    model = (entry.label, workspace.models.fingerprint(entry))
+    return Summarizer(
+        workspace.catalogue,
+        lambda: workspace.engine,
+        model,
+        workspace.settings.max_answer_tokens,
+        mode,
+        progress,
+    )
 
 
 def _page_block(index: int, text: str) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 
 from app.errors import EmptyWorkspaceError, InputError
 from app.services.ingest import ingest
-from app.services.summarize import StepProgress, Summarizer
+from app.services.summarize import StepProgress, Summarizer, open_summarizer
 from app.workspace import Workspace
 from ingestion.readers import file_sha256
 from model_runtime.engine import Mode
@@ -67,7 +67,7 @@ def summarize_batch(
     summarizer: Summarizer | None = None,
 ) -> Iterator[SummaryResult]:
     """`summarizer`: pass one to read its checkpoints while it runs (the TUI streams sections)."""
-    summarizer = summarizer or Summarizer(workspace, mode, step_progress)
+    summarizer = summarizer or open_summarizer(workspace, mode, step_progress)
     out.mkdir(parents=True, exist_ok=True)
     for number, document in enumerate(documents, start=1):
         if progress:
