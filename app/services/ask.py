@@ -108,7 +108,7 @@ def ask(
     prompt = prepare(workspace, question, mode, document_names, context_mode)
     settings = workspace.settings
     result = Answer(question, mode.value, sources=prompt.sources)
-    result.model = workspace.model_entry().name  # until the engine's usage names it
+    result.model = workspace.engine.model_name  # until the engine's usage names it
     result.use_report(prompt.report)
     yield Retrieved(prompt.sources, prompt.report)
     reasoning_budget = prompt.report.reasoning_tokens
