@@ -5,6 +5,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.archivist-installed
 PIP := $(BIN)/python -m pip --disable-pip-version-check
 LLAMA_PIN := $(shell sed -n 's/.*"\(llama-cpp-python==[0-9.]*\)".*/\1/p' pyproject.toml)
+# Intel CPUs with AMX: llama.cpp's AMX kernels segfault on the first decode
+# (ggml-org/llama.cpp issue 20824), so llama.cpp is compiled without them there.
+NO_AMX := -mno-amx-tile -mno-amx-int8 -mno-amx-bf16
+HAS_AMX := $(shell grep -qw amx_int8 /proc/cpuinfo 2>/dev/null && echo yes)
 
 .PHONY: setup run test check bench bench-runtime clean
 
@@ -21,9 +25,16 @@ $(STAMP): pyproject.toml Makefile
 	  'import llama_cpp, sys; sys.exit(not llama_cpp.llama_supports_gpu_offload())' 2>/dev/null; \
 	then \
 	  echo "nvcc and a GPU found: building llama-cpp-python with CUDA (10+ minutes)" >&2; \
-	  CMAKE_ARGS="-DGGML_CUDA=on" $(PIP) install --quiet --no-cache-dir --force-reinstall \
+	  $(if $(HAS_AMX),CFLAGS="$(NO_AMX)" CXXFLAGS="$(NO_AMX)") CMAKE_ARGS="-DGGML_CUDA=on" $(PIP) install --quiet --no-cache-dir --force-reinstall \
 	    --no-deps --no-binary llama-cpp-python '$(LLAMA_PIN)' \
 	  || echo "CUDA build failed; falling back to the CPU build" >&2; \
+	fi
+	@if [ "$(HAS_AMX)" = yes ] && ! $(BIN)/python -c \
+	  'import llama_cpp, sys; sys.exit(b"AMX_INT8 = 1" in llama_cpp.llama_print_system_info())' \
+	  2>/dev/null; then \
+	  echo "this CPU has AMX: building llama-cpp-python without llama.cpp's AMX kernels (they crash)" >&2; \
+	  CFLAGS="$(NO_AMX)" CXXFLAGS="$(NO_AMX)" $(PIP) install --quiet --no-cache-dir --no-deps \
+	    --force-reinstall --no-binary llama-cpp-python '$(LLAMA_PIN)'; \
 	fi
 	$(PIP) install --quiet -e '.[dev]'
 	@touch $(STAMP)

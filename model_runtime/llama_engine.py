@@ -17,6 +17,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from model_runtime.amx_guard import weights_without_amx
 from model_runtime.chat_template import CHATML, ChatTemplate, strip_reasoning
 from model_runtime.engine import SAMPLING, GenerationLimits, Message, Mode, ModelInfo
 from model_runtime.errors import ContextOverflowError, ModelError, ModelFileError
@@ -64,9 +65,10 @@ class LlamaCppEngine:
             context_length, self._native, bool(offload), threads
         )
         try:
-            self._llm = llama_cpp.Llama(
-                model_path=str(path), verbose=False, **self.settings.llama_kwargs()
-            )
+            with weights_without_amx(llama_cpp):
+                self._llm = llama_cpp.Llama(
+                    model_path=str(path), verbose=False, **self.settings.llama_kwargs()
+                )
         except (ValueError, RuntimeError, OSError) as exc:
             raise ModelFileError(f"llama.cpp could not load {path.name}: {exc}") from exc
         vocab = self._llm._model.vocab
