@@ -28,9 +28,11 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from ingestion.records import Chunk, DocumentMeta, ParsedDocument
+from retrieval.integrity import CATALOGUE_FIX, CatalogueDamagedError
 
 CHUNK_NAMESPACE = uuid.UUID("5b0c8f0e-8d7a-4a36-9c49-2f1f1c3b7a11")
 
@@ -150,7 +152,13 @@ class Catalogue:
         self.engine: Engine = create_engine(url)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        Base.metadata.create_all(self.engine)
+        try:
+            Base.metadata.create_all(self.engine)
+        except DatabaseError as exc:  # a truncated or overwritten file: say what to do
+            reason = str(exc.orig).splitlines()[0] if exc.orig else "unreadable"
+            raise CatalogueDamagedError(
+                f"the catalogue cannot be read ({reason}): {CATALOGUE_FIX}"
+            ) from exc
 
     def close(self) -> None:
         self.engine.dispose()

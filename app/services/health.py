@@ -8,12 +8,14 @@ from typing import Any
 
 from sqlalchemy import text
 
-from app.errors import ArchivistError
+from app.errors import ArchivistError, user_message
 from app.offline import OFFLINE_SWITCHES
-from app.workspace import Workspace
+from app.workspace import EMBEDDING_DIMENSION, Workspace
 from ingestion.embedder import bundled_model_folder
 from model_runtime.errors import ModelError
 from model_runtime.gguf_file import check_gguf
+from retrieval.catalogue import INDEXING, INGESTING
+from retrieval.integrity import CATALOGUE_FIX, INDEX_FIX, catalogue_verdict, index_problem
 
 
 @dataclass
@@ -57,14 +59,17 @@ def workspace_health(workspace: Workspace) -> Health:
 
 
 def _catalogue(workspace: Workspace, health: Health) -> None:
-    engine = workspace.catalogue.engine
+    try:
+        engine = workspace.catalogue.engine
+    except Exception as exc:  # noqa: BLE001 - a broken catalogue is a finding, not a crash
+        health.add("catalogue", False, user_message(exc), CATALOGUE_FIX)
+        return
+    verdict = catalogue_verdict(engine)
+    health.add("catalogue", verdict == "ok", f"integrity {verdict[:200]}", CATALOGUE_FIX)
+    if verdict != "ok":
+        return
     try:
         with engine.connect() as connection:
-            if engine.dialect.name == "sqlite":
-                verdict = str(connection.execute(text("PRAGMA integrity_check")).scalar())
-            else:
-                connection.execute(text("SELECT 1"))
-                verdict = "ok"
             chunks = int(
                 connection.execute(
                     text(
@@ -74,37 +79,47 @@ def _catalogue(workspace: Workspace, health: Health) -> None:
                 ).scalar()
                 or 0
             )
-            stuck = int(
-                connection.execute(
-                    text("SELECT count(*) FROM documents WHERE status = 'ingesting'")
-                ).scalar()
-                or 0
-            )
-    except Exception as exc:  # noqa: BLE001 - a broken catalogue is a finding, not a crash
-        health.add("catalogue", False, f"cannot read: {exc}", "restore the workspace from backup")
+            stuck = {
+                status: int(
+                    connection.execute(
+                        text("SELECT count(*) FROM documents WHERE status = :s"), {"s": status}
+                    ).scalar()
+                    or 0
+                )
+                for status in (INGESTING, INDEXING)
+            }
+    except Exception as exc:  # noqa: BLE001
+        health.add("catalogue", False, f"cannot read: {exc}", CATALOGUE_FIX)
         return
     health.add(
-        "catalogue",
-        verdict == "ok",
-        f"integrity {verdict}",
-        "the SQLite file is damaged: restore it from backup",
+        "interrupted ingests",
+        stuck[INGESTING] == 0,
+        f"{stuck[INGESTING]} document(s) left mid-ingest",
+        "run the same `archivist ingest` again to finish them",
     )
     health.add(
-        "interrupted ingests",
-        stuck == 0,
-        f"{stuck} document(s) left mid-ingest",
-        "run the same `archivist ingest` again to finish them",
+        "interrupted reindex",
+        stuck[INDEXING] == 0,
+        f"{stuck[INDEXING]} document(s) left mid-reindex (not searchable)",
+        "run `archivist reindex` again to finish it",
     )
     try:
         points = workspace.store.count()
     except Exception as exc:  # noqa: BLE001
-        health.add("index", False, f"cannot open: {exc}", "rebuild it: archivist reindex")
+        health.add("index", False, f"cannot open: {user_message(exc)}", INDEX_FIX)
         return
     health.add(
         "index in sync",
         points == chunks,
         f"{points} points for {chunks} chunks of ready documents",
         "rebuild the index from the catalogue: archivist reindex",
+    )
+    problem = index_problem(workspace.store, EMBEDDING_DIMENSION)
+    health.add(
+        "index readable",
+        problem is None,
+        "a sample of vectors and payloads reads back" if problem is None else f"index {problem}",
+        INDEX_FIX,
     )
 
 
@@ -131,7 +146,10 @@ def _embedder(workspace: Workspace, health: Health) -> None:
 
 
 def _vectors(workspace: Workspace, health: Health) -> None:
-    built, wanted = workspace.index_recipe(), workspace.vectors_recipe
+    try:
+        built, wanted = workspace.index_recipe(), workspace.vectors_recipe
+    except Exception:  # noqa: BLE001 - the catalogue check above already says why
+        return
     same = built in (None, wanted)
     health.add(
         "index vectors",
