@@ -17,7 +17,7 @@ from typing import Any
 from model_runtime.errors import SchemaError
 
 MAX_SCHEMA_BYTES = 64 * 1024
-MAX_DEPTH = 32  # nested objects and arrays, counted on the JSON text
+MAX_DEPTH = 64  # nested objects and arrays, counted on the JSON text (two per schema level)
 MAX_NODES = 2000
 TYPES = {"object", "array", "string", "number", "integer", "boolean", "null"}
 SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions")
@@ -45,7 +45,7 @@ def _walk(schema: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     while stack:
         path, node, depth = stack.pop()
         if depth > MAX_DEPTH:
-            raise SchemaError(f"the JSON schema nests deeper than {MAX_DEPTH} levels (at {path})")
+            raise SchemaError(f"the JSON schema nests deeper than {MAX_DEPTH} levels (at {path[:60]}...)")
         if isinstance(node, dict):
             found.append((path, node))
             if len(found) > MAX_NODES:

@@ -29,7 +29,7 @@ from qdrant_edge import (
 )
 from qdrant_edge import Fusion as EdgeFusion
 
-from retrieval.integrity import INDEX_FIX, IndexUnreadableError
+from retrieval.integrity import IndexUnreadableError
 from retrieval.store import (
     DENSE,
     INTEGER_FIELDS,
@@ -173,7 +173,7 @@ class EdgeStore:
             return call(request)
         except Exception as exc:  # noqa: BLE001 - the engine raises its own error types
             reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
-            raise IndexUnreadableError(f"the index cannot be read ({reason}): {INDEX_FIX}") from exc
+            raise IndexUnreadableError(f"cannot be read ({reason})") from exc
 
     def document_ids(self) -> set[str]:
         response = self._shard.facet(FacetRequest(key="document_id", limit=FACET_LIMIT, exact=True))

@@ -34,6 +34,10 @@ class CatalogueDamagedError(RetrievalError):
 class IndexUnreadableError(RetrievalError):
     """The vector index cannot be read back; `archivist reindex` rebuilds it."""
 
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"the index {reason}: {INDEX_FIX}")
+
 
 def catalogue_verdict(engine: Engine) -> str:
     """ "ok", or what is wrong with the catalogue (never raises)."""
@@ -72,8 +76,10 @@ def index_problem(store: VectorStore, dimension: int) -> str | None:
         limit = min(SAMPLE, count)
         hits = store.search(probe, limit)
         sparse = store.sparse_search("the", limit)
+    except IndexUnreadableError as exc:
+        return exc.reason
     except Exception as exc:  # noqa: BLE001 - the engine's own error is the finding
-        return f"cannot be read: {_first_line(exc)}"
+        return f"cannot be read ({_first_line(exc)})"
     if len(hits) < limit:
         return f"returned {len(hits)} of {limit} sampled vectors"
     broken = [h for h in hits + sparse if not isinstance(h.payload.get("document_id"), str)]
@@ -88,7 +94,7 @@ def require_readable_index(store: VectorStore, dimension: int, ready_documents: 
     if problem is None and ready_documents and store.count() == 0:
         problem = f"is empty but {ready_documents} document(s) are ready"
     if problem is not None:
-        raise IndexUnreadableError(f"the index {problem}: {INDEX_FIX}")
+        raise IndexUnreadableError(problem)
 
 
 def _first_line(exc: BaseException) -> str:
