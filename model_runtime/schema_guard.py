@@ -45,7 +45,9 @@ def _walk(schema: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     while stack:
         path, node, depth = stack.pop()
         if depth > MAX_DEPTH:
-            raise SchemaError(f"the JSON schema nests deeper than {MAX_DEPTH} levels (at {path[:60]}...)")
+            raise SchemaError(
+                f"the JSON schema nests deeper than {MAX_DEPTH} levels (at {path[:60]}...)"
+            )
         if isinstance(node, dict):
             found.append((path, node))
             if len(found) > MAX_NODES:
