@@ -6,12 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
 from app.services.desk import Desk
 from app.workspace import Workspace
+from tui.bounded_input import drop_flooding_key
 from tui.chat_screen import ChatScreen
 from tui.help_screen import HelpScreen
 from tui.library_screen import LibraryScreen
@@ -84,6 +86,11 @@ class ArchivistApp(App[None]):
             has_documents = bool(self.state.desk.documents())
             start = "chat" if has_documents else "library"
         self.switch_mode(start)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and drop_flooding_key(self.focused, event):
+            return  # a full input: the rest of a keystroke flood stops here
+        await super().on_event(event)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
