@@ -86,13 +86,18 @@ def test_offline_switches_cover_onnxruntime_everywhere() -> None:
 
 
 def test_ingest_then_tui_question_and_idle_make_no_lookup(
-    shim: Path, tmp_path: Path, archivist_home: Path, report_pdf: Path
+    shim: Path,
+    tmp_path: Path,
+    archivist_home: Path,
+    report_pdf: Path,
+    tiny_models: dict[str, Path],
 ) -> None:
     if shutil.which("tmux") is None:
         pytest.skip("tmux is not installed (.ci/run installs it)")
     assert ARCHIVIST.exists(), f"the console script is not installed at {ARCHIVIST}"
     log = tmp_path / "net.log"
-    env = watched_env(shim, log)
+    # A tiny GGUF answers (llama.cpp makes no network calls; the run is about the rest).
+    env = watched_env(shim, log) | {"ARCHIVIST_MODEL": str(tiny_models["qwen3"])}
     started = time.monotonic()
     ingested = subprocess.run(
         [str(ARCHIVIST), "ingest", str(report_pdf)],
@@ -113,6 +118,7 @@ def test_ingest_then_tui_question_and_idle_make_no_lookup(
             "ARCHIVIST_HOME",
             "ARCHIVIST_ONNX_CACHE",
             "ARCHIVIST_MAX_ANSWER_TOKENS",
+            "ARCHIVIST_MODEL",
         )
     )
     command = f"env {exports} TERM=xterm-256color {ARCHIVIST}"
