@@ -157,8 +157,14 @@ def test_usage_errors_exit_2(archivist_home: Path) -> None:
 
 
 def test_a_resumed_summary_counts_the_tokens_of_every_run(
-    tiny_answers: None, workspace: Workspace, report_pdf: Path, tmp_path: Path
+    tiny_answers: None,
+    tiny_models: dict[str, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    report_pdf: Path,
+    tmp_path: Path,
 ) -> None:
+    monkeypatch.setenv("ARCHIVIST_MODEL", str(tiny_models["qwen3"]))  # tokens, not prose
+    workspace = Workspace(load_settings())
     ingest(workspace, [report_pdf])
     [document] = resolve_targets(workspace, ["NORTHWIND_2023_10K"], every=False)
     [first] = summarize_batch(workspace, [document], Mode.FAST, tmp_path / "one")
@@ -169,3 +175,4 @@ def test_a_resumed_summary_counts_the_tokens_of_every_run(
     assert again.record["generated_steps"] == 0 and again.record["resumed_steps"] == 4
     for key in ("prompt_tokens", "completion_tokens"):
         assert again.record[key] == first.record[key]
+    workspace.close()
