@@ -4,14 +4,19 @@ A terminal delivers a plain paste (no bracketed paste) as keystrokes, one event 
 character: 2 MB of them once grew an unbounded `Input` to 4.7 GB and froze the UI for
 minutes, as every keystroke re-rendered the whole value. This input holds at most
 `MAX_INPUT_CHARS`; text beyond is cut (a bracketed paste keeps what fits) and one
-notification says so, so each further keystroke costs a constant, small amount.
+notification says so. While the focused input is full, further printable keys are dropped
+as early as possible: in the terminal driver's thread before they become events
+(`flood_guarded`), else by the app before routing (`drop_flooding_key`). Keys that are not
+printable (Enter, Backspace, Esc, Ctrl+Q) always get through.
 """
 
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from textual import events
+from textual.driver import Driver
 from textual.widget import Widget
 from textual.widgets import Input
 
@@ -25,6 +30,23 @@ class BoundedInput(Input):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self._last_notice = 0.0
+
+    def _watch_value(self, value: str) -> None:
+        super()._watch_value(value)
+        self._publish_full()
+
+    def _on_focus(self, event: events.Focus) -> None:
+        super()._on_focus(event)
+        self._publish_full()
+
+    def _on_blur(self, event: events.Blur) -> None:
+        super()._on_blur(event)
+        self.app.input_full = False  # type: ignore[attr-defined]
+
+    def _publish_full(self) -> None:
+        """Tell the driver thread whether printable keys can still go anywhere."""
+        if self.has_focus:
+            self.app.input_full = len(self.value) >= MAX_INPUT_CHARS  # type: ignore[attr-defined]
 
     def replace(self, text: str, start: int, end: int) -> None:
         start, end = sorted((max(0, start), min(len(self.value), end)))
@@ -63,3 +85,21 @@ def drop_flooding_key(focused: Widget | None, event: events.Event) -> bool:
         return False
     focused._cut()
     return True
+
+
+def flood_guarded(driver_class: type[Driver]) -> type[Driver]:
+    """`driver_class` dropping printable keys in its own thread while the focused input is
+    full: each one would otherwise cost a task on the event loop (~50 us), so 2 MB of them
+    would still hold the UI for a minute and a half."""
+
+    class FloodGuardedDriver(driver_class):  # type: ignore[valid-type,misc]
+        def process_message(self, message: Any) -> None:
+            if (
+                isinstance(message, events.Key)
+                and message.is_printable
+                and getattr(self._app, "input_full", False)
+            ):
+                return
+            super().process_message(message)
+
+    return FloodGuardedDriver
