@@ -10,6 +10,7 @@ import typer
 from app.commands import ask, bundle, config, doctor, eval, library, models, summarize
 from app.commands.common import err, open_workspace
 from app.errors import ExitCode, exit_code_for, user_message
+from app.plain_text import printable
 
 cli = typer.Typer(
     name="archivist",
@@ -65,17 +66,39 @@ def main() -> None:
     try:
         code = command.main(prog_name="archivist", standalone_mode=False)
         sys.exit(code if isinstance(code, int) else 0)
-    except click.exceptions.Exit as exc:
+    except (click.exceptions.Exit, typer.Exit) as exc:
         sys.exit(exc.exit_code)
-    except click.ClickException as exc:
-        err(f"archivist: {exc.format_message()}")
-        sys.exit(ExitCode.USAGE)
-    except click.exceptions.Abort:
+    except (click.exceptions.Abort, typer.Abort):
         err("archivist: interrupted")
         sys.exit(ExitCode.INTERRUPTED)
     except Exception as exc:  # noqa: BLE001 - the edge where every error becomes one line
-        err(f"archivist: error: {user_message(exc)}")
+        usage = usage_message(exc)
+        if usage is not None:
+            err(f"archivist: {printable(usage)}")
+            sys.exit(ExitCode.USAGE)
+        err(f"archivist: error: {printable(user_message(exc))}")
         sys.exit(exit_code_for(exc))
     except KeyboardInterrupt as exc:
         err("archivist: interrupted")
         sys.exit(exit_code_for(exc))
+
+
+def usage_message(exc: Exception) -> str | None:
+    """One line for a command-line mistake, from click or from the click that typer vendors.
+
+    Typer raises its own copies of click's exceptions (`NoSuchOption`, `MissingParameter`,
+    `NoArgsIsHelpError`, ...) which are not subclasses of click's, so they are told apart by
+    their class names; every one of them is a usage error, exit code 2.
+    """
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    if "ClickException" not in names:
+        return None
+    context = getattr(exc, "ctx", None)
+    if "NoArgsIsHelpError" in names and context is not None:
+        group = context.command
+        commands = group.list_commands(context) if hasattr(group, "list_commands") else []
+        path = context.command_path
+        return f"{path} needs a command: {', '.join(commands)} (see: {path} --help)"
+    format_message = getattr(exc, "format_message", None)
+    message = format_message() if callable(format_message) else str(exc)
+    return " ".join(str(message).split())

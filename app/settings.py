@@ -5,6 +5,7 @@ Built once at the entry point and passed down.
 
 from __future__ import annotations
 
+import difflib
 import os
 import tomllib
 from pathlib import Path
@@ -23,6 +24,9 @@ from app.errors import ConfigError
 
 ENV_PREFIX = "ARCHIVIST_"
 SETTINGS_FILE = "archivist.toml"
+# ARCHIVIST_* variables that are not settings: the progress switch, install.sh's prefix,
+# the crash-test hook and the PostgreSQL test URL. Any other unknown one is a typo.
+NOT_SETTINGS = {"PROGRESS", "PREFIX", "CRASH_AT", "TEST_PG_URL"}
 
 
 def resolve_home() -> Path:
@@ -119,15 +123,33 @@ def settings_file() -> Path:
 def load_settings(**overrides: Any) -> Settings:
     """Build the settings, turning any problem into one `ConfigError` line."""
     path = settings_file()
+    _check_environment()
+    home = resolve_home()
+    if home.exists() and not home.is_dir():
+        raise ConfigError(f"ARCHIVIST_HOME {home} is a file, not a folder: point it at a folder")
     try:
         _read_toml(path)
-        return Settings(**overrides)
+        settings = Settings(**overrides)
     except ValidationError as exc:
         error = exc.errors()[0]
         field = ".".join(str(part) for part in error["loc"]) or "?"
         if error["type"] == "extra_forbidden":
             raise ConfigError(f"unknown setting '{field}' (in {path} or the environment)") from exc
         raise ConfigError(f"invalid setting '{field}': {error['msg']}") from exc
+    return settings
+
+
+def _check_environment() -> None:
+    """An unknown ARCHIVIST_* variable is a typo (as an unknown TOML key is), not ignored."""
+    known = {name.upper() for name in Settings.model_fields} | NOT_SETTINGS
+    for variable in sorted(os.environ):
+        if not variable.startswith(ENV_PREFIX):
+            continue
+        name = variable[len(ENV_PREFIX) :]
+        if name.upper() not in known:
+            close = difflib.get_close_matches(name.upper(), sorted(known), n=1)
+            hint = f" (did you mean {ENV_PREFIX}{close[0]}?)" if close else ""
+            raise ConfigError(f"unknown setting in the environment: {variable}{hint}")
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -28,14 +28,30 @@ BLANK_RUNS = re.compile(r"\n{3,}")
 
 def clean_pages(raw: list[RawPage]) -> list[Page]:
     """Cleaned pages; a printed page number found in the footer becomes the label."""
+    return clean_pages_reported(raw)[0]
+
+
+def clean_pages_reported(raw: list[RawPage]) -> tuple[list[Page], list[str]]:
+    """Cleaned pages, and warnings when the running-line rule emptied most pages.
+
+    A page whose only lines are "running" ones with numbers that change from page to page
+    (one sentence repeated with different figures) keeps them: those are its content, not
+    a header. A rule that still empties most pages is reported, never silent.
+    """
     line_sets = [_lines(page.text) for page in raw]
-    running = _running_lines(line_sets)
+    running, varying = _running_lines(line_sets)
     pages = []
+    emptied = 0
     for page, lines in zip(raw, line_sets, strict=True):
-        kept, printed = _strip_edges(lines, running)
+        kept, printed = _strip_edges(lines, running, varying)
         label = page.label or printed or str(page.index + 1)
-        pages.append(Page(index=page.index, label=label, text=_tidy(kept)))
-    return pages
+        text = _tidy(kept)
+        emptied += bool(not text and any(lines))
+        pages.append(Page(index=page.index, label=label, text=text))
+    warnings = []
+    if raw and emptied > len(raw) // 2:
+        warnings.append(f"removing running headers/footers emptied {emptied} of {len(raw)} pages")
+    return pages, warnings
 
 
 def _lines(text: str) -> list[str]:
@@ -59,19 +75,28 @@ def _edge_indices(lines: list[str]) -> list[int]:
     return sorted(set(filled[:EDGE_LINES] + filled[-EDGE_LINES:]))
 
 
-def _running_lines(line_sets: list[list[str]]) -> set[str]:
+def _running_lines(line_sets: list[list[str]]) -> tuple[set[str], set[str]]:
+    """Signatures of running lines, and those among them whose numbers vary by page."""
     if len(line_sets) < MIN_PAGES_FOR_REPEATS:
-        return set()
+        return set(), set()
     seen: Counter[str] = Counter()
+    numbers: dict[str, set[str]] = {}
     for lines in line_sets:
-        seen.update({_signature(lines[i]) for i in _edge_indices(lines)})
+        edge = {lines[i] for i in _edge_indices(lines)}
+        seen.update({_signature(line) for line in edge})
+        for line in edge:
+            numbers.setdefault(_signature(line), set()).add(" ".join(DIGITS.findall(line)))
     threshold = max(2, int(len(line_sets) * REPEAT_SHARE))
-    return {sig for sig, count in seen.items() if count >= threshold and sig != "#"}
+    running = {sig for sig, count in seen.items() if count >= threshold and sig != "#"}
+    return running, {sig for sig in running if len(numbers[sig]) > 1}
 
 
-def _strip_edges(lines: list[str], running: set[str]) -> tuple[list[str], str | None]:
+def _strip_edges(
+    lines: list[str], running: set[str], varying: set[str] | None = None
+) -> tuple[list[str], str | None]:
     drop: set[int] = set()
     printed: str | None = None
+    kept_content: set[int] = set()
     for i in _edge_indices(lines):
         match = PAGE_NUMBER.match(lines[i])
         if match:
@@ -79,6 +104,10 @@ def _strip_edges(lines: list[str], running: set[str]) -> tuple[list[str], str | 
             printed = printed or match.group("label")
         elif _signature(lines[i]) in running:
             drop.add(i)
+            if _signature(lines[i]) in (varying or set()):
+                kept_content.add(i)
+    if all(i in drop for i, line in enumerate(lines) if line):
+        drop -= kept_content  # changing numbers on a page with nothing else: its content
     return [line for i, line in enumerate(lines) if i not in drop], printed
 
 

@@ -19,6 +19,10 @@ from typing import Any
 
 from ingestion.errors import IngestError
 
+# ONNX Runtime's 1DS telemetry is off only when this is set before the runtime initialises
+# (app/offline.py sets it for the command; this covers any other importer of this module).
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+
 MAX_TOKENS = 256
 INT8_WEIGHTS = "s8 per-channel"  # how the int8 model is quantized; part of an index's recipe
 

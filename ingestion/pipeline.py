@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ingestion.chunker import DEFAULT_OVERLAP, DEFAULT_TOKENS, chunk_blocks
-from ingestion.cleaning import clean_pages
+from ingestion.cleaning import clean_pages_reported
 from ingestion.metadata import extract_metadata
 from ingestion.readers import file_sha256, read_raw_pages
 from ingestion.records import Chunk, DocumentMeta, ParsedDocument
@@ -31,14 +31,20 @@ def parse_file(path: Path, options: ParseOptions | None = None) -> ParsedDocumen
     """Read, clean, find structure, chunk and label one file; `IngestError` on failure."""
     options = options or ParseOptions()
     raw = read_raw_pages(path)
-    pages = clean_pages(raw)
+    pages, warnings = clean_pages_reported(raw)
     blocks = find_blocks(pages)
     chunks = chunk_blocks(
         pages, blocks, _counter(options.tokenizer_folder), options.max_tokens, options.overlap
     )
     meta = extract_metadata(path.stem, pages)
     return ParsedDocument(
-        path=path, name=path.stem, sha256=file_sha256(path), pages=pages, chunks=chunks, meta=meta
+        path=path,
+        name=path.stem,
+        sha256=file_sha256(path),
+        pages=pages,
+        chunks=chunks,
+        meta=meta,
+        warnings=warnings,
     )
 
 

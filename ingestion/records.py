@@ -133,6 +133,7 @@ class ParsedDocument:
     pages: list[Page] = field(default_factory=list)
     chunks: list[Chunk] = field(default_factory=list)
     meta: DocumentMeta = field(default_factory=DocumentMeta)
+    warnings: list[str] = field(default_factory=list)  # e.g. cleaning emptied most pages
 
     @property
     def page_count(self) -> int:

@@ -94,7 +94,12 @@ class _Worker:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            env={**os.environ, "TOKENIZERS_PARALLELISM": "false", "OMP_NUM_THREADS": "1"},
+            env={
+                **os.environ,
+                "TOKENIZERS_PARALLELISM": "false",
+                "OMP_NUM_THREADS": "1",
+                "ORT_DISABLE_TELEMETRY": "1",  # no onnxruntime telemetry (app/offline.py)
+            },
         )
         os.close(to_child_r)
         os.close(from_child_w)

@@ -9,6 +9,10 @@ class ModelFileError(ModelError):
     """The model file is missing, unreadable, or not a GGUF llama.cpp can load."""
 
 
+class SchemaError(ModelError):
+    """A JSON schema llama.cpp cannot safely turn into a grammar (bad input, not a bad model)."""
+
+
 class ContextOverflowError(ModelError):
     """The prompt plus the reserved answer does not fit the model's context window."""
 

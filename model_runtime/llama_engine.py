@@ -20,11 +20,12 @@ from typing import Any
 from model_runtime.amx_guard import weights_without_amx
 from model_runtime.chat_template import CHATML, ChatTemplate, strip_reasoning
 from model_runtime.engine import SAMPLING, GenerationLimits, Message, Mode, ModelInfo
-from model_runtime.errors import ContextOverflowError, ModelError, ModelFileError
+from model_runtime.errors import ContextOverflowError, ModelFileError, SchemaError
 from model_runtime.events import AnswerDelta, Event, ReasoningDelta, Usage
 from model_runtime.gguf_file import check_gguf, native_context
 from model_runtime.hardware import RuntimeSettings, choose_settings
 from model_runtime.kv_cache import KvCache, prefix_key
+from model_runtime.schema_guard import check_schema
 from model_runtime.thinking import ThinkSplitter
 
 FORCED_CLOSE = "\n</think>\n\n"
@@ -287,10 +288,11 @@ class LlamaCppEngine:
     def _grammar(self, schema: dict[str, object] | None) -> Any:
         if schema is None:
             return None
+        check_schema(schema)  # a recursive schema would crash llama.cpp's sampler
         try:
             return self._llama_cpp.LlamaGrammar.from_json_schema(json.dumps(schema), verbose=False)
-        except (ValueError, RuntimeError, KeyError, TypeError) as exc:
-            raise ModelError(f"the JSON schema cannot be turned into a grammar: {exc}") from exc
+        except (ValueError, RuntimeError, KeyError, TypeError, RecursionError) as exc:
+            raise SchemaError(f"the JSON schema cannot be turned into a grammar: {exc}") from exc
 
     def _raw_piece(self, token: int) -> bytes:
         return bytes(self._llm.detokenize([token]))

@@ -4,8 +4,12 @@ A model file is untrusted and large. Import checks the GGUF header first, copies
 temporary name while hashing, then renames, and records the hash in `models/SHA256SUMS`
 (the `sha256sum -c` format, so it can be checked by hand). Every load verifies the file
 against that record; hashing 20 GB takes minutes, so a sidecar (`models/.verified.json`)
-remembers size + mtime + hash of the last full check, and an unchanged file is trusted
-without rehashing. A changed file is rehashed, and a mismatch is refused.
+remembers the file's identity at the last full check, and an unchanged file is trusted
+without rehashing. Size and mtime alone are forgeable (`touch -r` puts the mtime back
+after a byte is changed), so the identity also holds the device, the inode and the inode's
+change time (ctime): every write, rename or `touch` sets ctime to now, and no user call
+can set it back (only changing the system clock can, which needs root). A changed file is
+rehashed, and a mismatch is refused.
 """
 
 from __future__ import annotations
@@ -35,11 +39,26 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+IDENTITY = ("size", "mtime_ns", "ctime_ns", "inode", "device")
+
+
+def _identity(path: Path) -> dict[str, object]:
+    """What must be unchanged to skip a rehash; ctime is what `touch -r` cannot restore."""
+    stat = path.stat()
+    return {
+        "size": stat.st_size,
+        "mtime_ns": stat.st_mtime_ns,
+        "ctime_ns": stat.st_ctime_ns,
+        "inode": stat.st_ino,
+        "device": stat.st_dev,
+    }
+
+
 @dataclass(frozen=True)
 class Verified:
     path: Path
     sha256: str
-    rehashed: bool  # False when size and mtime matched the last full check
+    rehashed: bool  # False when the file's identity (ctime included) matched the last check
 
 
 class ModelStore:
@@ -79,12 +98,7 @@ class ModelStore:
 
     def _remember(self, path: Path, digest: str) -> None:
         cache = self._verified_cache()
-        stat = path.stat()
-        cache[str(path.resolve())] = {
-            "size": stat.st_size,
-            "mtime_ns": stat.st_mtime_ns,
-            "sha256": digest,
-        }
+        cache[str(path.resolve())] = _identity(path) | {"sha256": digest}
         tmp = self.folder / (VERIFIED_FILE + ".tmp")
         tmp.write_text(json.dumps(cache, indent=1), encoding="utf-8")
         tmp.replace(self.folder / VERIFIED_FILE)
@@ -138,14 +152,12 @@ class ModelStore:
                 f"{entry.path.name} has no recorded SHA-256: import it with "
                 "`archivist models import PATH`"
             )
-        stat = entry.path.stat()
         seen = self._verified_cache().get(str(entry.path.resolve()))
         if (
             not force
             and seen
-            and seen.get("size") == stat.st_size
-            and seen.get("mtime_ns") == stat.st_mtime_ns
             and seen.get("sha256") == expected
+            and {k: seen.get(k) for k in IDENTITY} == _identity(entry.path)
         ):
             return Verified(entry.path, expected, rehashed=False)
         actual = sha256_file(entry.path)

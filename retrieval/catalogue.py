@@ -25,13 +25,14 @@ from sqlalchemy import (
     func,
     insert,
     select,
-    text,
     update,
 )
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from ingestion.records import Chunk, DocumentMeta, ParsedDocument
+from retrieval.integrity import CATALOGUE_FIX, CatalogueDamagedError
 
 CHUNK_NAMESPACE = uuid.UUID("5b0c8f0e-8d7a-4a36-9c49-2f1f1c3b7a11")
 
@@ -151,7 +152,13 @@ class Catalogue:
         self.engine: Engine = create_engine(url)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        Base.metadata.create_all(self.engine)
+        try:
+            Base.metadata.create_all(self.engine)
+        except DatabaseError as exc:  # a truncated or overwritten file: say what to do
+            reason = str(exc.orig).splitlines()[0] if exc.orig else "unreadable"
+            raise CatalogueDamagedError(
+                f"the catalogue cannot be read ({reason}): {CATALOGUE_FIX}"
+            ) from exc
 
     def close(self) -> None:
         self.engine.dispose()
@@ -171,18 +178,18 @@ class Catalogue:
             query = select(func.count()).select_from(DocumentRow)
             return int(session.scalar(query.where(DocumentRow.status == READY)) or 0)
 
-    def health(self) -> tuple[str, int, int]:
-        """For `doctor`: (integrity verdict, chunks of ready documents, documents left
-        mid-ingest); raises when the database cannot be read."""
+    def health(self) -> tuple[int, dict[str, int]]:
+        """For `doctor`: chunks of ready documents, and documents left mid-ingest or
+        mid-reindex by status; raises when the database cannot be read."""
         with Session(self.engine) as session:
-            verdict = "ok"
-            if self.engine.dialect.name == "sqlite":
-                verdict = str(session.execute(text("PRAGMA integrity_check")).scalar())
             joined = select(func.count()).select_from(ChunkRow).join(DocumentRow)
             chunks = session.scalar(joined.where(DocumentRow.status == READY)) or 0
             stuck = select(func.count()).select_from(DocumentRow)
-            left = session.scalar(stuck.where(DocumentRow.status == INGESTING)) or 0
-        return verdict, int(chunks), int(left)
+            left = {
+                status: int(session.scalar(stuck.where(DocumentRow.status == status)) or 0)
+                for status in (INGESTING, INDEXING)
+            }
+        return int(chunks), left
 
     def get(self, doc_id: str) -> DocumentInfo | None:
         with Session(self.engine) as session:

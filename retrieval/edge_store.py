@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from qdrant_edge import (
 )
 from qdrant_edge import Fusion as EdgeFusion
 
+from retrieval.integrity import IndexUnreadableError
 from retrieval.store import (
     DENSE,
     INTEGER_FIELDS,
@@ -59,7 +61,7 @@ class EdgeStore:
             sparse_vectors={SPARSE: EdgeSparseVectorParams(modifier=Modifier.Idf)},
         )
         if (folder / "edge_config.json").exists() or any(folder.glob("segments*")):
-            self._shard = EdgeShard.load(str(folder))
+            self._shard = self._read(EdgeShard.load, str(folder))
         else:
             folder.mkdir(parents=True, exist_ok=True)
             self._shard = EdgeShard.create(str(folder), config)
@@ -116,7 +118,7 @@ class EdgeStore:
         request = QueryRequest(
             limit=limit, query=query, filter=build_filter(document_ids, where), with_payload=True
         )
-        return _hits(self._shard.query(request))
+        return _hits(self._read(self._shard.query, request))
 
     def hybrid_search(
         self,
@@ -141,7 +143,8 @@ class EdgeStore:
                 filter=query_filter,
             ),
         ]
-        found = self._shard.query(
+        found = self._read(
+            self._shard.query,
             QueryRequest(
                 limit=limit,
                 prefetches=prefetches,
@@ -150,7 +153,7 @@ class EdgeStore:
                 ),
                 filter=query_filter,
                 with_payload=True,
-            )
+            ),
         )
         return _hits(found)
 
@@ -161,7 +164,16 @@ class EdgeStore:
 
     def count(self, document_id: str | None = None) -> int:
         query_filter = build_filter([document_id] if document_id else None, None)
-        return int(self._shard.count(CountRequest(exact=True, filter=query_filter)))
+        return int(self._read(self._shard.count, CountRequest(exact=True, filter=query_filter)))
+
+    @staticmethod
+    def _read(call: Callable[[Any], Any], request: Any) -> Any:
+        """Qdrant's own message for a damaged shard becomes one line with the fix."""
+        try:
+            return call(request)
+        except Exception as exc:  # noqa: BLE001 - the engine raises its own error types
+            reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+            raise IndexUnreadableError(f"cannot be read ({reason})") from exc
 
     def document_ids(self) -> set[str]:
         response = self._shard.facet(FacetRequest(key="document_id", limit=FACET_LIMIT, exact=True))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import String, Text, delete
+from sqlalchemy import Integer, String, Text, delete
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from retrieval.catalogue import Base, Catalogue
@@ -20,6 +20,21 @@ class SummaryStepRow(Base):
     step: Mapped[str] = mapped_column(String(64), primary_key=True)
     output: Mapped[str] = mapped_column(Text)
     created_at: Mapped[str] = mapped_column(String(40))
+
+
+class SummaryStepUsageRow(Base):
+    """Tokens a step cost, so a resumed summary still reports every run's tokens.
+
+    Its own table (not columns on `summary_steps`): `create_all` adds a missing table to an
+    existing catalogue, never a missing column.
+    """
+
+    __tablename__ = "summary_step_usage"
+    document_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    run_key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    step: Mapped[str] = mapped_column(String(64), primary_key=True)
+    prompt_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    completion_tokens: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class SummaryRow(Base):
@@ -46,7 +61,20 @@ class SummaryStore:
             row = session.get(SummaryStepRow, (document_id, run_key, step))
             return row.output if row else None
 
-    def save_step(self, document_id: str, run_key: str, step: str, output: str) -> None:
+    def step_tokens(self, document_id: str, run_key: str, step: str) -> tuple[int, int]:
+        """(prompt, completion) tokens the saved step cost; (0, 0) when not recorded."""
+        with Session(self._engine) as session:
+            row = session.get(SummaryStepUsageRow, (document_id, run_key, step))
+            return (row.prompt_tokens, row.completion_tokens) if row else (0, 0)
+
+    def save_step(
+        self,
+        document_id: str,
+        run_key: str,
+        step: str,
+        output: str,
+        tokens: tuple[int, int] = (0, 0),
+    ) -> None:
         with Session(self._engine) as session, session.begin():
             session.merge(
                 SummaryStepRow(
@@ -55,6 +83,15 @@ class SummaryStore:
                     step=step,
                     output=output,
                     created_at=_now(),
+                )
+            )
+            session.merge(
+                SummaryStepUsageRow(
+                    document_id=document_id,
+                    run_key=run_key,
+                    step=step,
+                    prompt_tokens=tokens[0],
+                    completion_tokens=tokens[1],
                 )
             )
 
@@ -77,7 +114,7 @@ class SummaryStore:
 
     def forget(self, document_id: str, run_key: str) -> None:
         with Session(self._engine) as session, session.begin():
-            for table in (SummaryStepRow, SummaryRow):
+            for table in (SummaryStepRow, SummaryStepUsageRow, SummaryRow):
                 session.execute(
                     delete(table).where(table.document_id == document_id, table.run_key == run_key)
                 )

@@ -1,6 +1,8 @@
 """Air-gapped deployment, end to end: build a bundle here, refuse a tampered copy, install
 the real one inside a network namespace with no interfaces, and ingest, ask in both modes and
-summarise there with an audit hook recording any attempt to reach the network.
+summarise there with an audit hook recording any attempt to reach the network, and with
+the native shim of tests/test_egress_native.py LD_PRELOADed into every process, which sees
+lookups made below Python (ONNX Runtime's telemetry) that the audit hook cannot.
 
 Building the bundle needs the package registry (it is made on a connected machine); the
 test skips with a message when the registry cannot be reached. `unshare -n` needs root.
@@ -19,6 +21,7 @@ import pytest
 from app.services.bundle import BundleError, create_bundle
 from model_runtime.registry import starter_model
 from tests.conftest import make_pdf
+from tests.test_egress_native import shim as shim  # noqa: F401 - the compiled LD_PRELOAD shim
 
 pytestmark = pytest.mark.slow
 GUARD = Path(__file__).with_name("egress_guard.py")
@@ -72,9 +75,12 @@ def test_tampered_bundle_is_refused(bundle: Path, tmp_path: Path) -> None:
     assert not (tmp_path / "venv").exists()  # nothing installed
 
 
-def test_offline_install_then_full_flow_without_network(bundle: Path, tmp_path: Path) -> None:
+def test_offline_install_then_full_flow_without_network(
+    bundle: Path, tmp_path: Path, shim: Path
+) -> None:
     prefix, home = tmp_path / "venv", tmp_path / "home"
     log = tmp_path / "egress.log"
+    native_log = tmp_path / "native-egress.log"
     env = {
         "PATH": os.environ["PATH"],
         "HOME": str(tmp_path),
@@ -82,6 +88,8 @@ def test_offline_install_then_full_flow_without_network(bundle: Path, tmp_path: 
         "ARCHIVIST_HOME": str(home),
         "EGRESS_LOG": str(log),
         "ARCHIVIST_MAX_ANSWER_TOKENS": "24",
+        "LD_PRELOAD": str(shim),
+        "NETLOG_FILE": str(native_log),
     }
     installed = offline(["bash", str(bundle / "install.sh")], env)
     assert installed.returncode == 0, installed.stderr[-2000:]
@@ -108,3 +116,4 @@ def test_offline_install_then_full_flow_without_network(bundle: Path, tmp_path: 
     answer = json.loads(offline([python, str(GUARD), *steps[1]], env).stdout)
     assert answer["citations"][0]["document"] == "NORTHWIND_2023_10K"
     assert not log.exists(), log.read_text()
+    assert not native_log.exists(), native_log.read_text()

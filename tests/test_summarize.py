@@ -154,3 +154,25 @@ def test_usage_errors_exit_2(archivist_home: Path) -> None:
     _, err = result.communicate(timeout=120)
     assert result.returncode == 2
     assert "--format" in err
+
+
+def test_a_resumed_summary_counts_the_tokens_of_every_run(
+    tiny_answers: None,
+    tiny_models: dict[str, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    report_pdf: Path,
+    tmp_path: Path,
+) -> None:
+    monkeypatch.setenv("ARCHIVIST_MODEL", str(tiny_models["qwen3"]))  # tokens, not prose
+    workspace = Workspace(load_settings())
+    ingest(workspace, [report_pdf])
+    [document] = resolve_targets(workspace, ["NORTHWIND_2023_10K"], every=False)
+    [first] = summarize_batch(workspace, [document], Mode.FAST, tmp_path / "one")
+    assert first.record["prompt_tokens"] > 0
+    with sqlite3.connect(workspace.home / "catalogue.sqlite") as connection:
+        connection.execute("DELETE FROM summaries")  # as if killed after its last step
+    [again] = summarize_batch(workspace, [document], Mode.FAST, tmp_path / "two")
+    assert again.record["generated_steps"] == 0 and again.record["resumed_steps"] == 4
+    for key in ("prompt_tokens", "completion_tokens"):
+        assert again.record[key] == first.record[key]
+    workspace.close()

@@ -14,6 +14,7 @@ from textual.widgets import Footer, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from app.errors import user_message
+from tui.bounded_input import BoundedInput
 from tui.desk import Answer, AnswerDelta, AskStarted, Mode, ReasoningDelta
 from tui.messages import (
     AnswerFinished,
@@ -54,7 +55,7 @@ class ChatScreen(DeskScreen):
         yield Static(id="chat-status")
         yield VerticalScroll(id="transcript")
         yield OptionList(id="citations")
-        yield Input(
+        yield BoundedInput(
             placeholder="Ask a question and press Enter (Ctrl+T: thinking/fast)", id="question"
         )
         yield Footer()

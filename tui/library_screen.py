@@ -12,6 +12,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from app.errors import user_message
+from tui.bounded_input import BoundedInput
 from tui.desk import FileProgress, LibraryEntry
 from tui.messages import FileIngested, IngestFinished, WorkFailed
 from tui.path_input import PathPrompt
@@ -47,7 +48,9 @@ class LibraryScreen(DeskScreen):
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
-        yield Input(placeholder="Type to filter by name, company, form or period", id="filter")
+        yield BoundedInput(
+            placeholder="Type to filter by name, company, form or period", id="filter"
+        )
         yield DataTable(id="documents", cursor_type="row", zebra_stripes=True)
         yield Static(id="detail")
         yield Static(id="progress")

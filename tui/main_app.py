@@ -6,11 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.driver import Driver
 from textual.screen import Screen
 
 from app.workspace import Workspace
+from tui.bounded_input import drop_flooding_key, flood_guarded
 from tui.chat_screen import ChatScreen
 from tui.desk import Desk
 from tui.help_screen import HelpScreen
@@ -84,6 +87,16 @@ class ArchivistApp(App[None]):
             has_documents = bool(self.state.desk.documents())
             start = "chat" if has_documents else "library"
         self.switch_mode(start)
+
+    input_full = False  # the focused input is full: set by BoundedInput, read by the driver
+
+    def get_driver_class(self) -> type[Driver]:
+        return flood_guarded(super().get_driver_class())
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and drop_flooding_key(self.focused, event):
+            return  # a full input: the rest of a keystroke flood stops here
+        await super().on_event(event)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

@@ -13,6 +13,8 @@ from textual.screen import ModalScreen
 from textual.suggester import Suggester
 from textual.widgets import Input, Label
 
+from tui.bounded_input import BoundedInput
+
 
 class PathSuggester(Suggester):
     def __init__(self) -> None:
@@ -35,7 +37,7 @@ class PathSuggester(Suggester):
         return None
 
 
-class PathInput(Input):
+class PathInput(BoundedInput):
     BINDINGS = [Binding("tab", "complete", "Complete path", show=False)]
 
     def __init__(self, value: str = "", placeholder: str = "", id: str | None = None) -> None:

@@ -11,6 +11,7 @@ import click
 import typer
 
 from app.commands.common import JsonFlag, err, open_workspace
+from app.plain_text import printable, require_utf8
 
 
 def ask(
@@ -50,6 +51,8 @@ def ask(
     from retrieval.assembler import ContextMode
     from retrieval.citations import CitationRewriter
 
+    question = require_utf8(question, "the question")
+    doc = [require_utf8(name, "--doc") for name in doc] if doc else doc
     try:
         chosen = Mode(mode)
     except ValueError:
@@ -113,13 +116,14 @@ def ask(
         for citation in answer.citations:
             source = citation.source
             mark = "" if citation.cited_by_model else " (given; not cited by the model)"
-            print(f"  [{source.label}]{mark}")
+            print(f"  [{printable(source.label)}]{mark}")
     if warning:
         err(f"archivist: warning: {warning}")
 
 
 def read_schema(path: Path) -> dict[str, object]:
     from app.errors import InputError
+    from model_runtime.schema_guard import check_schema
 
     try:
         schema = json.loads(path.read_text(encoding="utf-8"))
@@ -127,6 +131,9 @@ def read_schema(path: Path) -> dict[str, object]:
         raise InputError(f"cannot read the JSON schema {path}: {exc.strerror}") from exc
     except ValueError as exc:
         raise InputError(f"{path} is not valid JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise InputError(f"the JSON schema {path} nests too deeply") from exc
     if not isinstance(schema, dict):
         raise InputError(f"{path} is not a JSON schema (expected an object)")
+    check_schema(schema)  # refused with exit code 3 before any model loads
     return schema

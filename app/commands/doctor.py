@@ -27,6 +27,7 @@ def runtime_sections(workspace: Workspace) -> dict[str, dict[str, object]]:
     }
     try:
         entry = workspace.model_entry()
+        workspace.models.verify(entry)  # never load (run) a file that fails its hash
         sections["model"] = model_section(entry.path, entry.name, settings.context_length)
     except Exception as exc:  # noqa: BLE001 - doctor reports every failure, it never stops
         sections["model"] = {"ok": False, "error": str(exc).splitlines()[0]}

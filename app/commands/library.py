@@ -10,6 +10,7 @@ import typer
 
 from app.commands.common import JsonFlag, err, open_workspace
 from app.errors import ExitCode
+from app.plain_text import printable
 
 
 def ingest(
@@ -45,22 +46,24 @@ def ingest(
         for item in report.ingested:
             period = " ".join(str(item[k]) for k in ("form_type", "fiscal_period") if item[k])
             print(
-                f"ingested  {item['name']}  ({item['pages']} pages, {item['chunks']} chunks"
-                + (f"; {period}" if period else "")
-                + ")"
+                f"ingested  {printable(item['name'])}  ({item['pages']} pages, "
+                f"{item['chunks']} chunks" + (f"; {printable(period)}" if period else "") + ")"
             )
         for item in report.skipped:
-            print(f"skipped   {item['path']}  ({item['reason']})")
+            print(f"skipped   {printable(item['path'])}  ({printable(item['reason'])})")
         for item in report.rejected:
-            print(f"rejected  {item['path']}  ({item['reason']})")
+            print(f"rejected  {printable(item['path'])}  ({printable(item['reason'])})")
         rate = report.pages / report.seconds if report.seconds else 0.0
         print(
             f"{len(report.ingested)} ingested, {len(report.skipped)} skipped, "
             f"{len(report.rejected)} rejected; {report.pages} pages in {report.seconds:.1f} s "
             f"({rate:.1f} pages/s)"
         )
+    for item in report.ingested:
+        for warning in item.get("warnings") or []:  # type: ignore[attr-defined]
+            err(f"archivist: warning: {printable(item['name'])}: {printable(warning)}")
     for item in report.rejected:
-        err(f"archivist: rejected: {item['reason']}")
+        err(f"archivist: rejected: {printable(item['reason'])}")
     if report.rejected:
         done = report.ingested or report.skipped
         raise typer.Exit(ExitCode.FAILURE if done else ExitCode.INPUT)
@@ -81,8 +84,9 @@ def docs_list(as_json: JsonFlag = False) -> None:
         return
     for d in documents:
         meta = " ".join(p for p in (d.company, d.form_type, d.fiscal_period) if p) or "-"
-        line = f"{d.id[:12]}\t{d.name}\t{d.status}\t{meta}\t{d.page_count} pages\t"
-        print(line + f"{d.chunk_count} chunks" + (f"\t{d.reason}" if d.reason else ""))
+        line = f"{d.id[:12]}\t{printable(d.name)}\t{d.status}\t{printable(meta)}\t"
+        line += f"{d.page_count} pages\t{d.chunk_count} chunks"
+        print(line + (f"\t{printable(d.reason)}" if d.reason else ""))
 
 
 def docs_rm(
@@ -100,7 +104,7 @@ def docs_rm(
     if as_json:
         print(json.dumps({"removed": removed.as_dict()}, indent=2))
     else:
-        print(f"removed   {removed.name}  ({removed.id[:12]})")
+        print(f"removed   {printable(removed.name)}  ({removed.id[:12]})")
 
 
 def reindex(as_json: JsonFlag = False) -> None:

@@ -6,6 +6,7 @@ import os
 import sys
 from typing import TextIO
 
+from app.plain_text import printable
 from app.services.ingest import ProgressState
 
 FORCE_ENV = "ARCHIVIST_PROGRESS"  # "1" forces the bar (e.g. under a pager), "0" hides it
@@ -39,7 +40,7 @@ class ProgressBar:
         line = (
             f"[{'#' * filled}{'.' * (WIDTH - filled)}] {state.files_done}/{state.files_total} "
             f"files  {state.pages_done} pages  {rate:.1f} pages/s  ETA {_duration(eta)}  "
-            f"{state.current[:40]}"
+            f"{printable(state.current[:40])}"
         )
         if self.tty:
             self.stream.write("\r\x1b[2K" + line)

@@ -20,7 +20,8 @@ from retrieval.assembler import (
     ContextReport,
     Omission,
 )
-from retrieval.catalogue import READY
+from retrieval.catalogue import INDEXING, READY
+from retrieval.integrity import require_readable_index
 from retrieval.scope import Scope, document_meta, resolve_scope
 from retrieval.search import Retriever, SearchConfig
 from retrieval.types import Evidence
@@ -45,11 +46,20 @@ def prepare(
     if not question.strip():
         raise EmptyWorkspaceError("the question is empty")
     catalogue, settings = workspace.catalogue, workspace.settings
-    documents = [d for d in catalogue.documents() if d.status == READY]
+    everything = catalogue.documents()
+    documents = [d for d in everything if d.status == READY]
+    halfway = [d.name for d in everything if d.status == INDEXING]
+    if halfway and (not documents or set(document_names or ()) & set(halfway)):
+        raise InputError(
+            f"{len(halfway)} document(s) were left mid-reindex ({', '.join(halfway[:3])}): "
+            "run `archivist reindex` to finish it"
+        )
     if not documents:
         raise EmptyWorkspaceError(
             "the library is empty: ingest documents first (archivist ingest PATH)"
         )
+    # An index deleted or damaged under ready documents would answer from nothing.
+    require_readable_index(workspace.store, workspace.embedding_dimension, len(documents))
     scope = _scope(question, [document_meta(d) for d in documents], document_names)
     ids = scope.document_ids if scope.narrowed else None
     config = SearchConfig.from_settings(settings.search_method, settings.statements_first)
@@ -82,6 +92,12 @@ def prepare(
 def _scope(question: str, metas: list[DocumentMeta], names: list[str] | None) -> Scope:
     if not names:
         return resolve_scope(question, metas)
+    for name in names:
+        same = [m.id for m in metas if m.name.lower() == name.lower()]
+        if len(same) > 1:
+            raise InputError(
+                f"'{name}' names {len(same)} documents ({', '.join(same)}): give one id with --doc"
+            )
     by_key = {m.name.lower(): m.id for m in metas} | {m.id: m.id for m in metas}
     missing = [n for n in names if n.lower() not in by_key and n not in by_key]
     if missing:

@@ -6,12 +6,14 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.errors import ArchivistError
+from app.errors import ArchivistError, user_message
 from app.offline import OFFLINE_SWITCHES
 from app.workspace import Workspace
 from ingestion.embedder import bundled_model_folder
 from model_runtime.errors import ModelError
 from model_runtime.gguf_file import check_gguf
+from retrieval.catalogue import INDEXING, INGESTING
+from retrieval.integrity import CATALOGUE_FIX, INDEX_FIX, catalogue_verdict, index_problem
 
 
 @dataclass
@@ -56,32 +58,48 @@ def workspace_health(workspace: Workspace) -> Health:
 
 def _catalogue(workspace: Workspace, health: Health) -> None:
     try:
-        verdict, chunks, stuck = workspace.catalogue.health()
+        catalogue = workspace.catalogue
     except Exception as exc:  # noqa: BLE001 - a broken catalogue is a finding, not a crash
-        health.add("catalogue", False, f"cannot read: {exc}", "restore the workspace from backup")
+        health.add("catalogue", False, user_message(exc), CATALOGUE_FIX)
+        return
+    verdict = catalogue_verdict(catalogue)
+    health.add("catalogue", verdict == "ok", f"integrity {verdict[:200]}", CATALOGUE_FIX)
+    if verdict != "ok":
+        return
+    try:
+        chunks, stuck = catalogue.health()
+    except Exception as exc:  # noqa: BLE001
+        health.add("catalogue", False, f"cannot read: {exc}", CATALOGUE_FIX)
         return
     health.add(
-        "catalogue",
-        verdict == "ok",
-        f"integrity {verdict}",
-        "the SQLite file is damaged: restore it from backup",
+        "interrupted ingests",
+        stuck[INGESTING] == 0,
+        f"{stuck[INGESTING]} document(s) left mid-ingest",
+        "run the same `archivist ingest` again to finish them",
     )
     health.add(
-        "interrupted ingests",
-        stuck == 0,
-        f"{stuck} document(s) left mid-ingest",
-        "run the same `archivist ingest` again to finish them",
+        "interrupted reindex",
+        stuck[INDEXING] == 0,
+        f"{stuck[INDEXING]} document(s) left mid-reindex (not searchable)",
+        "run `archivist reindex` again to finish it",
     )
     try:
         points = workspace.store.count()
     except Exception as exc:  # noqa: BLE001
-        health.add("index", False, f"cannot open: {exc}", "rebuild it: archivist reindex")
+        health.add("index", False, f"cannot open: {user_message(exc)}", INDEX_FIX)
         return
     health.add(
         "index in sync",
         points == chunks,
         f"{points} points for {chunks} chunks of ready documents",
         "rebuild the index from the catalogue: archivist reindex",
+    )
+    problem = index_problem(workspace.store, workspace.embedding_dimension)
+    health.add(
+        "index readable",
+        problem is None,
+        "a sample of vectors and payloads reads back" if problem is None else f"index {problem}",
+        INDEX_FIX,
     )
 
 
@@ -108,7 +126,10 @@ def _embedder(workspace: Workspace, health: Health) -> None:
 
 
 def _vectors(workspace: Workspace, health: Health) -> None:
-    built, wanted = workspace.index_recipe(), workspace.vectors_recipe
+    try:
+        built, wanted = workspace.index_recipe(), workspace.vectors_recipe
+    except Exception:  # noqa: BLE001 - the catalogue check above already says why
+        return
     same = built in (None, wanted)
     health.add(
         "index vectors",

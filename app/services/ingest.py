@@ -22,6 +22,7 @@ from ingestion.readers import file_sha256, is_supported
 from ingestion.records import ParsedDocument
 from ingestion.sandbox import Parsed, ParsePool, SandboxLimits
 from retrieval.catalogue import READY, REJECTED
+from retrieval.integrity import require_sound_catalogue
 
 
 @dataclass
@@ -79,16 +80,23 @@ def ingest_lock(workspace: Workspace) -> Iterator[None]:
 
 
 def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
-    """(supported files, unsupported files found in folders); a missing path is an error.
+    """(supported files, files found in folders that will be skipped); a missing path is an
+    error.
 
     A file named explicitly is kept even if unsupported, so it is reported as rejected.
+    A link in a folder that leads nowhere (a loop, a missing target) is skipped, not lost.
     """
     files: list[Path] = []
     unsupported: list[Path] = []
     for path in paths:
         if path.is_dir():
             for found in sorted(path.rglob("*")):
-                if not found.is_file() or found.name.startswith("."):
+                if found.name.startswith("."):
+                    continue
+                if _dead_link(found):
+                    unsupported.append(found)
+                    continue
+                if not found.is_file():
                     continue
                 (files if is_supported(found) else unsupported).append(found)
         elif path.exists():
@@ -96,6 +104,17 @@ def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
         else:
             raise InputError(f"no such file or folder: {path}")
     return files, unsupported
+
+
+def _dead_link(path: Path) -> bool:
+    return path.is_symlink() and not path.exists()  # exists() is False on ELOOP too
+
+
+def skip_reason(path: Path) -> str:
+    """Why a file `expand_paths` found is skipped."""
+    if _dead_link(path):
+        return "a link that leads nowhere (a loop or a missing target)"
+    return "unsupported file type"
 
 
 def ingest(
@@ -108,8 +127,9 @@ def ingest(
     report = IngestReport()
     files, unsupported = expand_paths(paths)
     for path in unsupported:
-        report.skipped.append({"path": str(path), "reason": "unsupported file type"})
+        report.skipped.append({"path": str(path), "reason": skip_reason(path)})
     with ingest_lock(workspace):
+        require_sound_catalogue(workspace.catalogue, "ingest")  # before any change
         recover(workspace.catalogue, workspace.store)
         todo = _plan(workspace, files, report)
         if todo:
@@ -216,5 +236,6 @@ def _summary(doc_id: str, doc: ParsedDocument) -> dict[str, object]:
         "name": doc.name,
         "pages": doc.page_count,
         "chunks": len(doc.chunks),
+        "warnings": list(doc.warnings),
         **doc.meta.as_payload(),
     }

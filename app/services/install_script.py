@@ -11,6 +11,9 @@ here="$(cd "$(dirname "$0")" && pwd)"
 prefix="${ARCHIVIST_PREFIX:-$HOME/archivist-venv}"
 python="${PYTHON:-$(command -v python3.11 || command -v python3)}"
 cd "$here"
+# No telemetry, no downloads, in every process this script starts (app/offline.py).
+export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 HF_DATASETS_OFFLINE=1 \
+  HF_HUB_DISABLE_TELEMETRY=1 DO_NOT_TRACK=1 ORT_DISABLE_TELEMETRY=1
 
 echo "1/4 verifying checksums" >&2
 if ! failed=$(sha256sum --quiet --strict -c SHA256SUMS 2>&1); then

@@ -9,6 +9,7 @@ from app.services.indexing import reindex_document, remove_document
 from app.services.ingest import ingest_lock
 from app.workspace import Workspace
 from retrieval.catalogue import INDEXING, READY, DocumentInfo
+from retrieval.integrity import require_sound_catalogue
 
 
 def remove(workspace: Workspace, key: str) -> DocumentInfo:
@@ -34,6 +35,7 @@ def reindex(
     """
     with ingest_lock(workspace):
         catalogue = workspace.catalogue
+        require_sound_catalogue(catalogue, "reindex")  # before any state changes
         catalogue.mark_all(READY, INDEXING)
         workspace.reset_store()
         workspace.record_recipe()

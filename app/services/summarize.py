@@ -183,6 +183,9 @@ class Summarizer:
         saved = self.store.step(document.id, self.run_key, key)
         if saved is not None:
             tally.resumed_steps += 1
+            prompt, completion = self.store.step_tokens(document.id, self.run_key, key)
+            tally.prompt_tokens += prompt  # the record counts every run's tokens
+            tally.completion_tokens += completion
             self._done += 1
             return saved
         messages = [
@@ -192,15 +195,17 @@ class Summarizer:
         limits = GenerationLimits(max_tokens=self.answer_tokens, seed=0)
         parts: list[str] = []
         speed = 0.0
+        used = (0, 0)
         for event in self._engine().stream(messages, self.mode, limits):  # type: ignore[arg-type]
             if isinstance(event, AnswerDelta):
                 parts.append(event.text)
             elif isinstance(event, Usage):
                 tally.prompt_tokens += event.prompt_tokens
                 tally.completion_tokens += event.completion_tokens
+                used = (used[0] + event.prompt_tokens, used[1] + event.completion_tokens)
                 speed = event.decode_tokens_per_s
         output = "".join(parts).strip()
-        self.store.save_step(document.id, self.run_key, key, output)
+        self.store.save_step(document.id, self.run_key, key, output, used)
         tally.generated_steps += 1
         self._done += 1
         if self.progress:
