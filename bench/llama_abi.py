@@ -201,11 +201,11 @@ def enum_problems(module: types.ModuleType, include: list[Path], gcc: str) -> tu
     with tempfile.TemporaryDirectory() as tmp:
         source, binary = Path(tmp) / "enums.c", Path(tmp) / "enums"
         for _ in range(50):
-            body = "".join(
-                f'  printf("{n} %lld\\n", (long long)({n}));\n' for n in sorted(wanted)
-            )
+            body = "".join(f'  printf("{n} %lld\\n", (long long)({n}));\n' for n in sorted(wanted))
             source.write_text(
-                '#include <stdio.h>\n#include "llama.h"\nint main(void) {\n' + body + "  return 0;\n}\n"
+                '#include <stdio.h>\n#include "llama.h"\nint main(void) {\n'
+                + body
+                + "  return 0;\n}\n"
             )
             cmd = [gcc, "-std=c11", "-o", str(binary), str(source), *[f"-I{d}" for d in include]]
             done = subprocess.run(

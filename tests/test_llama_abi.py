@@ -49,7 +49,10 @@ def test_the_check_finds_a_moved_field_a_changed_enum_and_a_new_argument(
     header = copy / "llama.h"
     text = header.read_text()
     edits = [
-        ("        int32_t n_gpu_layers;", "        int32_t added_upstream;\n        int32_t n_gpu_layers;"),
+        (
+            "        int32_t n_gpu_layers;",
+            "        int32_t added_upstream;\n        int32_t n_gpu_layers;",
+        ),
         ("LLAMA_SPLIT_MODE_ROW    = 2", "LLAMA_SPLIT_MODE_ROW    = 7"),
         (
             "LLAMA_API int32_t llama_decode(\n            struct llama_context * ctx,",
