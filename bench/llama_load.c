@@ -6,7 +6,9 @@
  *
  *   cc -O1 -g -rdynamic -o llama_load bench/llama_load.c -I INCLUDE -L LIBDIR -lllama \
  *      -Wl,-rpath,LIBDIR
- *   ./llama_load MODEL.gguf [n_gpu_layers=-1] [n_ctx=512] [flash_attn=1] [mmap=1]
+ *   ./llama_load MODEL.gguf [n_gpu_layers=-1] [n_ctx=512] [flash_attn=1] [mmap=1] [extra_bufts=1]
+ *
+ * extra_bufts=0 turns off llama.cpp's extra CPU buffer types (AMX/repacked weights).
  *
  * Exit codes: 0 loaded and generated; 1 the library refused (a message says why); 2 usage.
  * A crash dies of its signal after printing "SIGSEGV backtrace:" and the frames.
@@ -31,7 +33,7 @@ static void on_crash(int sig) {
 
 int main(int argc, char ** argv) {
     if (argc < 2) {
-        fprintf(stderr, "usage: %s MODEL.gguf [n_gpu_layers] [n_ctx] [flash_attn] [mmap]\n", argv[0]);
+        fprintf(stderr, "usage: %s MODEL.gguf [n_gpu_layers] [n_ctx] [flash_attn] [mmap] [extra_bufts]\n", argv[0]);
         return 2;
     }
     signal(SIGSEGV, on_crash);
@@ -41,6 +43,7 @@ int main(int argc, char ** argv) {
     const int n_ctx = argc > 3 ? atoi(argv[3]) : 512;
     const int flash_attn = argc > 4 ? atoi(argv[4]) : 1;
     const int use_mmap = argc > 5 ? atoi(argv[5]) : 1;
+    const int extra_bufts = argc > 6 ? atoi(argv[6]) : 1;
 
     llama_backend_init();
     fprintf(stderr, "system: %s\n", llama_print_system_info());
@@ -49,6 +52,7 @@ int main(int argc, char ** argv) {
     struct llama_model_params mparams = llama_model_default_params();
     mparams.n_gpu_layers = n_gpu_layers;
     mparams.load_mode = use_mmap ? LLAMA_LOAD_MODE_MMAP : LLAMA_LOAD_MODE_NONE;
+    mparams.use_extra_bufts = extra_bufts != 0;
     struct llama_model * model = llama_model_load_from_file(argv[1], mparams);
     if (model == NULL) {
         fprintf(stderr, "llama_load: the model did not load\n");
