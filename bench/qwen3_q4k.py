@@ -4,7 +4,8 @@ Speed depends on shapes, not on what the weights say, and real Qwen3 weights can
 downloaded here. Writing random Q4_K blocks directly (random 4-bit quants and 6-bit
 sub-block scales, small finite super-block scales) makes an 8B-shaped file in seconds where
 F16-then-quantize would take many minutes and twice the disk. Tensors stream to the file one
-at a time, so memory stays at the largest tensor (the embedding, ~350 MB for Qwen3-8B).
+at a time, so memory stays at the largest tensor (the embedding, ~350 MB for Qwen3-8B); the
+GGUF container is written with numpy alone, so a bare GPU machine can run this.
 
     python bench/qwen3_q4k.py 8b DIR        # also: 30b-a3b, tiny, tiny-moe
 
@@ -16,6 +17,7 @@ seconds, so the GPU benchmark can be tested anywhere.
 
 from __future__ import annotations
 
+import struct
 import sys
 import time
 from dataclasses import dataclass
@@ -120,62 +122,98 @@ def _f32(rng: np.random.Generator, name: str, dims: tuple[int, ...]) -> np.ndarr
     return (rng.standard_normal(dims, dtype=np.float32) * 0.02).astype(np.float32)
 
 
-def write(path: Path, shape: Shape, seed: int = 0) -> Path:
-    import gguf
+# GGUF v3, written here with numpy alone (the `gguf` package needs PyYAML and more, which a
+# bare GPU machine may lack). Value types and the 32-byte alignment are GGUF's defaults.
+_U32, _I32, _F32, _BOOL, _STR, _ARR = 4, 5, 6, 7, 8, 9
+GGML_F32, GGML_Q4_K = 0, 12
+ALIGN = 32
 
-    rng = np.random.default_rng(seed)
+
+def _s(text: str) -> bytes:
+    raw = text.encode("utf-8")
+    return struct.pack("<Q", len(raw)) + raw
+
+
+def _kv(key: str, value: object) -> bytes:
+    if isinstance(value, bool):
+        return _s(key) + struct.pack("<IB", _BOOL, value)
+    if isinstance(value, int):
+        return _s(key) + struct.pack("<II", _U32, value)
+    if isinstance(value, float):
+        return _s(key) + struct.pack("<If", _F32, value)
+    if isinstance(value, str):
+        return _s(key) + struct.pack("<I", _STR) + _s(value)
+    assert isinstance(value, list) and value
+    if isinstance(value[0], str):
+        return _s(key) + struct.pack("<IIQ", _ARR, _STR, len(value)) + b"".join(map(_s, value))
+    packed = np.asarray(value, dtype="<i4").tobytes()
+    return _s(key) + struct.pack("<IIQ", _ARR, _I32, len(value)) + packed
+
+
+def metadata(shape: Shape) -> dict[str, object]:
     base = vocabulary()
     filler = [f"<|filler_{i}|>" for i in range(shape.n_vocab - len(base))]
     vocab = base[: -len(SPECIALS)] + filler + SPECIALS  # specials near the end, as in Qwen3
     index = {tok: i for i, tok in enumerate(vocab)}
-
-    writer = gguf.GGUFWriter(str(path), shape.arch)
-    writer.add_name(f"{shape.name}-shaped-random-Q4_K")
-    writer.add_context_length(40_960)
-    writer.add_embedding_length(shape.n_embd)
-    writer.add_block_count(shape.n_layer)
-    writer.add_feed_forward_length(shape.n_ff if not shape.n_expert else 6144)
-    writer.add_head_count(shape.n_head)
-    writer.add_head_count_kv(shape.n_head_kv)
-    writer.add_key_length(shape.head_dim)
-    writer.add_value_length(shape.head_dim)
-    writer.add_layer_norm_rms_eps(1e-6)
-    writer.add_rope_freq_base(1_000_000.0)
-    writer.add_file_type(gguf.LlamaFileType.MOSTLY_Q4_K_M)
+    types = [1] * (256 + len(MERGES)) + [4] * len(THINK_TAGS)  # normal, user-defined
+    types += [1] * len(filler) + [3] * len(SPECIALS)  # control
+    arch = shape.arch
+    meta: dict[str, object] = {
+        "general.architecture": arch,
+        "general.name": f"{shape.name}-shaped-random-Q4_K",
+        "general.file_type": 15,  # MOSTLY_Q4_K_M
+        f"{arch}.context_length": 40_960,
+        f"{arch}.embedding_length": shape.n_embd,
+        f"{arch}.block_count": shape.n_layer,
+        f"{arch}.feed_forward_length": shape.n_ff if not shape.n_expert else 6144,
+        f"{arch}.attention.head_count": shape.n_head,
+        f"{arch}.attention.head_count_kv": shape.n_head_kv,
+        f"{arch}.attention.key_length": shape.head_dim,
+        f"{arch}.attention.value_length": shape.head_dim,
+        f"{arch}.attention.layer_norm_rms_epsilon": 1e-6,
+        f"{arch}.rope.freq_base": 1_000_000.0,
+        "tokenizer.ggml.model": "gpt2",
+        "tokenizer.ggml.pre": "qwen2",
+        "tokenizer.ggml.tokens": vocab,
+        "tokenizer.ggml.token_type": types,
+        "tokenizer.ggml.merges": [f"{a} {b}" for a, b in MERGES],
+        "tokenizer.ggml.eos_token_id": index["<|im_end|>"],
+        "tokenizer.ggml.bos_token_id": index["<|endoftext|>"],
+        "tokenizer.ggml.add_bos_token": False,
+        "tokenizer.chat_template": QWEN3_TEMPLATE,
+    }
     if shape.n_expert:
-        writer.add_expert_count(shape.n_expert)
-        writer.add_expert_used_count(shape.n_expert_used)
-        writer.add_expert_feed_forward_length(shape.n_ff)
-    writer.add_tokenizer_model("gpt2")
-    writer.add_tokenizer_pre("qwen2")
-    writer.add_token_list(vocab)
-    types = [gguf.TokenType.NORMAL] * (256 + len(MERGES))
-    types += [gguf.TokenType.USER_DEFINED] * len(THINK_TAGS)
-    types += [gguf.TokenType.NORMAL] * len(filler) + [gguf.TokenType.CONTROL] * len(SPECIALS)
-    writer.add_token_types(types)
-    writer.add_token_merges([f"{a} {b}" for a, b in MERGES])
-    writer.add_eos_token_id(index["<|im_end|>"])
-    writer.add_bos_token_id(index["<|endoftext|>"])
-    writer.add_add_bos_token(False)
-    writer.add_chat_template(QWEN3_TEMPLATE)
+        meta[f"{arch}.expert_count"] = shape.n_expert
+        meta[f"{arch}.expert_used_count"] = shape.n_expert_used
+        meta[f"{arch}.expert_feed_forward_length"] = shape.n_ff
+    return meta
 
+
+def _nbytes(dims: tuple[int, ...], kind: str) -> int:
+    if kind == "q4_k":
+        return int(np.prod(dims[:-1])) * dims[-1] // QK_K * Q4_K_BYTES
+    return int(np.prod(dims)) * 4
+
+
+def write(path: Path, shape: Shape, seed: int = 0) -> Path:
+    rng = np.random.default_rng(seed)
+    meta = metadata(shape)
     plan = tensors(shape)
+    infos, offset = [], 0
     for name, dims, kind in plan:
-        if kind == "q4_k":
-            nbytes = int(np.prod(dims[:-1])) * dims[-1] // QK_K * Q4_K_BYTES
-            byte_shape = (*dims[:-1], dims[-1] // QK_K * Q4_K_BYTES)
-            writer.add_tensor_info(
-                name, byte_shape, np.dtype(np.uint8), nbytes, gguf.GGMLQuantizationType.Q4_K
-            )
-        else:
-            writer.add_tensor_info(name, dims, np.dtype(np.float32), int(np.prod(dims)) * 4)
-    writer.write_header_to_file()
-    writer.write_kv_data_to_file()
-    writer.write_ti_data_to_file()
-    for name, dims, kind in plan:
-        data = q4_k_blocks(rng, dims) if kind == "q4_k" else _f32(rng, name, dims)
-        writer.write_tensor_data(data)
-    writer.close()
+        ggml_dims = dims[::-1]  # GGUF lists the row length first
+        info = _s(name) + struct.pack(f"<I{len(dims)}Q", len(dims), *ggml_dims)
+        infos.append(info + struct.pack("<IQ", GGML_Q4_K if kind == "q4_k" else GGML_F32, offset))
+        offset += -(-_nbytes(dims, kind) // ALIGN) * ALIGN
+    with path.open("wb") as out:
+        out.write(b"GGUF" + struct.pack("<IQQ", 3, len(plan), len(meta)))
+        out.write(b"".join(_kv(k, v) for k, v in meta.items()))
+        out.write(b"".join(infos))
+        out.write(b"\0" * (-out.tell() % ALIGN))
+        for name, dims, kind in plan:
+            data = q4_k_blocks(rng, dims) if kind == "q4_k" else _f32(rng, name, dims)
+            out.write(data.tobytes())
+            out.write(b"\0" * (-out.tell() % ALIGN))
     return path
 
 
