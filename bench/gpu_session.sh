@@ -9,7 +9,7 @@
 # MB) and adds the pure-Python wheels llama-cpp-python needs beyond numpy/jinja2 (diskcache).
 # The device tool carries the ignored folder with `carry: ["bench/.gpu"]`.
 #
-# `run` needs python3 with numpy, jinja2, typing-extensions and scikit-build-core, cmake,
+# `run` needs python3 (PYTHON=...) with numpy, jinja2, typing-extensions and scikit-build-core, cmake,
 # gcc, nvcc and a GPU; no package index. Each step logs to $OUT/NN-step.log and one line to
 # $OUT/summary.txt, and a failing step does not stop the next. Budget (H200, 16 cores): build
 # ~4-5 min, diagnosis and smoke ~1 min, bench ~4 min (BENCH_BUDGET_S starts no case after
@@ -62,13 +62,18 @@ run() {
         $PY -c 'import scikit_build_core; print(\"scikit-build-core\", scikit_build_core.__version__)'"
 
     # 1. Build once (CUDA for this GPU; scripts/build_llama.sh falls back to the CPU by itself).
-    tar xzf "$GPU_DIR"/llama_cpp_python-*-trimmed.tar.gz -C "$WORK"
-    src=$(ls -d "$WORK"/llama_cpp_python-*/ | head -n 1)
+    #    REUSE_BUILD=1 keeps $WORK/py from an earlier run on the same machine.
     export LLAMA_TARGET="$WORK/py"
     export PYTHONPATH="$WORK/py:$HERE"
-    step build 900 sh scripts/build_llama.sh "$PY" "$WORK/wheel" "$src" --no-index --no-build-isolation
+    if [ -n "${REUSE_BUILD:-}" ] && [ -d "$WORK/py/llama_cpp" ]; then
+        step build 10 sh -c "echo reused $WORK/py: \$(cat $WORK/wheel/build.json)"
+    else
+        tar xzf "$GPU_DIR"/llama_cpp_python-*-trimmed.tar.gz -C "$WORK"
+        src=$(ls -d "$WORK"/llama_cpp_python-*/ | head -n 1)
+        step build 900 sh scripts/build_llama.sh "$PY" "$WORK/wheel" "$src" --no-index --no-build-isolation
+        "$PY" -m pip install --no-deps --no-index --target "$WORK/py" "$GPU_DIR"/wheels/*.whl >/dev/null 2>&1
+    fi
     cp "$WORK/wheel/build.json" "$OUT/build.json" 2>/dev/null
-    "$PY" -m pip install --no-deps --no-index --target "$WORK/py" "$GPU_DIR"/wheels/*.whl >/dev/null 2>&1
 
     # 2. Do the bindings and the library agree (structs, enums, arities)?
     step abi-check 120 "$PY" bench/llama_abi.py
