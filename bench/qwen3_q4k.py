@@ -45,6 +45,7 @@ class Shape:
     head_dim: int = 128
     n_expert: int = 0
     n_expert_used: int = 0
+    n_ctx_train: int = 40_960  # what Qwen3 GGUFs say
 
     @property
     def arch(self) -> str:
@@ -54,9 +55,20 @@ class Shape:
 SHAPES = {
     "8b": Shape("Qwen3-8B", 36, 4096, 32, 8, 12_288),
     "30b-a3b": Shape("Qwen3-30B-A3B", 48, 2048, 32, 4, 768, n_expert=128, n_expert_used=8),
-    "tiny": Shape("Qwen3-tiny", 2, 256, 4, 2, 512, n_vocab=2048, head_dim=64),
+    # 4K trained context, so the tiny bench's longer context runs with YaRN, like 128K.
+    "tiny": Shape("Qwen3-tiny", 2, 256, 4, 2, 512, n_vocab=2048, head_dim=64, n_ctx_train=4096),
     "tiny-moe": Shape(
-        "Qwen3-tiny-moe", 2, 256, 4, 2, 256, n_vocab=2048, head_dim=64, n_expert=4, n_expert_used=2
+        "Qwen3-tiny-moe",
+        2,
+        256,
+        4,
+        2,
+        256,
+        n_vocab=2048,
+        head_dim=64,
+        n_expert=4,
+        n_expert_used=2,
+        n_ctx_train=4096,
     ),
 }
 
@@ -162,7 +174,7 @@ def metadata(shape: Shape) -> dict[str, object]:
         "general.architecture": arch,
         "general.name": f"{shape.name}-shaped-random-Q4_K",
         "general.file_type": 15,  # MOSTLY_Q4_K_M
-        f"{arch}.context_length": 40_960,
+        f"{arch}.context_length": shape.n_ctx_train,
         f"{arch}.embedding_length": shape.n_embd,
         f"{arch}.block_count": shape.n_layer,
         f"{arch}.feed_forward_length": shape.n_ff if not shape.n_expert else 6144,
