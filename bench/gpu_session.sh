@@ -83,7 +83,8 @@ run() {
     cp "$WORK/wheel/build.json" "$OUT/build.json" 2>/dev/null
 
     # 2. Do the bindings and the library agree (structs, enums, arities)?
-    want abi && step abi-check 120 "$PY" bench/llama_abi.py
+    # (llama_opt_params differs in 0.3.33-0.3.36: training API, never called; see RESULTS.md)
+    want abi && step abi-check 120 "$PY" bench/llama_abi.py --skip llama_opt_params
 
     # 3. The load crash, cornered: C API alone vs Python; all layers vs none; AMX/repack off.
     step tiny-models 120 sh -c "$PY bench/qwen3_q4k.py tiny $WORK/models && $PY bench/qwen3_q4k.py tiny-moe $WORK/models"
@@ -105,8 +106,9 @@ print('generated:', llm.create_completion('The report says', max_tokens=8)['choi
 print('py-load ok: n_gpu_layers=$layers')"
         done
         if grep -q "rc=13[0-9]" "$OUT/summary.txt" && command -v gdb >/dev/null; then
-            step gdb-bt 300 gdb -batch -ex run -ex bt -ex "info sharedlibrary" --args "$PY" -c \
-                "import llama_cpp; llama_cpp.Llama(model_path='$tiny', n_gpu_layers=-1, verbose=True)"
+            step gdb-bt 300 gdb -batch -ex run -ex "info sharedlibrary" -ex bt --args "$PY" -c \
+                "import llama_cpp; llm = llama_cpp.Llama(model_path='$tiny', n_gpu_layers=-1, verbose=True); \
+print(llm.create_completion('The report says', max_tokens=8)['choices'][0]['text'])"
         fi
     fi
 
