@@ -159,6 +159,16 @@ def kv_disk_case(path: Path, context: int, gen: int, threads: int | None) -> dic
         del first_engine
         gc.collect()
         fresh = engine("always")
+        timing: dict[str, float] = {}
+        restore = fresh._restore
+
+        def timed_restore(key: str, tokens: list[int]) -> bool:
+            began = time.perf_counter()
+            done = restore(key, tokens)
+            timing["restore_s"] = time.perf_counter() - began
+            return done
+
+        fresh._restore = timed_restore  # type: ignore[method-assign]
         restored = run_engine(fresh, document_messages(fresh, size, Q2), 4)
         fresh._llm.close()
         del fresh
@@ -167,9 +177,10 @@ def kv_disk_case(path: Path, context: int, gen: int, threads: int | None) -> dic
         recomputed = run_engine(recompute_engine, document_messages(recompute_engine, size, Q2), 4)
         recompute_engine._llm.close()
         del recompute_engine
-    restore_s = max(1e-6, restored["ttft_s"])
+    restore_s = max(1e-6, timing.get("restore_s", restored["ttft_s"]))
     return {
         "state_bytes": state_bytes,
+        "restore_s": round(restore_s, 3),  # reading the file and setting the KV state
         "first_question_ttft_s_with_save": round(saving["ttft_s"], 3),
         "first_question_ttft_s_without_save": round(recomputed["ttft_s"], 3),
         "second_question_ttft_s_restored": round(restored["ttft_s"], 3),
