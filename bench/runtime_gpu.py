@@ -114,8 +114,7 @@ def raw_case(path: Path, context: int, gen: int, overrides: dict[str, Any]) -> d
     load_s = time.perf_counter() - started
     first = run_raw(llm, prompts[0], gen)
     memory_peak = gpu_memory_used_mib()
-    llm.n_tokens = llm.n_tokens  # keep the KV cache: generate() reuses the common prefix
-    second = _raw_followup(llm, prompts[1], gen)
+    second = _raw_followup(llm, prompts[1], gen)  # the KV cache kept: prefix reused
     llm.close()
     del llm
     gc.collect()

@@ -269,8 +269,8 @@ class LlamaCppEngine:
         """Save sequence 0's KV cells only (no logits: the suffix is always evaluated).
 
         Under the "auto" policy (GPU builds) only when reading the state back would clearly
-        beat computing it again: a fast GPU recomputes 32K tokens in seconds, about what
-        reading ~5 GB of state from disk takes, and the save itself costs as much again.
+        beat computing it again: a fast GPU recomputes 32K tokens in seconds, less than
+        reading ~5 GB of state back takes, and the save itself costs about as much again.
         """
         assert self._kv is not None
         llama_cpp, ctx = self._llama_cpp, self._llm._ctx.ctx
