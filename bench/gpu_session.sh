@@ -77,8 +77,9 @@ run() {
     else
         tar xzf "$GPU_DIR"/llama_cpp_python-*-trimmed.tar.gz -C "$WORK"
         src=$(ls -d "$WORK"/llama_cpp_python-*/ | head -n 1)
-        step build 900 sh scripts/build_llama.sh "$PY" "$WORK/wheel" "$src" --no-index --no-build-isolation
+        # diskcache first: `import llama_cpp` (the build's offload check) needs it.
         "$PY" -m pip install --no-deps --no-index --target "$WORK/py" "$GPU_DIR"/wheels/*.whl >/dev/null 2>&1
+        step build 900 sh scripts/build_llama.sh "$PY" "$WORK/wheel" "$src" --no-index --no-build-isolation
     fi
     cp "$WORK/wheel/build.json" "$OUT/build.json" 2>/dev/null
 

@@ -36,13 +36,14 @@ if [ -n "${LLAMA_TARGET:-}" ]; then
     export PYTHONPATH
 fi
 
-install_wheel() {
+install_wheel() {  # into the venv with its dependencies (numpy, diskcache, ...), or --target
+    wheel=$(ls "$WHEEL_DIR"/llama_cpp_python-*.whl)
     if [ -n "${LLAMA_TARGET:-}" ]; then
         "$PYTHON" -m pip --disable-pip-version-check install --no-deps --upgrade "$@" \
-            --target "$LLAMA_TARGET" "$WHEEL_DIR"/llama_cpp_python-*.whl
+            --target "$LLAMA_TARGET" "$wheel"
     else
         "$PYTHON" -m pip --disable-pip-version-check install --force-reinstall --no-deps "$@" \
-            "$WHEEL_DIR"/llama_cpp_python-*.whl
+            "$wheel" && "$PYTHON" -m pip --disable-pip-version-check install "$@" "$wheel"
     fi
 }
 
@@ -83,12 +84,13 @@ if [ "$BACKEND" = cuda ]; then
     ARGS="-DGGML_CUDA=on -DCMAKE_CUDA_ARCHITECTURES=$ARCHS -DCMAKE_CUDA_COMPILER=$NVCC $COMMON"
     echo "llama-cpp-python: building with CUDA $NVCC_VERSION for $ARCHS (minutes; log: $WHEEL_DIR.log)" >&2
     if build "$ARGS" "$@" && "$PYTHON" -c \
-        'import llama_cpp, sys; sys.exit(not llama_cpp.llama_supports_gpu_offload())' 2>/dev/null; then
+        'import llama_cpp, sys; sys.exit(not llama_cpp.llama_supports_gpu_offload())' \
+        >>"$WHEEL_DIR.log" 2>&1; then
         record cuda "$ARGS" $(($(date +%s) - started))
         echo "llama-cpp-python: CUDA build installed ($(($(date +%s) - started)) s)" >&2
         exit 0
     fi
-    echo "llama-cpp-python: the CUDA build failed (see $WHEEL_DIR.log); building for the CPU instead" >&2
+    echo "llama-cpp-python: the CUDA build failed or cannot offload (see $WHEEL_DIR.log); building for the CPU instead" >&2
     ARCHS='' NVCC_VERSION=''
     started=$(date +%s)
 else
