@@ -17,7 +17,8 @@
 # gcc, nvcc and a GPU; no package index. Each step logs to $OUT/NN-step.log and one line to
 # $OUT/summary.txt, and a failing step does not stop the next. Budget (H200, 16 cores): build
 # ~4-5 min, diagnosis and smoke ~1 min, bench ~4 min (BENCH_BUDGET_S starts no case after
-# it), then the test suite (TESTS_TIMEOUT_S). A run cut short keeps every finished step.
+# it; BENCH_ARGS adds options, e.g. "--shape 8b"), then the test suite (TESTS_TIMEOUT_S).
+# A run cut short keeps every finished step.
 set -u
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 GPU_DIR=$HERE/bench/.gpu
@@ -118,7 +119,7 @@ print(llm.create_completion('The report says', max_tokens=8)['choices'][0]['text
 
     # 5. The figures: 8B and 30B-A3B shapes at 32K and 128K, engine vs raw, the alternatives.
     want bench && step bench "${BENCH_TIMEOUT_S:-600}" "$PY" bench/runtime.py --gpu --models-dir "$WORK/models" \
-        --out "$OUT/runtime-gpu.json" --budget-s "${BENCH_BUDGET_S:-240}"
+        --out "$OUT/runtime-gpu.json" --budget-s "${BENCH_BUDGET_S:-240}" ${BENCH_ARGS:-}
 
     # 6. The whole test suite once, last (needs the project's dependencies on this machine).
     if want tests; then

@@ -246,4 +246,6 @@ def main(args: Any) -> None:
         )
         if out is not None:
             out.write_text(json.dumps(report, indent=2))
+    if out is not None:  # with the cases the budget skipped
+        out.write_text(json.dumps(report, indent=2))
     print(json.dumps(report, indent=2))
