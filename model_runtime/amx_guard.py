@@ -1,12 +1,12 @@
 """Keep llama.cpp's AMX kernels off the model's weights.
 
 On Intel CPUs with AMX (Sapphire Rapids and later), a llama.cpp built natively repacks
-quantized weights into an "AMX" buffer, and the first decode then segfaults in
-`ggml_backend_amx_mul_mat` (ggml-org/llama.cpp issue 20824; seen here with the pinned
-0.3.36 on a Xeon with AMX_INT8: the starter model crashed on its first token). `make setup`
-builds llama.cpp without AMX on such machines; this guard covers any other build (a
-bundle's wheel, a wheel from pip's cache): when the loaded library reports AMX, the model
-is loaded without extra buffer types, which is slower to prefill but correct.
+quantized weights into an "AMX" buffer, and the first quantized matrix product then dies
+in `ggml_backend_amx_mul_mat` (GCC 12 drops ggml's tile-config stores; ggml-org/llama.cpp
+issue 20824; seen here with the pinned 0.3.36: the starter model crashed on its first
+decode). `scripts/build_llama.sh` compiles llama.cpp without AMX; this guard covers any
+other build (a wheel from pip's cache, someone else's install): when the loaded library
+reports AMX, the model loads without extra buffer types, slower to prefill but correct.
 """
 
 from __future__ import annotations

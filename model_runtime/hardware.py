@@ -4,6 +4,17 @@ GPU when the llama.cpp build can offload (all layers), else CPU with one thread 
 core (hyperthreads slow llama.cpp down). Flash attention is always on (llama-cpp-python
 defaults to off). Past 32K tokens the KV cache is stored as q8_0 (half the memory of f16),
 and past the model's native context YaRN stretches RoPE by 4x (Qwen3: 32,768 -> 131,072).
+
+By build type (CPU defaults are llama.cpp's and measured on CPUs; GPU defaults are the
+candidates `bench/runtime.py --gpu` measures against the alternatives, issue 17):
+
+| setting | CPU | GPU | why |
+|---|---|---|---|
+| batch / micro-batch | 512 / 512 | 2048 / 2048 | a GPU prefills faster in bigger matrix products |
+| document KV on disk | always | auto | restoring GBs of state can be slower than recomputing |
+
+"auto" saves a document's KV state only when recomputing it took clearly longer than reading
+it back would (`restore_is_faster`); a CPU prefill (~30-600 tokens/s) always loses to the disk.
 """
 
 from __future__ import annotations
@@ -12,7 +23,7 @@ import os
 import platform
 import shutil
 import subprocess
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +34,15 @@ YARN_FACTOR = 4
 KV_QUANTIZE_ABOVE = 32_768
 GGML_TYPE_Q8_0 = 8  # llama.cpp's enum value
 ROPE_SCALING_YARN = 2
+CPU_BATCH = 512  # llama.cpp's default batch and micro-batch
+GPU_BATCH = 2048
+# Read-back speed of a saved KV state (file read + copies into the KV cache), and how much
+# faster than recomputing a restore must be to be worth a save. Measured on the 2-core VM: a
+# 172 MB state cost ~0.85 s more than reusing it in memory (bench/RESULTS.md), ~0.2 GB/s;
+# the GPU bench prints the GPU machine's figure (`restore_bytes_per_s` of its kv_disk case).
+RESTORE_BYTES_PER_S = 0.2e9
+RESTORE_MIN_SPEEDUP = 2.0
+KV_DISK_POLICIES = ("always", "auto", "never")
 
 
 @dataclass(frozen=True)
@@ -35,6 +55,9 @@ class RuntimeSettings:
     yarn: bool
     rope_freq_scale: float
     yarn_orig_ctx: int
+    n_batch: int = CPU_BATCH
+    n_ubatch: int = CPU_BATCH
+    kv_disk: str = "always"  # one of KV_DISK_POLICIES
 
     def llama_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for `llama_cpp.Llama`."""
@@ -44,6 +67,8 @@ class RuntimeSettings:
             "n_threads_batch": self.threads,
             "n_gpu_layers": self.gpu_layers,
             "flash_attn": self.flash_attention,
+            "n_batch": self.n_batch,
+            "n_ubatch": self.n_ubatch,
         }
         if self.kv_cache_type == "q8_0":
             kwargs["type_k"] = GGML_TYPE_Q8_0
@@ -87,6 +112,7 @@ def choose_settings(
             f"a context of {requested_context} tokens exceeds what YaRN reaches for this model "
             f"({native * YARN_FACTOR} = {native} x {YARN_FACTOR})"
         )
+    batch = GPU_BATCH if gpu_offload else CPU_BATCH
     return RuntimeSettings(
         context_length=requested_context,
         threads=threads or physical_cores(),
@@ -96,7 +122,28 @@ def choose_settings(
         yarn=yarn,
         rope_freq_scale=1.0 / YARN_FACTOR if yarn else 1.0,
         yarn_orig_ctx=native if yarn else 0,
+        n_batch=batch,
+        n_ubatch=batch,
+        kv_disk="auto" if gpu_offload else "always",
     )
+
+
+def tuned(settings: RuntimeSettings, **overrides: Any) -> RuntimeSettings:
+    """The settings with some replaced (the GPU bench's alternatives); unknown names refused."""
+    known = set(settings.as_dict())
+    unknown = set(overrides) - known
+    if unknown:
+        raise ModelError(f"unknown runtime setting(s): {', '.join(sorted(unknown))}")
+    if overrides.get("kv_disk", settings.kv_disk) not in KV_DISK_POLICIES:
+        raise ModelError(f"kv_disk must be one of {', '.join(KV_DISK_POLICIES)}")
+    if overrides.get("kv_cache_type", settings.kv_cache_type) not in ("f16", "q8_0"):
+        raise ModelError("kv_cache_type must be f16 or q8_0")
+    return replace(settings, **overrides)
+
+
+def restore_is_faster(compute_s: float, state_bytes: int) -> bool:
+    """Whether reading a saved state back beats computing it again, by a clear margin."""
+    return state_bytes / RESTORE_BYTES_PER_S * RESTORE_MIN_SPEEDUP < compute_s
 
 
 def memory_bytes() -> dict[str, int]:

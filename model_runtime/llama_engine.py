@@ -13,7 +13,7 @@ from __future__ import annotations
 import codecs
 import json
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from model_runtime.engine import SAMPLING, GenerationLimits, Message, Mode, Mode
 from model_runtime.errors import ContextOverflowError, ModelFileError, SchemaError
 from model_runtime.events import AnswerDelta, Event, ReasoningDelta, Usage
 from model_runtime.gguf_file import check_gguf, native_context
-from model_runtime.hardware import RuntimeSettings, choose_settings
+from model_runtime.hardware import RuntimeSettings, choose_settings, restore_is_faster, tuned
 from model_runtime.kv_cache import KvCache, prefix_key
 from model_runtime.schema_guard import check_schema
 from model_runtime.thinking import ThinkSplitter
@@ -48,7 +48,9 @@ class LlamaCppEngine:
         kv_cache: KvCache | None = None,
         kv_min_prefix_tokens: int = 256,
         gpu_offload: bool | None = None,
+        overrides: Mapping[str, Any] | None = None,
     ) -> None:
+        """`overrides` replaces chosen runtime settings by name (the GPU bench's variants)."""
         metadata = check_gguf(path)
         import llama_cpp
 
@@ -62,8 +64,9 @@ class LlamaCppEngine:
         self._kv = kv_cache
         self._kv_min = kv_min_prefix_tokens
         offload = llama_cpp.llama_supports_gpu_offload() if gpu_offload is None else gpu_offload
-        self.settings: RuntimeSettings = choose_settings(
-            context_length, self._native, bool(offload), threads
+        self.settings: RuntimeSettings = tuned(
+            choose_settings(context_length, self._native, bool(offload), threads),
+            **dict(overrides or {}),
         )
         try:
             with weights_without_amx(llama_cpp):
@@ -234,7 +237,9 @@ class LlamaCppEngine:
         llm = self._llm
         held = llm.input_ids[: llm.n_tokens].tolist()
         reused = min(_common_prefix(held, tokens), len(tokens) - 1)
-        use_disk = self._kv is not None and prefix_len >= self._kv_min
+        use_disk = (
+            self._kv is not None and prefix_len >= self._kv_min and self.settings.kv_disk != "never"
+        )
         # A state only fits the same model with the same KV layout.
         layout = f"{self._model_id}:{self.settings.kv_cache_type}:{self.settings.yarn}"
         key = prefix_key(layout, tokens[:prefix_len]) if use_disk else ""
@@ -242,9 +247,12 @@ class LlamaCppEngine:
             reused = prefix_len
         llm.n_tokens = reused
         if use_disk and reused < prefix_len:
+            began = time.perf_counter()
             if not self._eval(tokens[reused:prefix_len], limits):
                 return None
-            self._save(key, tokens[:prefix_len])
+            # What computing the whole prefix costs, scaled up from the part computed now.
+            compute_s = (time.perf_counter() - began) * prefix_len / (prefix_len - reused)
+            self._save(key, tokens[:prefix_len], compute_s)
             start = prefix_len
         else:
             start = reused
@@ -260,11 +268,18 @@ class LlamaCppEngine:
             self._llm.eval(tokens[at : at + step])
         return True
 
-    def _save(self, key: str, tokens: list[int]) -> None:
-        """Save sequence 0's KV cells only (no logits: the suffix is always evaluated)."""
+    def _save(self, key: str, tokens: list[int], compute_s: float) -> None:
+        """Save sequence 0's KV cells only (no logits: the suffix is always evaluated).
+
+        Under the "auto" policy (GPU builds) only when reading the state back would clearly
+        beat computing it again: a fast GPU recomputes 32K tokens in seconds, less than
+        reading ~5 GB of state back takes, and the save itself costs about as much again.
+        """
         assert self._kv is not None
         llama_cpp, ctx = self._llama_cpp, self._llm._ctx.ctx
         size = int(llama_cpp.llama_state_seq_get_size(ctx, 0))
+        if self.settings.kv_disk == "auto" and not restore_is_faster(compute_s, size):
+            return
         buffer = (llama_cpp.ctypes.c_uint8 * size)()
         written = int(llama_cpp.llama_state_seq_get_data(ctx, buffer, size, 0))
         if 0 < written <= size:

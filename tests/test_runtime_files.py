@@ -168,3 +168,31 @@ def test_broken_kv_entry_is_a_miss(tmp_path: Path) -> None:
     assert cache.load("k") is None
     shutil.rmtree(cache.folder)
     assert cache.load("k") is None
+
+
+@pytest.mark.parametrize(
+    ("policy", "restore_bytes_per_s", "saved"),
+    [
+        ("auto", 1.0, False),  # reading back at 1 byte/s never beats recomputing
+        ("auto", 1e15, True),  # an instant read always does
+        ("never", 1e15, False),
+        ("always", 1.0, True),
+    ],
+)
+def test_kv_disk_policy_decides_whether_the_prefix_state_is_saved(
+    tmp_path: Path,
+    tiny_models: dict[str, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    policy: str,
+    restore_bytes_per_s: float,
+    saved: bool,
+) -> None:
+    monkeypatch.setattr("model_runtime.hardware.RESTORE_BYTES_PER_S", restore_bytes_per_s)
+    cache = KvCache(tmp_path / "kv")
+    engine = LlamaCppEngine(
+        tiny_models["qwen3"], "tiny", 2048, threads=1, model_id="m1", kv_cache=cache,
+        overrides={"kv_disk": policy},
+    )  # fmt: skip
+    assert engine.settings.kv_disk == policy
+    usage_of(engine, "What was capex?")
+    assert len(cache.entries()) == (1 if saved else 0)

