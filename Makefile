@@ -26,6 +26,8 @@ $(STAMP): pyproject.toml Makefile
 	  || echo "CUDA build failed; falling back to the CPU build" >&2; \
 	fi
 	$(PIP) install --quiet -e '.[dev]'
+	@# The embedder's one-time ONNX export, into the shared cache (not at the first ingest).
+	$(BIN)/archivist setup >/dev/null
 	@touch $(STAMP)
 
 setup: $(STAMP)

@@ -96,7 +96,8 @@ class ClientStore:
             points=[
                 models.PointStruct(
                     id=p.id,
-                    vector={DENSE: p.dense, SPARSE: self._sparse(p.text)},
+                    vector={SPARSE: self._sparse(p.text)}
+                    | ({DENSE: p.dense} if p.dense is not None else {}),
                     payload=p.payload,
                 )
                 for p in points

@@ -79,7 +79,8 @@ class EdgeStore:
         edge_points = [
             Point(
                 id=p.id,
-                vector={DENSE: p.dense, SPARSE: self._bm25.embed_document(p.text)},
+                vector={SPARSE: self._bm25.embed_document(p.text)}
+                | ({DENSE: p.dense} if p.dense is not None else {}),
                 payload=p.payload,
             )
             for p in points

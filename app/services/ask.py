@@ -18,7 +18,7 @@ from retrieval.assembler import (
     ContextReport,
     Omission,
 )
-from retrieval.catalogue import READY
+from retrieval.catalogue import ASKABLE
 from retrieval.prompt import Citation, CitationCheck, check_citations, render_citations
 from retrieval.prompt import Source as Source
 from retrieval.scope import DocumentMeta, Scope, document_meta, resolve_scope
@@ -75,7 +75,7 @@ def prepare(
     if not question.strip():
         raise EmptyWorkspaceError("the question is empty")
     catalogue, settings = workspace.catalogue, workspace.settings
-    documents = [d for d in catalogue.documents() if d.status == READY]
+    documents = [d for d in catalogue.documents() if d.status in ASKABLE]
     if not documents:
         raise EmptyWorkspaceError(
             "the library is empty: ingest documents first (archivist ingest PATH)"
@@ -119,7 +119,15 @@ def prepare(
         settings.max_answer_tokens,
         settings.reasoning_budget if mode == Mode.THINKING else 0,
     )
-    return assembler.assemble(question, evidence, pages, chosen, scope.describe(), filtered)
+    prompt = assembler.assemble(question, evidence, pages, chosen, scope.describe(), filtered)
+    pending = retriever.without_dense(ids)
+    if pending:  # searchable, not ready: the answer rests on keywords (and statements)
+        names = ", ".join(d.name for d in pending)
+        prompt.report.notes.append(
+            f"dense vectors not computed yet for {names}: searched with "
+            f"{retriever.method_for(ids).value} and the statement pages"
+        )
+    return prompt
 
 
 def _scope(question: str, metas: list[DocumentMeta], names: list[str] | None) -> Scope:

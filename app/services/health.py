@@ -69,7 +69,7 @@ def _catalogue(workspace: Workspace, health: Health) -> None:
                 connection.execute(
                     text(
                         "SELECT count(*) FROM chunks JOIN documents d ON d.id = chunks.document_id"
-                        " WHERE d.status = 'ready'"
+                        " WHERE d.status IN ('ready', 'searchable')"
                     )
                 ).scalar()
                 or 0
@@ -77,6 +77,12 @@ def _catalogue(workspace: Workspace, health: Health) -> None:
             stuck = int(
                 connection.execute(
                     text("SELECT count(*) FROM documents WHERE status = 'ingesting'")
+                ).scalar()
+                or 0
+            )
+            keywords_only = int(
+                connection.execute(
+                    text("SELECT count(*) FROM documents WHERE status = 'searchable'")
                 ).scalar()
                 or 0
             )
@@ -95,6 +101,14 @@ def _catalogue(workspace: Workspace, health: Health) -> None:
         f"{stuck} document(s) left mid-ingest",
         "run the same `archivist ingest` again to finish them",
     )
+    health.add(
+        "dense vectors",
+        keywords_only == 0,
+        f"{keywords_only} document(s) searchable by BM25 only, dense vectors pending"
+        if keywords_only
+        else "every askable document has them",
+        "an ingest is computing them, or was stopped: any `archivist ingest` finishes them",
+    )
     try:
         points = workspace.store.count()
     except Exception as exc:  # noqa: BLE001
@@ -103,7 +117,7 @@ def _catalogue(workspace: Workspace, health: Health) -> None:
     health.add(
         "index in sync",
         points == chunks,
-        f"{points} points for {chunks} chunks of ready documents",
+        f"{points} points for {chunks} chunks of ready and searchable documents",
         "rebuild the index from the catalogue: archivist reindex",
     )
 

@@ -8,7 +8,7 @@ from app.errors import InputError
 from app.services.indexing import reindex_document, remove_document
 from app.services.ingest import ingest_lock
 from app.workspace import Workspace
-from retrieval.catalogue import INDEXING, READY, DocumentInfo
+from retrieval.catalogue import INDEXING, READY, SEARCHABLE, DocumentInfo
 
 
 def remove(workspace: Workspace, key: str) -> DocumentInfo:
@@ -35,6 +35,7 @@ def reindex(
     with ingest_lock(workspace):
         catalogue = workspace.catalogue
         catalogue.mark_all(READY, INDEXING)
+        catalogue.mark_all(SEARCHABLE, INDEXING)  # its dense vectors come with the rest
         workspace.reset_store()
         workspace.record_recipe()
         todo = catalogue.with_status(INDEXING)
