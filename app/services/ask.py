@@ -122,9 +122,9 @@ def prepare(
     prompt = assembler.assemble(question, evidence, pages, chosen, scope.describe(), filtered)
     pending = retriever.without_dense(ids)
     if pending:  # searchable, not ready: the answer rests on keywords (and statements)
-        names = ", ".join(d.name for d in pending)
+        waiting = ", ".join(d.name for d in pending)
         prompt.report.notes.append(
-            f"dense vectors not computed yet for {names}: searched with "
+            f"dense vectors not computed yet for {waiting}: searched with "
             f"{retriever.method_for(ids).value} and the statement pages"
         )
     return prompt
