@@ -1,7 +1,8 @@
 """Benchmark: ingest the FinanceBench dev filings into a fresh workspace, against the peer.
 
     .venv/bin/python bench/ingest.py [--limit N] [--workers N] [--backend torch|onnx|onnx-int8]
-        [--reader pdfium|pypdf] [--no-peer] [--askable NAME]
+        [--reader pdfium|pypdf] [--no-peer] [--askable NAME] [--files NAME,NAME]
+        [--ready-timeout S]   # stop waiting for "fully embedded" S seconds after askable
         [--home DIR]   # keep the workspace (e.g. for `archivist eval retrieval` afterwards)
 
 Prints pages, seconds, end-to-end pages/s, embedding chunks/s and peak RSS: this process,
@@ -92,9 +93,10 @@ class MemorySampler(threading.Thread):
             self.peak_total = max(self.peak_total, _rss_mb(me) + sum(children))
 
 
-def askable_run(path: Path, env: dict[str, str]) -> dict[str, object]:
+def askable_run(path: Path, env: dict[str, str], ready_timeout: float) -> dict[str, object]:
     """`archivist ingest PATH` in a fresh workspace, as a user runs it: seconds from the
-    command's start until the filing is searchable, and until it is ready."""
+    command's start until the filing is searchable, and until it is ready (-1: not within
+    `ready_timeout` seconds of being searchable; the run is then killed, which is safe)."""
     with tempfile.TemporaryDirectory() as home:
         db = Path(home) / "catalogue.sqlite"
         started = time.perf_counter()
@@ -110,6 +112,11 @@ def askable_run(path: Path, env: dict[str, str]) -> dict[str, object]:
             if status and status not in seen:
                 seen[status] = time.perf_counter() - started
             if process.poll() is not None and status is None:
+                break
+            since = seen.get("searchable")
+            if ready_timeout and since and time.perf_counter() - started > since + ready_timeout:
+                process.kill()
+                process.wait()
                 break
             time.sleep(0.05)
         return {
@@ -131,13 +138,17 @@ def _status(db: Path) -> str | None:
     return str(row[0]) if row else None
 
 
-def peer_run(files: list[Path]) -> dict[str, object]:
-    out = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "peer_ingest.py"), *map(str, files)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+def peer_run(files: list[Path], timeout: float | None = None) -> dict[str, Any]:
+    try:
+        out = subprocess.run(
+            [sys.executable, str(ROOT / "bench" / "peer_ingest.py"), *map(str, files)],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        return {"timed_out_after_s": timeout}
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
@@ -153,6 +164,8 @@ def main() -> None:
     parser.add_argument("--reader", default=None, help="pdf_reader setting: pdfium or pypdf")
     parser.add_argument("--no-peer", action="store_true", help="skip the peer pipeline")
     parser.add_argument("--askable", default="NIKE_2019_10K", help="the ~100-page filing")
+    parser.add_argument("--files", default="", help="these filings (names, comma-separated)")
+    parser.add_argument("--ready-timeout", type=float, default=0.0)
     parser.add_argument("--json", action="store_true")
     parser.add_argument(
         "--home", type=Path, default=None, help="keep the workspace here (must not exist yet)"
@@ -161,6 +174,8 @@ def main() -> None:
     if not DEV.is_dir():
         sys.exit(f"bench: FinanceBench dev set not found at {DEV}")
     files = sorted(DEV.glob("*.pdf"))[: args.limit or None]
+    if args.files:
+        files = [DEV / f"{name}.pdf" for name in args.files.split(",")]
     if args.home is not None and args.home.exists():
         sys.exit(f"bench: {args.home} exists; give a new folder so the ingest starts empty")
     if args.backend:
@@ -235,16 +250,17 @@ def main() -> None:
     }
     askable = DEV / f"{args.askable}.pdf"
     if askable.is_file():
-        result["askable"] = askable_run(askable, env) | {"load_average": load()}
+        result["askable"] = askable_run(askable, env, args.ready_timeout) | {"load_average": load()}
     if not args.no_peer:
         peer = peer_run(files) | {"load_average": load()}
         result["peer"] = peer
         result["speedup_pages_per_s"] = round(result["pages_per_s"] / peer["pages_per_s"], 2)
         if askable.is_file():
-            one = peer_run([askable])
+            limit = args.ready_timeout * 2 or None
+            one = peer_run([askable], limit)
             result["peer_askable"] = {
                 "file": args.askable,
-                "askable_s": one["first_file_askable_s"],
+                "askable_s": one.get("first_file_askable_s", f"> {limit} s"),
                 "load_average": load(),
             }
     if args.json:
