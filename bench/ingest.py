@@ -166,16 +166,17 @@ def main() -> None:
     parser.add_argument("--askable", default="NIKE_2019_10K", help="the ~100-page filing")
     parser.add_argument("--files", default="", help="these filings (names, comma-separated)")
     parser.add_argument("--ready-timeout", type=float, default=0.0)
+    parser.add_argument("--dev", type=Path, default=DEV, help="folder of the filings")
     parser.add_argument("--json", action="store_true")
     parser.add_argument(
         "--home", type=Path, default=None, help="keep the workspace here (must not exist yet)"
     )
     args = parser.parse_args()
-    if not DEV.is_dir():
-        sys.exit(f"bench: FinanceBench dev set not found at {DEV}")
-    files = sorted(DEV.glob("*.pdf"))[: args.limit or None]
+    if not args.dev.is_dir():
+        sys.exit(f"bench: FinanceBench dev set not found at {args.dev} (give --dev FOLDER)")
+    files = sorted(args.dev.glob("*.pdf"))[: args.limit or None]
     if args.files:
-        files = [DEV / f"{name}.pdf" for name in args.files.split(",")]
+        files = [args.dev / f"{name}.pdf" for name in args.files.split(",")]
     if args.home is not None and args.home.exists():
         sys.exit(f"bench: {args.home} exists; give a new folder so the ingest starts empty")
     if args.backend:
@@ -248,7 +249,7 @@ def main() -> None:
         "load_average": load(),
         "rejected_reasons": [str(r["reason"]) for r in report.rejected],
     }
-    askable = DEV / f"{args.askable}.pdf"
+    askable = args.dev / f"{args.askable}.pdf"
     if askable.is_file():
         result["askable"] = askable_run(askable, env, args.ready_timeout) | {"load_average": load()}
     if not args.no_peer:

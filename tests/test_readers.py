@@ -108,3 +108,22 @@ def test_pdfium_text_has_no_carriage_returns_or_markers(report_pdf: Path) -> Non
     pages = read_pdf_pdfium(report_pdf)
     assert len(pages) == 4 and "412 million" in pages[1].text
     assert not any(c in p.text for p in pages for c in "\r\x02\ufffe")
+
+
+def test_page_labels_and_empty_password_encryption_read_by_pdfium(
+    tmp_path: Path, report_pdf: Path
+) -> None:
+    """What pypdf was kept for: PDFium reads /PageLabels and empty-password AES itself."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(report_pdf))
+    writer.set_page_label(0, 1, style="/r")  # front matter: i, ii
+    writer.set_page_label(2, 3, style="/D", start=1)  # then 1, 2
+    writer.encrypt("", "owner secret", algorithm="AES-256")
+    path = tmp_path / "labelled.pdf"
+    with path.open("wb") as handle:
+        writer.write(handle)
+    pages = read_pdf_pdfium(path)
+    assert [p.label for p in pages] == ["i", "ii", "1", "2"]
+    assert [p.label for p in pages] == [p.label for p in read_pdf_pypdf(path)]
+    assert "412 million" in pages[1].text
