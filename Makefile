@@ -20,6 +20,8 @@ $(STAMP): pyproject.toml Makefile scripts/build_llama.sh
 	@# $(LLAMA_WHEEL) for `archivist bundle create`. (macOS builds with Metal by default.)
 	scripts/build_llama.sh $(BIN)/python $(LLAMA_WHEEL) '$(LLAMA_PIN)'
 	$(PIP) install --quiet -e '.[dev]'
+	@# The embedder's one-time ONNX export, into the shared cache (not at the first ingest).
+	$(BIN)/archivist setup >/dev/null
 	@touch $(STAMP)
 
 setup: $(STAMP)

@@ -7,7 +7,7 @@ import sys
 import click
 import typer
 
-from app.commands import ask, bundle, config, doctor, eval, library, models, summarize
+from app.commands import ask, bundle, config, doctor, eval, library, models, setup, summarize
 from app.commands.common import err, open_workspace
 from app.errors import ExitCode, exit_code_for, user_message
 from app.plain_text import printable
@@ -46,6 +46,7 @@ models_cli.command("verify")(models.models_verify)
 models_cli.command("use")(models.models_use)
 models_cli.command("info")(models.models_info)
 cli.command("doctor")(doctor.doctor)
+cli.command("setup")(setup.setup)
 eval_cli.command("retrieval")(eval.retrieval)
 
 

@@ -35,6 +35,12 @@ def resolve_home() -> Path:
     return Path(env).expanduser() if env else Path(platformdirs.user_data_dir("archivist"))
 
 
+def default_onnx_cache() -> Path:
+    """The embedder's ONNX exports, shared by every workspace of this user: `archivist setup`
+    (run by `make setup` and install.sh) fills it, so no first ingest pays the export."""
+    return Path(platformdirs.user_cache_dir("archivist")) / "onnx"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid")
 
@@ -81,12 +87,16 @@ class Settings(BaseSettings):
     embedder_backend: Literal["torch", "onnx", "onnx-int8"] = Field(
         "onnx-int8",
         description="Embedding runtime: torch, onnx (same vectors) or onnx-int8 (quantized); "
-        "ONNX models are exported once into the workspace cache.",
+        "ONNX models are exported once (at setup) into the shared ONNX cache.",
     )
     onnx_cache: Path | None = Field(
-        None,
-        description="Where exported ONNX models are kept (default: cache/onnx in the "
-        "workspace); workspaces may share one.",
+        default_factory=default_onnx_cache,
+        description="Where exported ONNX models are kept, shared by workspaces (default: "
+        "onnx/ in the user cache folder, where setup exports the embedder).",
+    )
+    pdf_reader: Literal["pdfium", "pypdf"] = Field(
+        "pdfium",
+        description="PDF page-text reader: pdfium (pypdf where PDFium fails) or pypdf alone.",
     )
     embed_batch: int = Field(32, ge=1, description="Chunks per embedding batch.")
     ingest_workers: int | None = Field(

@@ -20,6 +20,7 @@ class ParseOptions:
     tokenizer_folder: Path | None = None  # the embedder's model folder
     max_tokens: int = DEFAULT_TOKENS
     overlap: int = DEFAULT_OVERLAP
+    pdf_reader: str = "pdfium"  # or "pypdf" (see ingestion.readers)
 
 
 @lru_cache(maxsize=4)
@@ -30,7 +31,7 @@ def _counter(folder: Path | None) -> TokenOffsets:
 def parse_file(path: Path, options: ParseOptions | None = None) -> ParsedDocument:
     """Read, clean, find structure, chunk and label one file; `IngestError` on failure."""
     options = options or ParseOptions()
-    raw = read_raw_pages(path)
+    raw = read_raw_pages(path, options.pdf_reader)
     pages, warnings = clean_pages_reported(raw)
     blocks = find_blocks(pages)
     chunks = chunk_blocks(

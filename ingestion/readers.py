@@ -1,7 +1,12 @@
-"""Read supported files into raw pages. `pypdf` is imported here and nowhere else.
+"""Read supported files into raw pages. `pypdfium2` and `pypdf` are imported here only.
 
 Callers normally go through `ingestion.pipeline.parse_file` (in a sandboxed worker for
 PDFs); this module only turns bytes into page texts and printed labels.
+
+PDF text comes from PDFium (pypdfium2) first: on the dev 10-Ks it reads 10-20x more
+pages per CPU-second than pypdf with about the same text, and it reads page labels and
+empty-password encryption itself. pypdf is the fallback for a file PDFium refuses (or
+finds no text in), so a PDF one engine can read is never rejected for the other's sake.
 """
 
 from __future__ import annotations
@@ -42,8 +47,13 @@ def is_supported(path: Path) -> bool:
     return path.suffix.lower() in SUPPORTED_SUFFIXES
 
 
-def read_raw_pages(path: Path) -> list[RawPage]:
-    """Read one file into pages; raise an `IngestError` naming the file on any failure."""
+PDF_READERS = ("pdfium", "pypdf")
+
+
+def read_raw_pages(path: Path, pdf_reader: str = "pdfium") -> list[RawPage]:
+    """Read one file into pages; raise an `IngestError` naming the file on any failure.
+
+    `pdf_reader` "pypdf" skips PDFium (the reader before it; kept to compare the two)."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise UnsupportedFileError(f"{path}: unsupported file type '{suffix or '(none)'}'")
@@ -51,7 +61,7 @@ def read_raw_pages(path: Path) -> list[RawPage]:
         raise UnreadableFileError(f"{path}: no such file")
     if path.stat().st_size == 0:
         raise UnreadableFileError(f"{path}: file is empty")
-    pages = _read_pdf(path) if suffix in PDF_SUFFIXES else _read_text(path)
+    pages = _read_pdf(path, pdf_reader) if suffix in PDF_SUFFIXES else _read_text(path)
     if not any(page.text.strip() for page in pages):
         raise UnreadableFileError(f"{path}: no extractable text")
     return pages
@@ -69,10 +79,72 @@ def _read_text(path: Path) -> list[RawPage]:
     return [RawPage(index=i, label=None, text=part) for i, part in enumerate(text.split("\f"))]
 
 
-def _read_pdf(path: Path) -> list[RawPage]:
+def _read_pdf(path: Path, pdf_reader: str) -> list[RawPage]:
     with path.open("rb") as handle:
         if b"%PDF" not in handle.read(1024):
             raise UnreadableFileError(f"{path}: not a PDF file")
+    if pdf_reader == "pypdf":
+        return read_pdf_pypdf(path)
+    try:
+        pages = read_pdf_pdfium(path)
+    except UnreadableFileError as first:
+        try:
+            return read_pdf_pypdf(path)
+        except UnreadableFileError as second:
+            raise UnreadableFileError(f"{second} (PDFium: {_reason(first, path)})") from second
+    if any(page.text.strip() for page in pages):
+        return pages
+    try:  # PDFium found no text: pypdf sometimes decodes a font PDFium cannot
+        return read_pdf_pypdf(path)
+    except UnreadableFileError:
+        return pages
+
+
+def _reason(exc: Exception, path: Path) -> str:
+    return str(exc).removeprefix(f"{path}: ")
+
+
+# Characters PDFium puts in extracted text that are not text: \x02 marks a hyphen it
+# generated at a line break, \ufffe/\uffff are unmapped glyphs; pages end with \r\n.
+_PDFIUM_TEXT = str.maketrans(
+    {"\r": None, "\x02": "-", "\ufffe": None, "\uffff": None, "\x00": None}
+)
+
+
+def read_pdf_pdfium(path: Path) -> list[RawPage]:
+    """Page texts and labels with PDFium; `UnreadableFileError` when it cannot open them."""
+    import pypdfium2 as pdfium
+
+    try:
+        document = pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as exc:
+        reason = str(exc).split(":", 1)[-1].strip() or type(exc).__name__
+        if "password" in reason.lower():
+            raise UnreadableFileError(f"{path}: PDF is password-protected") from exc
+        raise UnreadableFileError(f"{path}: cannot parse PDF ({reason})") from exc
+    try:
+        pages = []
+        for index in range(len(document)):
+            page = document[index]
+            try:
+                textpage = page.get_textpage()
+                text = textpage.get_text_range()
+                textpage.close()
+            finally:
+                page.close()
+            label = document.get_page_label(index) or None
+            pages.append(RawPage(index, label, text.translate(_PDFIUM_TEXT)))
+    except MemoryError as exc:
+        raise UnreadableFileError(f"{path}: PDF exceeds the parser's memory limit") from exc
+    except pdfium.PdfiumError as exc:
+        raise UnreadableFileError(f"{path}: cannot parse PDF ({exc})") from exc
+    finally:
+        document.close()
+    return pages
+
+
+def read_pdf_pypdf(path: Path) -> list[RawPage]:
+    """Page texts and labels with pypdf (pure Python): the fallback reader."""
     try:
         from pypdf import PdfReader
 

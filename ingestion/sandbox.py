@@ -7,7 +7,7 @@ run goes on. Workers are fresh interpreters started with two pipes and nothing e
 fork of a parent that has torch threads running, no re-import of the caller's script.
 
 A manager thread keeps the workers busy and hands finished documents over through a
-bounded queue, so parsing overlaps with whatever the caller does next (embedding).
+bounded queue, so parsing overlaps with whatever the caller does next (indexing).
 """
 
 from __future__ import annotations

@@ -1,9 +1,11 @@
 """The catalogue: documents, their pages and chunks, in SQL (SQLite or PostgreSQL).
 
 It is the source of truth; the vector index can be rebuilt from it. A document is
-`ingesting` while its points are being written and `ready` only after every point is
-durable, so a crash leaves nothing marked ready that is not fully indexed; `rejected`
-rows record files the sandbox refused, with the reason.
+`ingesting` while its points are being written, `searchable` once every point is durable
+with its BM25 vector (it can be asked about; its dense vectors are still to come) and
+`ready` only after every point also has its dense vector, so a crash leaves nothing
+marked searchable or ready that is not indexed that far; `rejected` rows record files
+the sandbox refused, with the reason.
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ from retrieval.integrity import CATALOGUE_FIX, CatalogueDamagedError
 CHUNK_NAMESPACE = uuid.UUID("5b0c8f0e-8d7a-4a36-9c49-2f1f1c3b7a11")
 
 READY = "ready"
+SEARCHABLE = "searchable"  # every point has its BM25 vector; dense vectors still to come
+ASKABLE = (READY, SEARCHABLE)  # the statuses questions may search
 INGESTING = "ingesting"  # pages and chunks stored, points being written
 INDEXING = "indexing"  # reindex is rewriting this document's points from the catalogue
 REMOVING = "removing"  # being deleted (replaced or `docs rm`); recovery finishes it
@@ -179,17 +183,23 @@ class Catalogue:
             return int(session.scalar(query.where(DocumentRow.status == READY)) or 0)
 
     def health(self) -> tuple[int, dict[str, int]]:
-        """For `doctor`: chunks of ready documents, and documents left mid-ingest or
-        mid-reindex by status; raises when the database cannot be read."""
+        """For `doctor`: chunks of askable documents, and documents left mid-ingest,
+        mid-reindex or without dense vectors, by status; raises when unreadable."""
         with Session(self.engine) as session:
             joined = select(func.count()).select_from(ChunkRow).join(DocumentRow)
-            chunks = session.scalar(joined.where(DocumentRow.status == READY)) or 0
+            chunks = session.scalar(joined.where(DocumentRow.status.in_(ASKABLE))) or 0
             stuck = select(func.count()).select_from(DocumentRow)
             left = {
                 status: int(session.scalar(stuck.where(DocumentRow.status == status)) or 0)
-                for status in (INGESTING, INDEXING)
+                for status in (INGESTING, INDEXING, SEARCHABLE)
             }
         return int(chunks), left
+
+    def askable_count(self) -> int:
+        """Documents questions can search (ready, or searchable while dense vectors come)."""
+        with Session(self.engine) as session:
+            query = select(func.count()).select_from(DocumentRow)
+            return int(session.scalar(query.where(DocumentRow.status.in_(ASKABLE))) or 0)
 
     def get(self, doc_id: str) -> DocumentInfo | None:
         with Session(self.engine) as session:

@@ -94,15 +94,18 @@ class ClientStore:
         self._client.upsert(
             self._collection,
             points=[
-                models.PointStruct(
-                    id=p.id,
-                    vector={DENSE: p.dense, SPARSE: self._sparse(p.text)},
-                    payload=p.payload,
-                )
+                models.PointStruct(id=p.id, vector=self._vectors(p), payload=p.payload)
                 for p in points
             ],
             wait=True,
         )
+
+    def _vectors(self, point: IndexedPoint) -> dict[str, Any]:
+        """BM25 always; dense once computed (a searchable document's points have none yet)."""
+        vectors: dict[str, Any] = {SPARSE: self._sparse(point.text)}
+        if point.dense is not None:
+            vectors[DENSE] = point.dense
+        return vectors
 
     def search(
         self,

@@ -78,16 +78,16 @@ class EdgeStore:
     def upsert(self, points: list[IndexedPoint]) -> None:
         if not points:
             return
-        edge_points = [
-            Point(
-                id=p.id,
-                vector={DENSE: p.dense, SPARSE: self._bm25.embed_document(p.text)},
-                payload=p.payload,
-            )
-            for p in points
-        ]
+        edge_points = [Point(id=p.id, vector=self._vectors(p), payload=p.payload) for p in points]
         self._shard.update(UpdateOperation.upsert_points(edge_points))
         self._shard.flush()
+
+    def _vectors(self, point: IndexedPoint) -> dict[str, Any]:
+        """BM25 always; dense once computed (a searchable document's points have none yet)."""
+        vectors: dict[str, Any] = {SPARSE: self._bm25.embed_document(point.text)}
+        if point.dense is not None:
+            vectors[DENSE] = point.dense
+        return vectors
 
     def search(
         self,

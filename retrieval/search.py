@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from ingestion.embedder import Embedder
-from retrieval.catalogue import READY, Catalogue
+from retrieval.catalogue import ASKABLE, SEARCHABLE, Catalogue, DocumentInfo
 from retrieval.evidence import RankedChunk, build_units, fill_text
 from retrieval.statements import (
     Statement,
@@ -70,18 +70,37 @@ class Retriever:
         """Chunks in rank order; hits the catalogue does not know are never returned."""
         config = self.config
         keywords = question
-        if config.method == Method.BM25:
+        method = self.method_for(document_ids)
+        if method == Method.BM25:
             hits = self._store.sparse_search(keywords, limit, document_ids)
         else:
             if vector is None:
                 [vector] = self._embedder.embed([question])
-            if config.method == Method.DENSE:
+            if method == Method.DENSE:
                 hits = self._store.search(vector, limit, document_ids)
             else:
                 hits = self._store.hybrid_search(
                     vector, keywords, limit, document_ids, config.fusion
                 )
         return self._resolve(hits)
+
+    def without_dense(self, document_ids: list[str] | None) -> list[DocumentInfo]:
+        """Documents in scope (None: the library) still waiting for their dense vectors."""
+        pending = self._catalogue.with_status(SEARCHABLE)
+        return [d for d in pending if document_ids is None or d.id in document_ids]
+
+    def method_for(self, document_ids: list[str] | None) -> Method:
+        """The configured method, unless documents in scope have no dense vectors yet: then
+        BM25 alone when none of them has any, hybrid (dense finds the rest) when some do."""
+        method = self.config.method
+        pending = self.without_dense(document_ids) if method != Method.BM25 else []
+        if not pending:
+            return method
+        if document_ids is not None and len(pending) >= len(set(document_ids)):
+            return Method.BM25
+        if document_ids is None and len(pending) >= self._catalogue.askable_count():
+            return Method.BM25
+        return Method.HYBRID
 
     def evidence(
         self,
@@ -103,11 +122,11 @@ class Retriever:
         return fill_text(self._catalogue, units) if with_text else units
 
     def _small_library(self) -> list[str] | None:
-        """Every ready document, when there are few enough for the statement step (an
+        """Every askable document, when there are few enough for the statement step (an
         analyst with one 10-K open need not name the company)."""
-        if self._catalogue.ready_count() > self.config.statement_documents:
+        if self._catalogue.askable_count() > self.config.statement_documents:
             return None
-        return [d.id for d in self._catalogue.documents() if d.status == READY]
+        return [d.id for d in self._catalogue.documents() if d.status in ASKABLE]
 
     def _statements_first(
         self,

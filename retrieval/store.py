@@ -1,8 +1,10 @@
 """The vector-store port: one Protocol, one adapter module per engine.
 
 Every adapter stores a dense vector and a BM25 sparse vector per point, with the chunk's
-payload; `document_id` and the metadata filter fields are indexed. `VectorStoreContract`
-in the tests holds each adapter to the same behaviour.
+payload (a point may first be written with its BM25 vector alone, so a document can be
+searched by keywords before its dense vectors exist, then overwritten with both);
+`document_id` and the metadata filter fields are indexed. `VectorStoreContract` in the
+tests holds each adapter to the same behaviour.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ INTEGER_FIELDS = ("fiscal_year",)
 @dataclass(frozen=True)
 class IndexedPoint:
     id: str
-    dense: list[float]
+    dense: list[float] | None  # None: BM25 only for now (dense search does not see it)
     text: str  # for the sparse (BM25) vector
     payload: dict[str, Any] = field(default_factory=dict)
 

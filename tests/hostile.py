@@ -7,9 +7,22 @@ from pathlib import Path
 
 from fpdf import FPDF
 
+HELVETICA = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
+# A Type 3 font with no glyph procedures: PDFium maps none of its codes to text, pypdf
+# reads them through the /Differences names (the standard glyph names of the letters).
+TYPE3 = (
+    b"<< /Type /Font /Subtype /Type3 /FontBBox [0 0 1 1] /FontMatrix [1 0 0 1 0 0] "
+    b"/CharProcs << >> /Encoding << /Differences [0 /a] >> /FirstChar 0 /LastChar 255 "
+    b"/Widths [] >>"
+)
 
-def pdf_with_stream(path: Path, stream: bytes, filtered: bool = True) -> Path:
-    """A minimal valid PDF whose single page has `stream` as its content."""
+
+def pdf_with_stream(
+    path: Path, stream: bytes, filtered: bool = True, font: bytes = HELVETICA, prefix: bytes = b""
+) -> Path:
+    """A minimal valid PDF whose single page has `stream` as its content; `prefix` is junk
+    before the `%PDF` header, as when a mail or HTTP header was saved with the file (the
+    offsets count from the header, which PDFium allows for and pypdf does not)."""
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
@@ -19,7 +32,7 @@ def pdf_with_stream(path: Path, stream: bytes, filtered: bool = True) -> Path:
         % (len(stream), b" /Filter /FlateDecode" if filtered else b"")
         + stream
         + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        font,
     ]
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
@@ -33,8 +46,21 @@ def pdf_with_stream(path: Path, stream: bytes, filtered: bool = True) -> Path:
         len(objects) + 1,
         xref,
     )
-    path.write_bytes(bytes(out))
+    path.write_bytes(prefix + bytes(out))
     return path
+
+
+CAPEX = b"BT /F1 12 Tf 72 700 Td (Capital expenditures were 412 million) Tj ET"
+
+
+def type3_text_pdf(path: Path) -> Path:
+    """Text PDFium extracts as nothing and pypdf reads: the reader falls back to pypdf."""
+    return pdf_with_stream(path, CAPEX, filtered=False, font=TYPE3)
+
+
+def late_header_pdf(path: Path) -> Path:
+    """600 bytes before `%PDF`: pypdf refuses the file, PDFium reads it."""
+    return pdf_with_stream(path, CAPEX, filtered=False, prefix=b"x" * 600)
 
 
 def decompression_bomb(path: Path, megabytes: int = 400) -> Path:

@@ -131,3 +131,22 @@ class VectorStoreContract:
         where = store.hybrid_search(unit(3), "dividends", limit=4, where={"company": "3M"})
         assert where == []
         store.close()
+
+    def test_bm25_only_points_then_dense_vectors(self, tmp_path: Path) -> None:
+        """A document is searchable by keywords before its dense vectors exist."""
+        store = self.open_store(tmp_path)
+        keyword_only = [
+            IndexedPoint(p.id, None, p.text, p.payload) for p in sample_points() if p.id[-1] in "01"
+        ]
+        store.upsert(keyword_only)
+        assert store.count() == 2
+        assert store.document_ids() == {"a"}
+        assert store.search(unit(1), limit=5) == []
+        sparse = store.sparse_search("capital expenditures", limit=5)
+        assert [h.id for h in sparse] == [point_id(1)]
+        fused = store.hybrid_search(unit(1), "capital expenditures", limit=5)
+        assert point_id(1) in [h.id for h in fused]
+        store.upsert(sample_points())  # the dense vectors follow: same ids, overwritten
+        assert store.count() == 6
+        assert store.search(unit(1), limit=1)[0].id == point_id(1)
+        store.close()

@@ -2,8 +2,9 @@
 
 A real `archivist ingest` subprocess SIGKILLs itself at named points (the
 ARCHIVIST_CRASH_AT hook in app.services.indexing), between the catalogue write and the
-index write, between index batches, before and after marking ready, and while an old
-version is being replaced.
+index write, between index batches, before and after marking searchable (between the
+BM25 and the dense phase), before and after marking ready, and while an old version is
+being replaced.
 """
 
 import os
@@ -70,7 +71,8 @@ def test_killed_ingests_then_rerun_match_an_uninterrupted_run(
 ) -> None:
     """Each run dies at a later point than the last; the final plain run sets it right."""
     home = tmp_path / "home"
-    for point in ("after_begin", "mid_upsert:2", "before_ready", "after_ready"):
+    points = ("after_begin", "before_searchable", "after_searchable", "mid_upsert:2")
+    for point in (*points, "before_ready", "after_ready"):
         assert archivist(home, "ingest", str(library), crash_at=point) == -signal.SIGKILL
     assert archivist(home, "ingest", str(library)) == 1
     assert snapshot(home) == expected

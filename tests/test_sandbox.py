@@ -5,7 +5,7 @@ from pathlib import Path
 from ingestion.embedder import bundled_model_folder
 from ingestion.pipeline import ParseOptions
 from ingestion.sandbox import Outcome, Parsed, ParsePool, Rejected, SandboxLimits
-from tests.hostile import decompression_bomb, long_pdf
+from tests.hostile import decompression_bomb, late_header_pdf, long_pdf, type3_text_pdf
 
 
 def run(paths: list[Path], limits: SandboxLimits) -> dict[str, Outcome]:
@@ -23,9 +23,14 @@ def test_hostile_files_are_rejected_and_good_ones_still_parse(
     bomb = decompression_bomb(tmp_path / "bomb.pdf", megabytes=100)
     notes = tmp_path / "notes.md"
     notes.write_text("# Notes\n\nCapital expenditures were 412 million dollars.\n")
-    outcomes = run([zero, corrupt, bomb, report_pdf, notes], SandboxLimits(2, 60, 256))
+    odd = [type3_text_pdf(tmp_path / "type3.pdf"), late_header_pdf(tmp_path / "late.pdf")]
+    outcomes = run([zero, corrupt, bomb, report_pdf, notes, *odd], SandboxLimits(2, 60, 256))
     assert isinstance(outcomes["NORTHWIND_2023_10K.pdf"], Parsed)
     assert isinstance(outcomes["notes.md"], Parsed)
+    for name in ("type3.pdf", "late.pdf"):  # one reader refuses, the other reads
+        parsed = outcomes[name]
+        assert isinstance(parsed, Parsed), name
+        assert "412 million" in parsed.document.pages[0].text
     for name, fragment in [
         ("zero.pdf", "empty"),
         ("corrupt.pdf", "PDF"),

@@ -50,7 +50,7 @@ class LibraryEntry:
     period: str
     pages: int
     chunks: int
-    status: str  # "ready", "ingesting" or "rejected"
+    status: str  # "ready", "searchable" (no dense vectors yet), "ingesting" or "rejected"
     reason: str
     path: str
 

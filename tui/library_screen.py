@@ -19,7 +19,8 @@ from tui.path_input import PathPrompt
 from tui.safe import literal
 from tui.state import DeskScreen
 
-STATUS_STYLE = {"ready": "green", "ingesting": "yellow", "rejected": "red"}
+STATUS_STYLE = {"ready": "green", "searchable": "cyan", "ingesting": "yellow", "rejected": "red"}
+ASKABLE = ("ready", "searchable")  # searchable: BM25 now, dense vectors still being computed
 COLUMNS = ("✓", "Document", "Company", "Form", "Period", "Pages", "Chunks", "Status")
 
 
@@ -163,8 +164,11 @@ class LibraryScreen(DeskScreen):
         entry = self._entry_at_cursor()
         if entry is None:
             return
-        if entry.status != "ready":
-            self.notify(f"{entry.name} is {entry.status}; only ready documents can be selected")
+        if entry.status not in ASKABLE:
+            self.notify(
+                f"{entry.name} is {entry.status}; "
+                "only ready or searchable documents can be selected"
+            )
             return
         self.state.scope ^= {entry.id}
         self._fill_table()

@@ -20,7 +20,7 @@ from retrieval.assembler import (
     ContextReport,
     Omission,
 )
-from retrieval.catalogue import INDEXING, READY
+from retrieval.catalogue import ASKABLE, INDEXING
 from retrieval.integrity import require_readable_index
 from retrieval.scope import Scope, document_meta, resolve_scope
 from retrieval.search import Retriever, SearchConfig
@@ -47,7 +47,7 @@ def prepare(
         raise EmptyWorkspaceError("the question is empty")
     catalogue, settings = workspace.catalogue, workspace.settings
     everything = catalogue.documents()
-    documents = [d for d in everything if d.status == READY]
+    documents = [d for d in everything if d.status in ASKABLE]
     halfway = [d.name for d in everything if d.status == INDEXING]
     if halfway and (not documents or set(document_names or ()) & set(halfway)):
         raise InputError(
@@ -86,7 +86,15 @@ def prepare(
         settings.max_answer_tokens,
         settings.reasoning_budget if mode == Mode.THINKING else 0,
     )
-    return assembler.assemble(question, evidence, pages, chosen, scope.describe(), filtered)
+    prompt = assembler.assemble(question, evidence, pages, chosen, scope.describe(), filtered)
+    pending = retriever.without_dense(ids)
+    if pending:  # searchable, not ready: the answer rests on keywords (and statements)
+        waiting = ", ".join(d.name for d in pending)
+        prompt.report.notes.append(
+            f"dense vectors not computed yet for {waiting}: searched with "
+            f"{retriever.method_for(ids).value} and the statement pages"
+        )
+    return prompt
 
 
 def _scope(question: str, metas: list[DocumentMeta], names: list[str] | None) -> Scope:

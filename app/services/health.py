@@ -12,7 +12,7 @@ from app.workspace import Workspace
 from ingestion.embedder import bundled_model_folder
 from model_runtime.errors import ModelError
 from model_runtime.gguf_file import check_gguf
-from retrieval.catalogue import INDEXING, INGESTING
+from retrieval.catalogue import INDEXING, INGESTING, SEARCHABLE
 from retrieval.integrity import CATALOGUE_FIX, INDEX_FIX, catalogue_verdict, index_problem
 
 
@@ -77,11 +77,28 @@ def _catalogue(workspace: Workspace, health: Health) -> None:
         f"{stuck[INGESTING]} document(s) left mid-ingest",
         "run the same `archivist ingest` again to finish them",
     )
+    keywords_only = stuck[SEARCHABLE]
+    health.add(
+        "dense vectors",
+        keywords_only == 0,
+        f"{keywords_only} document(s) searchable by BM25 only, dense vectors pending"
+        if keywords_only
+        else "every askable document has them",
+        "an ingest is computing them, or was stopped: any `archivist ingest` finishes them",
+    )
     health.add(
         "interrupted reindex",
         stuck[INDEXING] == 0,
         f"{stuck[INDEXING]} document(s) left mid-reindex (not searchable)",
         "run `archivist reindex` again to finish it",
+    )
+    health.add(
+        "dense vectors",
+        keywords_only == 0,
+        f"{keywords_only} document(s) searchable by BM25 only, dense vectors pending"
+        if keywords_only
+        else "every askable document has them",
+        "an ingest is computing them, or was stopped: any `archivist ingest` finishes them",
     )
     try:
         points = workspace.store.count()
@@ -91,7 +108,7 @@ def _catalogue(workspace: Workspace, health: Health) -> None:
     health.add(
         "index in sync",
         points == chunks,
-        f"{points} points for {chunks} chunks of ready documents",
+        f"{points} points for {chunks} chunks of ready and searchable documents",
         "rebuild the index from the catalogue: archivist reindex",
     )
     problem = index_problem(workspace.store, workspace.embedding_dimension)

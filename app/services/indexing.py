@@ -1,10 +1,14 @@
 """Writing documents into the index so that a crash at any moment is harmless.
 
 The order is what makes it safe: the catalogue row (pages, chunks) is written in one
-transaction with status `ingesting`; points are upserted by deterministic id; only then
-is the row marked `ready`. Removing goes the other way: mark `removing`, delete points,
-delete the row. `recover` runs before every ingest and finishes whatever a killed run
-left half-done, so running the same command again ends where an uninterrupted run would.
+transaction with status `ingesting`; points are upserted by deterministic id with their
+BM25 vectors (cheap: no model) and the row is marked `searchable`, so questions can
+already reach the document; then the same points are overwritten with their dense
+vectors too, and only then is the row marked `ready`. Removing goes the other way: mark
+`removing`, delete points, delete the row. `recover` runs before every ingest and
+finishes whatever a killed run left half-done (a `searchable` document keeps its points
+and gets its dense vectors in the next run), so running the same command again ends
+where an uninterrupted run would.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import signal
 from app.workspace import Workspace
 from ingestion.pipeline import embedding_text
 from ingestion.records import Chunk, DocumentMeta, ParsedDocument
-from retrieval.catalogue import INGESTING, REMOVING, Catalogue, StoredChunk, chunk_id
+from retrieval.catalogue import INGESTING, REMOVING, SEARCHABLE, Catalogue, StoredChunk, chunk_id
 from retrieval.store import IndexedPoint, VectorStore
 
 CRASH_ENV = "ARCHIVIST_CRASH_AT"  # test hook: "point" or "point:n" kills -9 at that point
@@ -63,13 +67,26 @@ def _as_chunk(stored: StoredChunk) -> Chunk:
     )
 
 
+KEYWORD_BATCH = 512  # BM25-only points per upsert (no model to wait for)
+
+
 def write_points(
-    workspace: Workspace, doc_id: str, name: str, meta: DocumentMeta, chunks: list[Chunk]
+    workspace: Workspace,
+    doc_id: str,
+    name: str,
+    meta: DocumentMeta,
+    chunks: list[Chunk],
+    dense: bool = True,
 ) -> None:
-    batch_size = workspace.settings.embed_batch * 2
+    """Upsert the document's points; `dense=False` writes their BM25 vectors alone."""
+    batch_size = workspace.settings.embed_batch * 2 if dense else KEYWORD_BATCH
     for start in range(0, len(chunks), batch_size):
         batch = chunks[start : start + batch_size]
-        vectors = workspace.embedder.embed([embedding_text(name, meta, c) for c in batch])
+        vectors: list[list[float] | None] = (
+            list(workspace.embedder.embed([embedding_text(name, meta, c) for c in batch]))
+            if dense
+            else [None] * len(batch)
+        )
         workspace.store.upsert(
             [
                 IndexedPoint(
@@ -85,15 +102,32 @@ def write_points(
 
 
 def index_document(workspace: Workspace, doc: ParsedDocument) -> str:
+    """Phase one: pages and chunks in the catalogue, BM25 points in the index; the
+    document is `searchable` when it returns. `embed_document` finishes it."""
     catalogue, store = workspace.catalogue, workspace.store
     doc_id = catalogue.begin_document(doc)
     crash_point("after_begin")
     store.delete_document(doc_id)  # points a killed run may have left
-    write_points(workspace, doc_id, doc.name, doc.meta, doc.chunks)
-    crash_point("before_ready")
-    catalogue.mark_ready(doc_id)
-    crash_point("after_ready")
+    write_points(workspace, doc_id, doc.name, doc.meta, doc.chunks, dense=False)
+    crash_point("before_searchable")
+    catalogue.set_status(doc_id, SEARCHABLE)
+    crash_point("after_searchable")
     return doc_id
+
+
+def embed_document(workspace: Workspace, doc_id: str) -> int:
+    """Phase two: overwrite a searchable document's points with dense + BM25 vectors
+    (from the catalogue's chunks, so a later run can finish what a killed one began),
+    then mark it `ready`. Returns the number of chunks."""
+    info = workspace.catalogue.get(doc_id)
+    if info is None or info.status != SEARCHABLE:
+        return 0
+    chunks = [_as_chunk(c) for c in workspace.catalogue.document_chunks(doc_id)]
+    write_points(workspace, doc_id, info.name, info.meta, chunks)
+    crash_point("before_ready")
+    workspace.catalogue.mark_ready(doc_id)
+    crash_point("after_ready")
+    return len(chunks)
 
 
 def reindex_document(workspace: Workspace, doc_id: str) -> int:

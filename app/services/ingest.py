@@ -1,8 +1,11 @@
 """Ingest files: parse in the sandbox, index, mark ready; list what was skipped or refused.
 
-Parsing runs in worker processes while this process embeds and indexes the documents
-they hand back, so the two stages overlap. One ingest at a time per workspace (a lock
-file); every run first recovers whatever a killed run left (see `app.services.indexing`).
+Two phases. As the sandboxed workers hand back each parsed document, its pages, chunks
+and BM25 points are written and it becomes `searchable` (askable within seconds: PDFium
+parses a 100-page filing in about a second); once every file is in, the dense vectors
+are computed document by document and each becomes `ready`. One ingest at a time per
+workspace (a lock file); every run first recovers whatever a killed run left and then
+finishes any document a killed run left `searchable` (see `app.services.indexing`).
 """
 
 from __future__ import annotations
@@ -15,13 +18,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.errors import ArchivistError, InputError
-from app.services.indexing import index_document, recover, retire_other_versions
+from app.services.indexing import (
+    embed_document,
+    index_document,
+    recover,
+    retire_other_versions,
+)
 from app.workspace import Workspace
 from ingestion.pipeline import ParseOptions
 from ingestion.readers import file_sha256, is_supported
 from ingestion.records import ParsedDocument
 from ingestion.sandbox import Parsed, ParsePool, SandboxLimits
-from retrieval.catalogue import READY, REJECTED
+from retrieval.catalogue import READY, REJECTED, SEARCHABLE, DocumentInfo
 from retrieval.integrity import require_sound_catalogue
 
 
@@ -132,10 +140,11 @@ def ingest(
         require_sound_catalogue(workspace.catalogue, "ingest")  # before any change
         recover(workspace.catalogue, workspace.store)
         todo = _plan(workspace, files, report)
-        if todo:
+        unfinished = workspace.catalogue.with_status(SEARCHABLE)  # a killed run's
+        if todo or unfinished:
             workspace.check_recipe()
             workspace.record_recipe()
-            _run(workspace, todo, report, progress, workers, started)
+            _run(workspace, todo, unfinished, report, progress, workers, started)
     report.seconds = time.monotonic() - started
     return report
 
@@ -165,6 +174,8 @@ def _plan(workspace: Workspace, files: list[Path], report: IngestReport) -> dict
             continue
         seen[sha] = path
         existing = catalogue.get(sha)
+        if existing and existing.status == SEARCHABLE:
+            continue  # a killed run's: its dense vectors are finished in `_run`
         if existing and existing.status == READY:
             retire_other_versions(catalogue, workspace.store, str(path), keep=sha)
             report.skipped.append({"path": str(given), "reason": "already ingested"})
@@ -178,64 +189,93 @@ def _plan(workspace: Workspace, files: list[Path], report: IngestReport) -> dict
 def _run(
     workspace: Workspace,
     todo: dict[Path, str],
+    unfinished: list[DocumentInfo],
     report: IngestReport,
     progress: Progress | None,
     workers: int | None,
     started: float,
 ) -> None:
     settings = workspace.settings
-    limits = SandboxLimits(
-        workers=min(len(todo), workers or settings.ingest_workers or SandboxLimits().workers),
-        time_limit_s=settings.parse_timeout_s,
-        memory_mb=settings.parse_memory_mb,
-    )
-    options = ParseOptions(workspace.embedder_folder, settings.chunk_tokens, settings.chunk_overlap)
     sizes = {path: path.stat().st_size for path in todo}
-    done_bytes = 0
-    with ParsePool(options, limits) as pool:
-        pool.start()  # workers boot while the embedder loads
-        workspace.embedder  # noqa: B018 - load it now, overlapping the workers' start
-        for number, outcome in enumerate(pool.parse(list(todo)), start=1):
-            done_bytes += sizes.get(outcome.path, 0)
-            if isinstance(outcome, Parsed):
-                doc = outcome.document
-                doc_id = index_document(workspace, doc)
-                retire_other_versions(
-                    workspace.catalogue, workspace.store, str(outcome.path), keep=doc_id
+    total_files = len(todo) + len(unfinished)
+    done = _Done()
+
+    def tell(path: str, name: str, outcome: str, detail: str, size: int) -> None:
+        done.files += 1
+        done.bytes += size
+        if progress:
+            progress(
+                ProgressState(
+                    done.files,
+                    total_files,
+                    report.pages,
+                    done.bytes,
+                    sum(sizes.values()),
+                    time.monotonic() - started,
+                    name,
+                    path,
+                    outcome,
+                    detail,
                 )
-                report.pages += doc.page_count
-                report.chunks += len(doc.chunks)
-                report.ingested.append(_summary(doc_id, doc))
-                result, detail = "ingested", f"{doc.page_count} pages, {len(doc.chunks)} chunks"
-            else:
-                sha = todo[outcome.path]
-                workspace.catalogue.record_rejected(str(outcome.path), sha, outcome.reason)
-                report.rejected.append({"path": str(outcome.path), "reason": outcome.reason})
-                result, detail = "rejected", outcome.reason
-            if progress:
-                progress(
-                    ProgressState(
-                        number,
-                        len(todo),
-                        report.pages,
-                        done_bytes,
-                        sum(sizes.values()),
-                        time.monotonic() - started,
-                        outcome.path.name,
-                        str(outcome.path),
-                        result,
-                        detail,
+            )
+
+    # Summaries only, not parsed documents: a large folder must not sit in memory.
+    searchable = [(info.id, _summary(info.id, info)) for info in unfinished]
+    if todo:
+        limits = SandboxLimits(
+            workers=min(len(todo), workers or settings.ingest_workers or SandboxLimits().workers),
+            time_limit_s=settings.parse_timeout_s,
+            memory_mb=settings.parse_memory_mb,
+        )
+        options = ParseOptions(
+            workspace.embedder_folder,
+            settings.chunk_tokens,
+            settings.chunk_overlap,
+            settings.pdf_reader,
+        )
+        with ParsePool(options, limits) as pool:
+            for outcome in pool.parse(list(todo)):  # phase one, as each file is parsed
+                if isinstance(outcome, Parsed):
+                    doc_id = index_document(workspace, outcome.document)
+                    retire_other_versions(
+                        workspace.catalogue, workspace.store, str(outcome.path), keep=doc_id
                     )
-                )
+                    searchable.append((doc_id, _summary(doc_id, outcome.document)))
+                else:
+                    sha = todo[outcome.path]
+                    workspace.catalogue.record_rejected(str(outcome.path), sha, outcome.reason)
+                    report.rejected.append({"path": str(outcome.path), "reason": outcome.reason})
+                    name, size = outcome.path.name, sizes.get(outcome.path, 0)
+                    tell(str(outcome.path), name, "rejected", outcome.reason, size)
+    for doc_id, entry in searchable:  # phase two: dense vectors, one document at a time
+        chunks = embed_document(workspace, doc_id)
+        report.pages += int(entry["pages"])  # type: ignore[call-overload]
+        report.chunks += chunks
+        report.ingested.append(entry)
+        path = Path(str(entry["path"]))
+        detail = f"{entry['pages']} pages, {chunks} chunks"
+        tell(str(path), path.name, "ingested", detail, sizes.get(path, 0))
 
 
-def _summary(doc_id: str, doc: ParsedDocument) -> dict[str, object]:
+@dataclass
+class _Done:
+    files: int = 0
+    bytes: int = 0
+
+
+def _summary(doc_id: str, doc: ParsedDocument | DocumentInfo) -> dict[str, object]:
+    warnings: list[str] = []
+    if isinstance(doc, DocumentInfo):  # finished from the catalogue after a killed run
+        path, pages, chunks = doc.path, doc.page_count, doc.chunk_count
+    else:
+        path, pages, chunks = str(doc.path), doc.page_count, len(doc.chunks)
+        warnings = list(doc.warnings)
     return {
         "id": doc_id,
-        "path": str(doc.path),
+        "path": path,
         "name": doc.name,
-        "pages": doc.page_count,
-        "chunks": len(doc.chunks),
-        "warnings": list(doc.warnings),
+        "pages": pages,
+        "chunks": chunks,
+        "warnings": warnings,
         **doc.meta.as_payload(),
     }

