@@ -70,8 +70,12 @@ def prepare(
     mode: Mode = Mode.FAST,
     document_names: list[str] | None = None,  # names or ids
     context_mode: ContextMode | None = None,
+    context_length: int | None = None,
 ) -> AssembledPrompt:
-    """Scope the library, rank evidence and assemble the prompt, without generating."""
+    """Scope the library, rank evidence and assemble the prompt, without generating.
+
+    `context_length` assembles to another budget than the engine's (`eval answers`).
+    """
     if not question.strip():
         raise EmptyWorkspaceError("the question is empty")
     catalogue, settings = workspace.catalogue, workspace.settings
@@ -115,7 +119,7 @@ def prepare(
     engine = workspace.engine
     assembler = ContextAssembler(
         engine,
-        engine.context_length,
+        context_length or engine.context_length,
         settings.max_answer_tokens,
         settings.reasoning_budget if mode == Mode.THINKING else 0,
     )
