@@ -13,7 +13,7 @@ import re
 
 from app.services.figures import Figure, figure_on_page, figures_in
 from retrieval.evaluation import Question
-from retrieval.prompt import Source
+from retrieval.prompt import CITATION, Source
 
 SCALES = (1e-9, 1e-6, 1e-3, 1.0, 1e3, 1e6, 1e9)
 MAX_GOLD_WORDS = 4  # "$400,000,000 increase." is a number; a sentence with one is not
@@ -23,6 +23,11 @@ REFUSAL = re.compile(
     r"unable to (?:find|determine|answer)|no information)\b",
     re.IGNORECASE,
 )
+
+
+def answer_figures(answer: str) -> list[Figure]:
+    """The figures an answer states; its [S3] source markers are not figures."""
+    return figures_in(CITATION.sub(" ", answer))
 
 
 def gold_figure(answer: str) -> Figure | None:
@@ -52,7 +57,7 @@ def same_figure(gold: Figure, stated: Figure) -> bool:
 
 
 def answer_is_correct(gold: Figure, answer: str) -> bool:
-    return any(same_figure(gold, stated) for stated in figures_in(answer))
+    return any(same_figure(gold, stated) for stated in answer_figures(answer))
 
 
 def _holds(source: Source, figures: list[Figure]) -> bool:
@@ -64,7 +69,7 @@ def citation_precision(answer: str, cited: list[Source], question: Question) -> 
     """Share of cited sources that are gold pages or hold one of the answer's figures."""
     if not cited:
         return None
-    figures = figures_in(answer)
+    figures = answer_figures(answer)
     good = sum(
         1
         for s in cited
@@ -77,7 +82,7 @@ def citation_precision(answer: str, cited: list[Source], question: Question) -> 
 def unverified_figures(answer: str, cited: list[Source]) -> list[str]:
     """The answer's figures found on none of the sources it cites (all, when it cites none)."""
     on_pages = [f for s in cited for f in figures_in(s.text, skip_years=False)]
-    return [f.text for f in figures_in(answer) if not figure_on_page(f, on_pages)]
+    return [f.text for f in answer_figures(answer) if not figure_on_page(f, on_pages)]
 
 
 def is_refusal(answer: str) -> bool:
