@@ -28,9 +28,7 @@ bundle_cli = typer.Typer(help="Offline bundles for air-gapped installs.", no_arg
 cli.add_typer(bundle_cli, name="bundle")
 models_cli = typer.Typer(help="GGUF models: list, import, verify, use, info.", no_args_is_help=True)
 cli.add_typer(models_cli, name="models")
-eval_cli = typer.Typer(
-    help="Measure retrieval and answers on question sets.", no_args_is_help=True
-)
+eval_cli = typer.Typer(help="Measure retrieval and answers on question sets.", no_args_is_help=True)
 cli.add_typer(eval_cli, name="eval")
 
 cli.command("ingest")(library.ingest)

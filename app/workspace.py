@@ -177,10 +177,9 @@ class Workspace:
 
     @cached_property
     def engine(self) -> Engine:
+        from app.services.context import context_choice
         from model_runtime.kv_cache import KvCache
         from model_runtime.llama_engine import LlamaCppEngine
-
-        from app.services.context import context_choice
 
         entry = self.model_entry()
         try:

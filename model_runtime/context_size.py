@@ -28,6 +28,9 @@ HEADROOM_BYTES = int(1.5e9)  # the OS, the runtime's compute buffers, the embedd
 Q8_BYTES = 1.0625  # q8_0: 34 bytes per 32 values
 
 
+LIMIT_NAMES = {"trained": "the model's trained range", "memory": "memory", "ttft": "prefill time"}
+
+
 class UnreachableTargetError(ModelError):
     """Even the smallest useful context cannot be prefilled within the TTFT target."""
 
@@ -85,8 +88,7 @@ class ModelShape:
     def matmul_flops_per_token(self) -> float:
         """Projections and feed-forward (active experts only), 2 FLOPs per weight."""
         attention = self.embedding * (
-            self.heads * self.key_length * 2
-            + self.kv_heads * (self.key_length + self.value_length)
+            self.heads * self.key_length * 2 + self.kv_heads * (self.key_length + self.value_length)
         )
         ffn = 3 * self.embedding * self.feed_forward * self.experts_used
         return 2.0 * self.layers * (attention + ffn)
@@ -97,7 +99,13 @@ class ModelShape:
 
     def kv_bytes(self, context: int) -> float:
         per_value = Q8_BYTES if context > KV_QUANTIZE_ABOVE else 2.0
-        return self.layers * self.kv_heads * (self.key_length + self.value_length) * per_value * context
+        return (
+            self.layers
+            * self.kv_heads
+            * (self.key_length + self.value_length)
+            * per_value
+            * context
+        )
 
     def flops_per_s(self, sample: PrefillSample) -> float:
         """The compute rate the measured prefill shows (at position 0), in FLOP/s."""
@@ -143,9 +151,15 @@ class ContextChoice:
                 f"prefill {self.prefill_tokens_per_s:,.0f} tok/s reads {self.ttft_max:,} "
                 f"within the {self.ttft_target_s:g} s TTFT target"
             )
-        why = {"trained": "the model's trained range", "memory": "memory", "ttft": "prefill time"}
+        why = LIMIT_NAMES
         est = f"; est. TTFT {self.estimated_ttft_s:.0f} s" if self.estimated_ttft_s else ""
         return f"{head}, limited by {why[self.limit]} ({'; '.join(parts)}{est})"
+
+    def short(self) -> str:
+        """For an answer's status line: the window and its limit; empty when it was set."""
+        if self.limit == "setting":
+            return ""
+        return f"window {self.context_length:,}: {LIMIT_NAMES[self.limit]}"
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self) | {"why": self.describe()}

@@ -82,9 +82,7 @@ def test_no_generate_reports_context_recall_and_tokens(filings: Path) -> None:
     assert small["totals"]["sources_mean"] < 4
 
 
-def test_generation_scores_numbers_citations_and_figures(
-    filings: Path, tmp_path: Path
-) -> None:
+def test_generation_scores_numbers_citations_and_figures(filings: Path, tmp_path: Path) -> None:
     # A tiny Qwen3 that always answers "5.2bn [S4]": right for revenue, wrong for capex.
     model = write_tiny_qwen3(
         tmp_path / "answers.gguf",

@@ -57,7 +57,7 @@ def test_memory_limits_the_context_with_the_numbers() -> None:
     assert choice.limit == "memory"
     used = QWEN3_8B.file_bytes + QWEN3_8B.kv_bytes(choice.context_length) + 1.5e9
     assert used <= 10 * GB
-    assert 10 * GB < QWEN3_8B.file_bytes + QWEN3_8B.kv_bytes(choice.context_length + 1024) + 1.5e9
+    assert QWEN3_8B.file_bytes + QWEN3_8B.kv_bytes(choice.context_length + 1024) + 1.5e9 > 10 * GB
     assert "RAM 10.0 GB holds" in choice.describe()
 
 
@@ -201,3 +201,13 @@ def test_show_context_and_doctor_say_which_context_and_why() -> None:
     assert shown.returncode == 0, shown.stderr
     first = shown.stdout.splitlines()[0]
     assert first.startswith(f"context {context['context_length']:,} tokens, limited by")
+
+
+def test_the_answer_line_names_the_automatic_window() -> None:
+    from app.services.history import ChatTurn
+    from tui.turn_view import figures_text
+
+    choice = choose(rate=200)
+    turn = ChatTurn("q", "fast", context_tokens=100, context_window=choice.short())
+    assert f"window {choice.context_length:,}: prefill time" in figures_text(turn).plain
+    assert ContextChoice(4096, "setting", 8192).short() == ""

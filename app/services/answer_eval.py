@@ -272,4 +272,3 @@ def _generate(
     if answer.usage is not None:
         result.ttft_s = round(answer.usage.time_to_first_token_s, 3)
         result.tokens_per_s = round(answer.usage.decode_tokens_per_s, 2)
-

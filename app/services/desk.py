@@ -257,6 +257,8 @@ class Desk:
                             f"{o.label} ({o.reason})" for o in event.report.omitted
                         ]
                         turn.context_tokens = event.report.prompt_tokens
+                        window = self.workspace.context_choice
+                        turn.context_window = window.short() if window else ""
                         yield AskStarted(event.sources, turn.omitted_sources)
                     elif isinstance(event, AnswerDelta | ReasoningDelta):
                         if first_token is None:

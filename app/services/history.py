@@ -25,6 +25,7 @@ class ChatTurn:
     sources: list[Source] = field(default_factory=list)
     model: str = ""
     context_tokens: int = 0
+    context_window: str = ""  # the automatic context and its limit, e.g. "window 8,192: memory"
     completion_tokens: int = 0
     omitted_sources: list[str] = field(default_factory=list)
     ttft_s: float | None = None
