@@ -11,7 +11,12 @@ from typing import Any
 
 import pytest
 
-from app.services.answer_checks import answer_is_correct, gold_figure, is_refusal
+from app.services.answer_checks import (
+    answer_figures,
+    answer_is_correct,
+    gold_figure,
+    is_refusal,
+)
 from tests.conftest import REPORT_PAGES, make_pdf
 from tests.tiny_gguf import chain, write_tiny_qwen3
 
@@ -155,5 +160,6 @@ def test_numeric_gold_answers(gold: str, answer: str, correct: bool) -> None:
 def test_gold_answers_that_are_not_numbers() -> None:
     assert gold_figure("Yes, the margins have been consistent at 36.8% since 2021.") is None
     assert gold_figure("Developed Rest of the World") is None
+    assert [f.text for f in answer_figures("NORTHWIND_2023_10K p.4 says 5.2bn [S4]")] == ["5.2bn"]
     assert is_refusal("The sources do not contain the capex figure.")
     assert not is_refusal("Capex was $412 million [S2].")

@@ -25,9 +25,12 @@ REFUSAL = re.compile(
 )
 
 
+DOCUMENT_NAME = re.compile(r"\S*_\S*")  # AMCOR_2023Q4_EARNINGS: its digits are not figures
+
+
 def answer_figures(answer: str) -> list[Figure]:
-    """The figures an answer states; its [S3] source markers are not figures."""
-    return figures_in(CITATION.sub(" ", answer))
+    """The figures an answer states; [S3] markers and document names are not figures."""
+    return figures_in(DOCUMENT_NAME.sub(" ", CITATION.sub(" ", answer)))
 
 
 def gold_figure(answer: str) -> Figure | None:
