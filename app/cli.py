@@ -29,7 +29,7 @@ bundle_cli = typer.Typer(help="Offline bundles for air-gapped installs.", no_arg
 cli.add_typer(bundle_cli, name="bundle")
 models_cli = typer.Typer(help="GGUF models: list, import, verify, use, info.", no_args_is_help=True)
 cli.add_typer(models_cli, name="models")
-eval_cli = typer.Typer(help="Measure retrieval on question sets.", no_args_is_help=True)
+eval_cli = typer.Typer(help="Measure retrieval and answers on question sets.", no_args_is_help=True)
 cli.add_typer(eval_cli, name="eval")
 
 cli.command("ingest")(library.ingest)
@@ -48,6 +48,7 @@ models_cli.command("info")(models.models_info)
 cli.command("doctor")(doctor.doctor)
 cli.command("setup")(setup.setup)
 eval_cli.command("retrieval")(eval.retrieval)
+eval_cli.command("answers")(eval.answers)
 
 
 @cli.callback(invoke_without_command=True)

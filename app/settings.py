@@ -56,7 +56,18 @@ class Settings(BaseSettings):
         description="Model to answer with: an imported model name or a GGUF path; "
         "default: `archivist models use`, else the starter model.",
     )
-    context_length: int = Field(4096, ge=512, description="Model context window in tokens.")
+    context_length: int | None = Field(
+        None,
+        ge=512,
+        description="Model context window in tokens; default: the largest the model was "
+        "trained for that fits the memory and the TTFT target here (see doctor).",
+    )
+    ttft_target_s: float = Field(
+        30.0,
+        gt=0,
+        description="Time-to-first-token target: the automatic context is what this machine "
+        "can read within it, from a measured prefill (cached per model and machine).",
+    )
     threads: int | None = Field(None, ge=1, description="CPU threads; default: all cores.")
     max_answer_tokens: int = Field(512, ge=16, description="Tokens reserved for the answer.")
     reasoning_budget: int = Field(

@@ -25,6 +25,7 @@ from ingestion.embedder import (
 from ingestion.errors import IngestError
 from ingestion.onnx_embedder import INT8_WEIGHTS
 from ingestion.pipeline import EMBEDDING_TEXT_VERSION
+from model_runtime.context_size import ContextChoice
 from model_runtime.engine import Engine
 from model_runtime.errors import ModelError
 from model_runtime.model_store import ModelStore
@@ -38,6 +39,8 @@ LEGACY_RECIPE = "torch | bundled all-MiniLM-L6-v2 | text 1"
 
 
 class Workspace:
+    context_choice: ContextChoice | None = None  # the engine's context and why, once loaded
+
     def __init__(
         self,
         settings: Settings,
@@ -207,6 +210,7 @@ class Workspace:
 
     @cached_property
     def engine(self) -> Engine:
+        from app.services.context import context_choice
         from model_runtime.kv_cache import KvCache
         from model_runtime.llama_engine import LlamaCppEngine
 
@@ -215,10 +219,11 @@ class Workspace:
             model_id = None
             if entry.sha256 is not None or entry.starter:
                 model_id = self.models.verify(entry).sha256  # refuses a changed file
+            self.context_choice = context_choice(self, entry, model_id)
             return LlamaCppEngine(
                 entry.path,
                 entry.name,
-                context_length=self.settings.context_length,
+                context_length=self.context_choice.context_length,
                 threads=self.settings.threads,
                 model_id=model_id,
                 kv_cache=KvCache(self.kv_dir, self.settings.kv_cache_mb * 1024 * 1024),

@@ -1,42 +1,37 @@
-"""The model part of `archivist doctor`: load the model, time a short prefill, extrapolate.
+"""The model part of `archivist doctor`: what the model is, and how fast it reads here.
 
-A full 128K prefill takes minutes on a GPU and hours on a laptop CPU; the user should know
-which before asking. We time a short prompt and scale linearly, which is a lower bound:
-attention cost grows with the context, so long prefills run slower per token.
+The prefill speed comes from a short timed prefill (model_runtime/prefill_probe.py); the
+time a full context takes is extrapolated with the model's shape (attention grows with the
+position, so a long prefill is slower per token than the probe).
 """
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
+from model_runtime.chat_template import CHATML, ChatTemplate
+from model_runtime.context_size import ModelShape
 from model_runtime.gguf_file import check_gguf, native_context
+from model_runtime.prefill_probe import PrefillSample
 
-PROBE_TOKENS = 256
 
-
-def model_section(path: Path, name: str, context_length: int) -> dict[str, object]:
-    from model_runtime.llama_engine import LlamaCppEngine
-
+def model_section(
+    path: Path, name: str, context_length: int, sample: PrefillSample
+) -> dict[str, object]:
     metadata = check_gguf(path)
-    probe_ctx = min(context_length, 2048)
-    engine = LlamaCppEngine(path, name, context_length=probe_ctx)
-    llm = engine._llm
-    text = "The company reported revenue, margins and capital expenditures by segment. " * 64
-    tokens = llm.tokenize(text.encode("utf-8"), add_bos=False)[:PROBE_TOKENS]
-    started = time.perf_counter()
-    llm.eval(tokens)
-    seconds = time.perf_counter() - started
-    per_s = len(tokens) / seconds if seconds > 0 else 0.0
+    template = ChatTemplate(str(metadata.get("tokenizer.chat_template") or CHATML), "", "")
+    shape = ModelShape.from_metadata(metadata, path.stat().st_size)
+    full = shape.prefill_seconds(context_length, sample.tokens, sample.tokens_per_s)
     return {
         "ok": True,
         "name": name,
         "file": str(path),
         "architecture": metadata.get("general.architecture"),
         "native_context": native_context(metadata),
-        "thinking_mode": engine.supports_thinking,
-        "probe_prefill_tokens": len(tokens),
-        "prefill_tokens_per_s": round(per_s, 1),
-        "estimated_full_context_prefill_s": round(context_length / per_s, 1) if per_s else None,
-        "estimate_note": f"linear from {len(tokens)} tokens: a lower bound for long contexts",
+        "trained_context": shape.trained_context,
+        "thinking_mode": template.supports_thinking,
+        "probe_prefill_tokens": sample.tokens,
+        "prefill_tokens_per_s": round(sample.tokens_per_s, 1),
+        "estimated_full_context_prefill_s": round(full, 1),
+        "estimate_note": f"from {sample.tokens} tokens, attention growth from the model's shape",
     }

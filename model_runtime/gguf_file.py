@@ -117,7 +117,23 @@ def check_gguf(path: Path) -> dict[str, object]:
     return metadata
 
 
+# Qwen3 GGUFs (dense and MoE) say 40,960 = the native 32,768 + 8,192 tokens Qwen allows for
+# the answer; Qwen's YaRN guidance (factor 4 -> 131,072) is over the native 32,768.
+QWEN3_ARCHITECTURES = frozenset({"qwen3", "qwen3moe"})
+QWEN3_STATED_CONTEXT = 40_960
+QWEN3_NATIVE_CONTEXT = 32_768
+
+
 def native_context(metadata: dict[str, object]) -> int | None:
-    """The context length the model was trained for, from `<arch>.context_length`."""
-    value = metadata.get(f"{metadata.get('general.architecture')}.context_length")
-    return int(value) if isinstance(value, int) else None
+    """The context length the model was trained for, from `<arch>.context_length`.
+
+    For the Qwen3 family the stated 40,960 is read as the native 32,768 (see above); other
+    values (Qwen3-2507's 262,144, other models) are taken as they are.
+    """
+    arch = metadata.get("general.architecture")
+    value = metadata.get(f"{arch}.context_length")
+    if not isinstance(value, int):
+        return None
+    if arch in QWEN3_ARCHITECTURES and value == QWEN3_STATED_CONTEXT:
+        return QWEN3_NATIVE_CONTEXT
+    return int(value)

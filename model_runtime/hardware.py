@@ -25,9 +25,13 @@ import shutil
 import subprocess
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from model_runtime.errors import ModelError
+
+if TYPE_CHECKING:
+    from model_runtime.context_size import ModelShape
+    from model_runtime.prefill_probe import PrefillSample
 
 QWEN3_NATIVE_CONTEXT = 32_768
 YARN_FACTOR = 4
@@ -198,10 +202,19 @@ def build_info() -> dict[str, object]:
     }
 
 
-def runtime_report(requested_context: int, native_context: int | None = None) -> dict[str, object]:
-    """The runtime section of `archivist doctor`: build, memory, the settings we would use."""
+def runtime_report(
+    requested_context: int,
+    native_context: int | None = None,
+    compute: tuple[ModelShape, PrefillSample] | None = None,
+) -> dict[str, object]:
+    """The runtime section of `archivist doctor`: build, memory, the settings we would use.
+
+    `compute` (a model's shape and its measured prefill) lets the recommendation weigh
+    this machine's speed as well as its memory.
+    """
     from model_runtime.registry import recommend
 
+    flops = compute[0].flops_per_s(compute[1]) if compute else None
     build = build_info()
     settings = choose_settings(requested_context, native_context, bool(build["gpu_offload"]))
     memory = memory_bytes()
@@ -216,5 +229,5 @@ def runtime_report(requested_context: int, native_context: int | None = None) ->
         },
         "memory": {**memory, "gpus": gpus},
         "settings": settings.as_dict(),
-        "recommended_model": recommend(usable, requested_context).as_dict(),
+        "recommended_model": recommend(usable, requested_context, flops).as_dict(),
     }

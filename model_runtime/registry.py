@@ -156,33 +156,82 @@ class Recommendation:
         }
 
 
-def recommend(memory_bytes: int, context_length: int = QWEN3_NATIVE_CONTEXT) -> Recommendation:
-    """The largest Qwen3 that fits in `memory_bytes` with its KV cache and headroom.
+# Query heads (head_dim 128) per model, for the attention part of the compute estimate.
+QWEN3_HEADS = {
+    "Qwen3-0.6B": 16,
+    "Qwen3-1.7B": 16,
+    "Qwen3-4B": 32,
+    "Qwen3-8B": 32,
+    "Qwen3-14B": 40,
+    "Qwen3-32B": 64,
+    "Qwen3-30B-A3B": 32,
+}
+ANSWER_PROMPT_TOKENS = 4096  # a question over a few filing pages
+ANSWER_TOKENS = 256
+ANSWER_WITHIN_S = 60.0
 
-    Needed: the weights + the KV cache for the context (q8_0 beyond 32K) + 1.5 GB for the
-    runtime and the OS. Q4_K_M is preferred (the usual quality/size knee); the two small
-    models only ship Q8_0.
+
+def answer_seconds(model: FamilyModel, flops_per_s: float) -> float:
+    """Compute-bound estimate of a 4,096-token prompt and a 256-token answer: a lower bound.
+
+    Each token costs 2 FLOPs per active weight plus attention over the tokens before it;
+    `flops_per_s` is what this machine's measured prefill shows.
+    """
+    tokens = ANSWER_PROMPT_TOKENS + ANSWER_TOKENS
+    matmul = 2 * model.active_params_b * 1e9 * tokens
+    attention = 2 * model.layers * QWEN3_HEADS.get(model.name, 32) * 256 * tokens**2 / 2
+    return (matmul + attention) / flops_per_s
+
+
+def recommend(
+    memory_bytes: int,
+    context_length: int = QWEN3_NATIVE_CONTEXT,
+    flops_per_s: float | None = None,
+) -> Recommendation:
+    """The largest Qwen3 that fits in `memory_bytes` and, given `flops_per_s`, answers here
+    within a minute.
+
+    Memory: the weights + the KV cache for the context (q8_0 beyond 32K) + 1.5 GB for the
+    runtime and the OS. Compute: `answer_seconds` (what fits but answers slower is not the
+    advice: a 2-core CPU is not told Qwen3-32B). Q4_K_M is preferred (the usual
+    quality/size knee); the two small models only ship Q8_0.
     """
     budget_gb = memory_bytes / 1e9 - 1.5
     quantized = context_length > QWEN3_NATIVE_CONTEXT
-    best: Recommendation | None = None
+    fitting: list[tuple[FamilyModel, Quant]] = []
     for model in QWEN3_FAMILY:
         quant = next((q for q in model.quants if q.name == "Q4_K_M"), model.quants[0])
         kv_gb = model.kv_bytes_per_token(quantized) * context_length / 1e9
-        fits = quant.size_gb + kv_gb <= budget_gb
-        if fits and (best is None or model.params_b > best.model.params_b):
-            best = Recommendation(model, quant, "")
-    if best is None:
+        if quant.size_gb + kv_gb <= budget_gb:
+            fitting.append((model, quant))
+    if not fitting:
         smallest = QWEN3_FAMILY[0]
         return Recommendation(
             smallest,
             smallest.quants[0],
             f"only {memory_bytes / 1e9:.1f} GB available: even the smallest Qwen3 is tight",
         )
+    memory_note = f"fits {memory_bytes / 1e9:.1f} GB with a {context_length}-token context"
+    if not flops_per_s:
+        model, quant = max(fitting, key=lambda mq: mq[0].params_b)
+        return Recommendation(model, quant, memory_note)
+    timed = [(m, q, answer_seconds(m, flops_per_s)) for m, q in fitting]
+    quick = [t for t in timed if t[2] <= ANSWER_WITHIN_S]
+    speed = f"{flops_per_s / 1e9:,.0f} GFLOP/s measured"
+    if quick:
+        model, quant, seconds = max(quick, key=lambda t: t[0].params_b)
+        return Recommendation(
+            model,
+            quant,
+            f"{memory_note}; answers in ~{seconds:.0f} s here ({speed}; "
+            f"{ANSWER_PROMPT_TOKENS}-token prompt, {ANSWER_TOKENS}-token answer)",
+        )
+    model, quant, seconds = min(timed, key=lambda t: t[2])
     return Recommendation(
-        best.model,
-        best.quant,
-        f"fits {memory_bytes / 1e9:.1f} GB with a {context_length}-token context",
+        model,
+        quant,
+        f"{memory_note}; no Qwen3 answers within {ANSWER_WITHIN_S:.0f} s here ({speed}): "
+        f"the fastest takes ~{seconds:.0f} s for a {ANSWER_PROMPT_TOKENS}-token prompt",
     )
 
 

@@ -21,6 +21,7 @@ class Question:
     question: str
     doc_name: str
     gold_pages: frozenset[int]
+    answer: str = ""  # the gold answer, as written
 
 
 def load_questions(path: Path) -> list[Question]:
@@ -35,6 +36,8 @@ def load_questions(path: Path) -> list[Question]:
             continue
         try:
             row = json.loads(line)
+            if not isinstance(row, dict):
+                raise TypeError("not a JSON object")
             doc = str(row["doc_name"])
             gold = frozenset(
                 int(e["evidence_page_num"])
@@ -42,7 +45,13 @@ def load_questions(path: Path) -> list[Question]:
                 if e.get("doc_name", doc) == doc
             )
             questions.append(
-                Question(str(row.get("financebench_id", number)), str(row["question"]), doc, gold)
+                Question(
+                    str(row.get("financebench_id", number)),
+                    str(row["question"]),
+                    doc,
+                    gold,
+                    str(row.get("answer") or ""),
+                )
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise RetrievalError(f"{path}:{number}: not a FinanceBench question ({exc})") from exc

@@ -32,6 +32,9 @@ def archivist_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, onnx_cache: 
             monkeypatch.delenv(name)
     monkeypatch.setenv("ARCHIVIST_HOME", str(home))
     monkeypatch.setenv("ARCHIVIST_ONNX_CACHE", str(onnx_cache))
+    # A fixed context keeps tests repeatable and skips the prefill probe of the automatic
+    # choice; tests of the automatic choice remove it.
+    monkeypatch.setenv("ARCHIVIST_CONTEXT_LENGTH", "4096")
     return home
 
 

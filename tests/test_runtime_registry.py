@@ -78,6 +78,35 @@ def test_engine_past_native_context_runs_with_yarn(tiny_models: dict[str, Path])
     assert engine.model_info.settings["yarn_orig_ctx"] == 4096
 
 
+@pytest.mark.parametrize("arch", ["qwen3", "qwen3moe"])
+def test_qwen3_stated_40960_means_yarn_over_32768(tmp_path: Path, arch: str) -> None:
+    """Qwen3 GGUFs say 40,960; YaRN factor 4 to 131,072 is over the native 32,768."""
+    from tests.tiny_gguf import FAST_SCRIPT, write_tiny_qwen3
+
+    path = write_tiny_qwen3(
+        tmp_path / f"{arch}.gguf", FAST_SCRIPT, arch=arch, context_length=40_960
+    )
+    native = LlamaCppEngine(path, "tiny", context_length=32_768, threads=1)
+    assert native.model_info.native_context_length == 32_768
+    assert native.settings.yarn is False
+    del native
+    engine = LlamaCppEngine(path, "tiny", context_length=131_072, threads=1)
+    kwargs = engine.settings.llama_kwargs()
+    assert (kwargs["yarn_orig_ctx"], kwargs["rope_freq_scale"]) == (32_768, 0.25)
+    assert engine.context_length == 131_072 and engine.settings.kv_cache_type == "q8_0"
+
+
+def test_other_models_keep_their_stated_context(tmp_path: Path) -> None:
+    from model_runtime.gguf_file import native_context
+
+    assert native_context({"general.architecture": "llama", "llama.context_length": 40_960}) == (
+        40_960
+    )
+    assert native_context({"general.architecture": "qwen3", "qwen3.context_length": 262_144}) == (
+        262_144
+    )
+
+
 def test_runtime_report_names_the_build_and_memory() -> None:
     report = runtime_report(4096)
     build = report["build"]

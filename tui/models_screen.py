@@ -71,9 +71,10 @@ class ModelsScreen(DeskScreen):
         if hw is None:
             text = Text("llama.cpp build: unknown")
         else:
+            context = f"{hw.context_length} tokens" if hw.context_length else "automatic"
             text = Text(
                 f"llama.cpp build: {hw.backend} · GPU offload: {hw.offload} · "
-                f"context length: {hw.context_length} tokens · threads: {hw.threads}"
+                f"context length: {context} · threads: {hw.threads}"
             )
         self.query_one("#hardware", Static).update(text)
         table = self.query_one("#models", DataTable)

@@ -40,6 +40,8 @@ def answer_text(raw: str, sources: list[Evidence], turn: int) -> Text:
 def figures_text(turn: Answer) -> Text:
     parts = [turn.model or "model ?", f"{turn.mode} mode"]
     parts.append(f"context {turn.context_tokens} tokens" if turn.context_tokens else "context —")
+    if turn.context_window:
+        parts.append(turn.context_window)
     parts.append(f"omitted {len(turn.omitted_sources)}")
     parts.append(f"TTFT {turn.ttft_s:.2f} s" if turn.ttft_s is not None else "TTFT —")
     parts.append(f"{turn.tokens_per_s:.1f} tok/s" if turn.tokens_per_s else "— tok/s")

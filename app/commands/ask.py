@@ -89,7 +89,9 @@ def ask(
             elif isinstance(event, Retrieved):
                 rewriter = CitationRewriter(event.sources)
                 if show_context and not as_json:
-                    print("\n".join(event.report.lines()) + "\n", flush=True)
+                    window = workspace.context_choice
+                    lines = ([window.describe()] if window else []) + event.report.lines()
+                    print("\n".join(lines) + "\n", flush=True)
             elif as_json:
                 continue
             elif isinstance(event, AnswerDelta) and rewriter is not None:
@@ -109,6 +111,8 @@ def ask(
         data = answer.as_dict()
         if not show_context:
             data.pop("context")
+        elif isinstance(data["context"], dict) and workspace.context_choice is not None:
+            data["context"]["window"] = workspace.context_choice.as_dict()
         print(json.dumps(data, indent=2))
     else:
         print(rewriter.finish() if rewriter else "")

@@ -18,20 +18,35 @@ from app.workspace import Workspace
 
 
 def runtime_sections(workspace: Workspace) -> dict[str, dict[str, object]]:
+    """Runtime, model and context sections; the prefill is measured afresh and cached."""
+    from app.services.context import context_choice
+    from model_runtime.context_size import shape_of
     from model_runtime.doctor import model_section
     from model_runtime.hardware import runtime_report
+    from model_runtime.prefill_probe import measure_prefill
 
     settings = workspace.settings
-    sections: dict[str, dict[str, object]] = {
-        "runtime": runtime_report(settings.context_length),
-    }
+    model: dict[str, object]
+    context: dict[str, object]
+    compute = None
+    chosen = settings.context_length
     try:
         entry = workspace.model_entry()
         workspace.models.verify(entry)  # never load (run) a file that fails its hash
-        sections["model"] = model_section(entry.path, entry.name, settings.context_length)
+        sample = measure_prefill(entry.path, settings.threads, None)
+        compute = (shape_of(entry.path), sample)
+        try:
+            choice = context_choice(workspace, entry, None, sample=sample)
+            context = {"ok": True} | choice.as_dict()
+            chosen = choice.context_length
+        except Exception as exc:  # noqa: BLE001 - an unreachable target is a finding
+            context = {"ok": False, "error": str(exc).splitlines()[0]}
+        model = model_section(entry.path, entry.name, chosen or 32_768, sample)
     except Exception as exc:  # noqa: BLE001 - doctor reports every failure, it never stops
-        sections["model"] = {"ok": False, "error": str(exc).splitlines()[0]}
-    return sections
+        model = {"ok": False, "error": str(exc).splitlines()[0]}
+        context = {"ok": False, "error": "no model to size the context for"}
+    runtime = runtime_report(chosen or 32_768, compute=compute)
+    return {"runtime": runtime, "model": model, "context": context}
 
 
 PACKAGES = (
@@ -75,10 +90,12 @@ def doctor(as_json: JsonFlag = False) -> None:
         check.name: check.as_dict() for check in health.checks
     }
     problems = [c for c in health.checks if not c.ok]
-    sections["verdict"] = {
-        "ok": health.ok,
-        "fix": [f"{c.name}: {c.detail} -> {c.fix}" for c in problems],
-    }
+    fixes = [f"{c.name}: {c.detail} -> {c.fix}" for c in problems]
+    context = sections["context"]
+    if not context.get("ok") and sections["model"].get("ok"):
+        fixes.append(f"context: {context['error']}")
+    ok = health.ok and not fixes
+    sections["verdict"] = {"ok": ok, "fix": fixes}
     if as_json:
         print(json.dumps(sections, indent=2, default=str))
     else:
@@ -90,10 +107,10 @@ def doctor(as_json: JsonFlag = False) -> None:
         print("[workspace]")
         for check in health.checks:
             print(f"  {'ok ' if check.ok else 'BAD'} {check.name}: {check.detail}")
-        print("verdict: healthy" if health.ok else "verdict: needs attention")
-        for line in sections["verdict"]["fix"]:  # type: ignore[attr-defined]
+        print("verdict: healthy" if ok else "verdict: needs attention")
+        for line in fixes:
             print(f"  fix {line}")
-    if not health.ok:
+    if not ok:
         raise typer.Exit(ExitCode.FAILURE)
 
 

@@ -98,3 +98,106 @@ def retrieval(
     for miss in ours.misses(worst):
         gold = ",".join(str(p + 1) for p in miss.gold_pages)
         print(f"  {miss.id}  {miss.doc_name}  gold p.{gold}  top units' pages {miss.top_pages[:5]}")
+
+
+def answers(
+    questions: Annotated[Path, typer.Argument(help="FinanceBench-format questions (JSONL).")],
+    docs: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder of the filings; missing ones are ingested. Default: pdfs/ "
+            "next to the questions file, when there is one."
+        ),
+    ] = None,
+    scope: Annotated[
+        str,
+        typer.Option(help="document: ask about the question's document; library: everything."),
+    ] = "document",
+    limit: Annotated[int | None, typer.Option(min=1, help="Only the first N questions.")] = None,
+    context_length: Annotated[
+        int | None,
+        typer.Option(
+            "--context-length",
+            "--budget",
+            min=512,
+            help="Evaluate at this context size (default: the context the model runs with).",
+        ),
+    ] = None,
+    generate: Annotated[
+        bool,
+        typer.Option(
+            "--generate/--no-generate",
+            help="--no-generate: only what the model would read (context recall, tokens).",
+        ),
+    ] = True,
+    mode: Annotated[str, typer.Option(help="thinking or fast.")] = "fast",
+    fresh: Annotated[
+        bool, typer.Option("--fresh", help="Start over instead of going on from the last run.")
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Run the real ask path on FinanceBench questions: context recall, prompt tokens and
+    sources; with generation also correctness of numeric answers, citation precision,
+    unverified figures, refusals, time to first token and tokens/s. A killed run started
+    again with the same arguments goes on where it stopped."""
+    from app.services.answer_eval import evaluate_answers
+    from app.services.evaluate import EvalScope
+    from model_runtime.engine import Mode
+
+    try:
+        chosen = EvalScope(scope)
+    except ValueError:
+        raise click.UsageError(f"--scope must be document or library, not '{scope}'") from None
+    try:
+        chosen_mode = Mode(mode)
+    except ValueError:
+        raise click.UsageError(f"--mode must be thinking or fast, not '{mode}'") from None
+    workspace = open_workspace()
+    if context_length is not None:
+        # Generation runs the model at that context; without it, only its tokenizer is used.
+        engine_context = context_length if generate else min(context_length, 2048)
+        workspace.settings = workspace.settings.model_copy(
+            update={"context_length": engine_context}
+        )
+    try:
+        progress = err if sys.stderr.isatty() and not as_json else None
+        result = evaluate_answers(
+            workspace,
+            questions,
+            chosen,
+            docs,
+            limit,
+            context_length,
+            generate,
+            chosen_mode,
+            fresh,
+            progress,
+        )
+    finally:
+        workspace.close()
+    if as_json:
+        print(json.dumps(result.as_dict(), indent=2))
+        return
+    totals = result.totals()
+    for item in result.results:
+        gold = ",".join(str(p) for p in item.gold_pages)
+        line = (
+            f"{item.id}  {item.document}  gold p.{gold}  "
+            f"{'in prompt' if item.context_recall else 'NOT in prompt'}  "
+            f"{item.prompt_tokens} tokens, {item.sources} sources"
+        )
+        if item.error:
+            line += f"  error: {item.error}"
+        if result.generate and not item.error:
+            correct = {True: "correct", False: "wrong", None: "not numeric"}[item.correct]
+            line += f"  {correct}; cited {item.cited}"
+            if item.unverified_figures:
+                line += f"; unverified {', '.join(item.unverified_figures)}"
+            if item.refused:
+                line += "; refused"
+        print(line)
+    print()
+    for name, value in totals.items():
+        print(f"{name}: {value}")
+    if result.resumed:
+        err(f"archivist: {result.resumed} question(s) taken from {result.results_file}")

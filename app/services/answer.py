@@ -15,7 +15,8 @@ from retrieval.citations import shown_citations as _shown
 from retrieval.types import Evidence
 
 STORED = (
-    "question", "mode", "answer", "reasoning", "model", "context_tokens", "completion_tokens",
+    "question", "mode", "answer", "reasoning", "model", "context_tokens", "context_window",
+    "completion_tokens",
     "omitted_sources", "ttft_s", "tokens_per_s", "stop_reason",
 )  # fmt: skip
 
@@ -29,6 +30,7 @@ class Answer:
     sources: list[Evidence] = field(default_factory=list)
     model: str = ""
     context_tokens: int = 0
+    context_window: str = ""  # the automatic context and its limit, e.g. "window 8,192: memory"
     completion_tokens: int = 0
     omitted_sources: list[str] = field(default_factory=list)
     ttft_s: float | None = None

@@ -41,8 +41,12 @@ def prepare(
     mode: Mode = Mode.FAST,
     document_names: list[str] | None = None,  # names or ids
     context_mode: ContextMode | None = None,
+    context_length: int | None = None,
 ) -> AssembledPrompt:
-    """Scope the library, rank evidence and assemble the prompt, without generating."""
+    """Scope the library, rank evidence and assemble the prompt, without generating.
+
+    `context_length` assembles to another budget than the engine's (`eval answers`).
+    """
     if not question.strip():
         raise EmptyWorkspaceError("the question is empty")
     catalogue, settings = workspace.catalogue, workspace.settings
@@ -82,7 +86,7 @@ def prepare(
     )
     assembler = ContextAssembler(
         workspace.counter,
-        workspace.engine.context_length,
+        context_length or workspace.engine.context_length,
         settings.max_answer_tokens,
         settings.reasoning_budget if mode == Mode.THINKING else 0,
     )
@@ -133,6 +137,8 @@ def ask(
     settings = workspace.settings
     result = Answer(question, mode.value, sources=prompt.sources)
     result.model = workspace.engine.model_name  # until the engine's usage names it
+    window = workspace.context_choice
+    result.context_window = window.short() if window else ""
     result.use_report(prompt.report)
     yield Retrieved(prompt.sources, prompt.report)
     reasoning_budget = prompt.report.reasoning_tokens

@@ -30,7 +30,7 @@ class HardwareView:
     backend: str  # CPU, CUDA or Metal
     gpu_offload: bool
     offload: str
-    context_length: int
+    context_length: int  # 0: chosen automatically when the model loads
     threads: str
 
 
@@ -114,6 +114,14 @@ def hardware(workspace: Workspace) -> HardwareView:
         backend=str(build["backend"]),
         gpu_offload=offload,
         offload="all layers on the GPU" if offload else "none (CPU only)",
-        context_length=workspace.settings.context_length,
+        context_length=_context_length(workspace),
         threads=str(threads) if threads else "all cores",
     )
+
+
+def _context_length(workspace: Workspace) -> int:
+    """The setting, else the automatic choice once the model is loaded, else 0 (not yet)."""
+    if workspace.settings.context_length is not None:
+        return workspace.settings.context_length
+    choice = workspace.context_choice
+    return choice.context_length if choice is not None else 0

@@ -11,7 +11,7 @@ from app.errors import InputError
 from app.services.ingest import ProgressState, ingest
 from app.workspace import Workspace
 from retrieval.baseline import BaselineIndex
-from retrieval.catalogue import READY
+from retrieval.catalogue import READY, DocumentInfo
 from retrieval.evaluation import EvalSummary, Question, Ranking, evaluate, load_questions
 from retrieval.scope import document_meta, resolve_scope
 from retrieval.search import Retriever, SearchConfig
@@ -57,25 +57,10 @@ def evaluate_retrieval(
     config: SearchConfig | None = None,
     progress: Progress | None = None,
 ) -> RetrievalEval:
-    from retrieval.errors import RetrievalError
-
-    try:
-        questions = load_questions(questions_path)
-    except RetrievalError as exc:
-        raise InputError(str(exc)) from exc
+    questions = read_questions(questions_path)
     result = RetrievalEval()
-    folder = docs or (questions_path.parent / "pdfs")
-    if docs is not None or folder.is_dir():
-        report = ingest(workspace, [folder], _ingest_progress(progress))
-        result.ingested = len(report.ingested)
-    documents = [d for d in workspace.catalogue.documents() if d.status == READY]
-    by_name = {d.name: d for d in documents}
-    missing = sorted({q.doc_name for q in questions} - set(by_name))
-    if missing:
-        raise InputError(
-            f"{len(missing)} document(s) named by the questions are not in the library "
-            f"(give --docs FOLDER): {', '.join(missing[:5])}"
-        )
+    by_name, result.ingested = library_for(workspace, questions, questions_path, docs, progress)
+    documents = list(by_name.values())
     vectors = dict(
         zip(
             [q.id for q in questions],
@@ -114,6 +99,40 @@ def evaluate_retrieval(
 
     result.summaries.append(evaluate("baseline", scope.value, questions, paper, ks))
     return result
+
+
+def read_questions(path: Path) -> list[Question]:
+    """FinanceBench questions; a file that is not JSONL is one `InputError` line."""
+    from retrieval.errors import RetrievalError
+
+    try:
+        return load_questions(path)
+    except RetrievalError as exc:
+        raise InputError(str(exc)) from exc
+
+
+def library_for(
+    workspace: Workspace,
+    questions: list[Question],
+    questions_path: Path,
+    docs: Path | None,
+    progress: Progress | None = None,
+) -> tuple[dict[str, DocumentInfo], int]:
+    """Ready documents by name, after ingesting the filings folder; refuses missing ones."""
+    ingested = 0
+    folder = docs or (questions_path.parent / "pdfs")
+    if docs is not None or folder.is_dir():
+        report = ingest(workspace, [folder], _ingest_progress(progress))
+        ingested = len(report.ingested)
+    documents = [d for d in workspace.catalogue.documents() if d.status == READY]
+    by_name = {d.name: d for d in documents}
+    missing = sorted({q.doc_name for q in questions} - set(by_name))
+    if missing:
+        raise InputError(
+            f"{len(missing)} document(s) named by the questions are not in the library "
+            f"(give --docs FOLDER): {', '.join(missing[:5])}"
+        )
+    return by_name, ingested
 
 
 def _ingest_progress(say: Progress | None) -> Callable[[ProgressState], None] | None:

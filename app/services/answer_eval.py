@@ -1,0 +1,274 @@
+"""`eval answers`: the real ask path on FinanceBench questions, measured end to end.
+
+Per question: context recall (a gold page is inside the prompt the model read), prompt
+tokens and sources; with generation also correctness where the gold answer is a number,
+citation precision, unverified figures, refusals, time to first token and tokens/s.
+Every finished question is appended to a results file (JSONL, flushed and synced), so a
+killed run started again with the same arguments goes on where it stopped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from app.services.answer_checks import (
+    answer_is_correct,
+    citation_precision,
+    gold_figure,
+    is_refusal,
+    unverified_figures,
+)
+from app.services.ask import Answer, Retrieved, ask, prepare
+from app.services.evaluate import EvalScope, library_for, read_questions
+from app.workspace import Workspace
+from model_runtime.engine import Mode
+from model_runtime.errors import ModelError
+from retrieval.errors import PromptTooLongError
+from retrieval.evaluation import Question
+from retrieval.types import Evidence as Source
+
+Progress = Callable[[str], None]
+RESULTS_DIR = "eval"
+
+
+@dataclass
+class AnswerResult:
+    id: str
+    document: str
+    gold_pages: list[int]  # one-based
+    context_recall: bool = False
+    prompt_tokens: int = 0
+    sources: int = 0
+    context_length: int = 0
+    mode_used: str = ""
+    seconds: float = 0.0
+    error: str = ""
+    # With generation only (None otherwise).
+    answer: str | None = None
+    gold_answer: str = ""
+    correct: bool | None = None  # None: the gold answer is not a number
+    cited: int | None = None
+    citation_precision: float | None = None
+    unverified_figures: list[str] = field(default_factory=list)
+    refused: bool | None = None
+    ttft_s: float | None = None
+    tokens_per_s: float | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, row: dict[str, Any]) -> AnswerResult:
+        return cls(**{k: v for k, v in row.items() if k in cls.__dataclass_fields__})
+
+
+@dataclass
+class AnswerEval:
+    scope: str
+    generate: bool
+    context_length: int | None
+    results_file: str
+    results: list[AnswerResult] = field(default_factory=list)
+    resumed: int = 0
+    ingested: int = 0
+
+    def totals(self) -> dict[str, Any]:
+        rs = self.results
+        n = len(rs) or 1
+
+        def mean(values: list[float]) -> float | None:
+            return round(sum(values) / len(values), 4) if values else None
+
+        totals: dict[str, Any] = {
+            "questions": len(rs),
+            "context_recall": round(sum(r.context_recall for r in rs) / n, 4),
+            "prompt_tokens_mean": mean([r.prompt_tokens for r in rs]),
+            "sources_mean": mean([r.sources for r in rs]),
+            "seconds_per_question": mean([r.seconds for r in rs]),
+            "errors": sum(1 for r in rs if r.error),
+        }
+        if self.generate:
+            numeric = [r for r in rs if r.correct is not None]
+            totals |= {
+                "numeric_questions": len(numeric),
+                "correct": mean([float(bool(r.correct)) for r in numeric]),
+                "citation_precision": mean(
+                    [r.citation_precision for r in rs if r.citation_precision is not None]
+                ),
+                "unverified_figures": sum(len(r.unverified_figures) for r in rs),
+                "answers_with_unverified_figures": sum(1 for r in rs if r.unverified_figures),
+                "refusals": sum(1 for r in rs if r.refused),
+                "ttft_s_mean": mean([r.ttft_s for r in rs if r.ttft_s is not None]),
+                "tokens_per_s_mean": mean([r.tokens_per_s for r in rs if r.tokens_per_s]),
+            }
+        return totals
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "scope": self.scope,
+            "generate": self.generate,
+            "context_length": self.context_length,
+            "results_file": self.results_file,
+            "resumed": self.resumed,
+            "ingested": self.ingested,
+            "totals": self.totals(),
+            "questions": [r.as_dict() for r in self.results],
+        }
+
+
+def recall(question: Question, sources: list[Source]) -> bool:
+    """A gold page is inside one of the blocks the model reads."""
+    return any(
+        s.document_name == question.doc_name and question.gold_pages.intersection(s.pages)
+        for s in sources
+    )
+
+
+def run_key(workspace: Workspace, questions_path: Path, parts: dict[str, object]) -> str:
+    """Same questions, settings, model and arguments: same results file."""
+    settings = workspace.settings
+    entry = workspace.model_entry()
+    stat = entry.path.stat() if entry.path.is_file() else None
+    recipe = {
+        **parts,
+        "questions": hashlib.sha256(questions_path.read_bytes()).hexdigest(),
+        "model": f"{entry.path.name}:{stat.st_size if stat else 0}",
+        "settings": [
+            settings.top_k,
+            settings.search_method,
+            settings.statements_first,
+            settings.context_mode,
+            settings.max_answer_tokens,
+            settings.reasoning_budget,
+        ],
+    }
+    return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def read_results(path: Path) -> dict[str, AnswerResult]:
+    """Finished questions; a line cut short by a kill is ignored (that question reruns)."""
+    done: dict[str, AnswerResult] = {}
+    if not path.is_file():
+        return done
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            result = AnswerResult.from_dict(json.loads(line))
+        except (ValueError, TypeError):
+            continue
+        done[result.id] = result
+    return done
+
+
+def evaluate_answers(
+    workspace: Workspace,
+    questions_path: Path,
+    scope: EvalScope = EvalScope.DOCUMENT,
+    docs: Path | None = None,
+    limit: int | None = None,
+    context_length: int | None = None,
+    generate: bool = True,
+    mode: Mode = Mode.FAST,
+    fresh: bool = False,
+    progress: Progress | None = None,
+) -> AnswerEval:
+    questions = read_questions(questions_path)[:limit]
+    by_name, ingested = library_for(workspace, questions, questions_path, docs, progress)
+    key = run_key(
+        workspace,
+        questions_path,
+        {"scope": scope.value, "budget": context_length, "generate": generate, "mode": mode.value},
+    )
+    path = workspace.home / RESULTS_DIR / f"answers-{key}.jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if fresh:
+        path.unlink(missing_ok=True)
+    done = read_results(path)
+    result = AnswerEval(scope.value, generate, context_length, str(path), ingested=ingested)
+    with path.open("a", encoding="utf-8") as out:
+        for number, question in enumerate(questions, start=1):
+            if question.id in done:
+                result.results.append(done[question.id])
+                result.resumed += 1
+                continue
+            names = [by_name[question.doc_name].id] if scope == EvalScope.DOCUMENT else None
+            one = _one(workspace, question, names, context_length, generate, mode)
+            out.write(json.dumps(one.as_dict()) + "\n")
+            out.flush()
+            os.fsync(out.fileno())
+            result.results.append(one)
+            if progress is not None:
+                mark = "in prompt" if one.context_recall else "NOT in prompt"
+                progress(f"{number}/{len(questions)} {question.id}: gold page {mark}")
+    return result
+
+
+def _one(
+    workspace: Workspace,
+    question: Question,
+    names: list[str] | None,
+    context_length: int | None,
+    generate: bool,
+    mode: Mode,
+) -> AnswerResult:
+    result = AnswerResult(
+        question.id,
+        question.doc_name,
+        sorted(p + 1 for p in question.gold_pages),
+        gold_answer=question.answer,
+    )
+    started = time.perf_counter()
+    try:
+        if generate:
+            _generate(workspace, question, names, mode, result)
+        else:
+            prompt = prepare(workspace, question.question, mode, names, None, context_length)
+            _read(question, prompt.sources, prompt.report.prompt_tokens, result)
+            result.context_length = prompt.report.context_length
+            result.mode_used = prompt.report.mode_used
+    except (PromptTooLongError, ModelError) as exc:
+        result.error = str(exc).splitlines()[0]
+    result.seconds = round(time.perf_counter() - started, 3)
+    return result
+
+
+def _read(question: Question, sources: list[Source], tokens: int, result: AnswerResult) -> None:
+    result.context_recall = recall(question, sources)
+    result.prompt_tokens = tokens
+    result.sources = len(sources)
+
+
+def _generate(
+    workspace: Workspace,
+    question: Question,
+    names: list[str] | None,
+    mode: Mode,
+    result: AnswerResult,
+) -> None:
+    answer: Answer | None = None
+    for event in ask(workspace, question.question, mode, names, seed=0):
+        if isinstance(event, Retrieved):
+            _read(question, event.sources, event.report.prompt_tokens, result)
+            result.context_length = event.report.context_length
+            result.mode_used = event.report.mode_used
+        elif isinstance(event, Answer):
+            answer = event
+    assert answer is not None
+    text = answer.answer
+    result.answer = answer.readable_answer
+    cited = [c.source for c in answer.check.cited]
+    gold = gold_figure(question.answer)
+    result.correct = None if gold is None else answer_is_correct(gold, text)
+    result.cited = len(cited)
+    result.citation_precision = citation_precision(text, cited, question)
+    result.unverified_figures = unverified_figures(text, cited)
+    result.refused = is_refusal(text)
+    if answer.usage is not None:
+        result.ttft_s = round(answer.usage.time_to_first_token_s, 3)
+        result.tokens_per_s = round(answer.usage.decode_tokens_per_s, 2)
