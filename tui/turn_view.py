@@ -13,10 +13,18 @@ from app.services.desk import CITATION, ChatTurn, Source
 from tui.safe import clean, literal
 
 LINK = "underline bold cyan"
+UNVERIFIED = "bold black on yellow"
+STATUS = {
+    "other_source": "found on another page of the sources, not the one cited",
+    "not_found": "not found in the sources",
+}
 
 
-def answer_text(raw: str, sources: list[Source], turn: int) -> Text:
-    """The answer with each [S3] shown as [DOC p.N], a link that opens the source viewer."""
+def answer_text(
+    raw: str, sources: list[Source], turn: int, unverified: list[str] | None = None
+) -> Text:
+    """The answer with each [S3] shown as [DOC p.N], a link that opens the source viewer,
+    and each figure not found on its cited page highlighted."""
     by_number = {s.number: s for s in sources}
     text = Text()
     position = 0
@@ -33,6 +41,18 @@ def answer_text(raw: str, sources: list[Source], turn: int) -> Text:
             )
         position = match.end()
     text.append(safe[position:])
+    if unverified:
+        text.highlight_words([clean(u) for u in unverified], style=UNVERIFIED)
+    return text
+
+
+def unverified_text(turn: ChatTurn) -> Text:
+    """The figures and quotations of the answer its sources do not back, one per line."""
+    text = Text()
+    for figure in turn.unverified:
+        what = "quote" if figure.get("kind") == "quote" else "figure"
+        status = STATUS.get(str(figure.get("status")), str(figure.get("status")))
+        text.append_text(literal(f"\n⚠ unverified {what}: {figure.get('text')} ({status})"))
     return text
 
 
@@ -47,6 +67,7 @@ def figures_text(turn: ChatTurn) -> Text:
     text = literal(" · ".join(parts), "dim")
     if turn.omitted_sources:
         text.append_text(literal("\nomitted: " + "; ".join(turn.omitted_sources), "dim"))
+    text.append_text(unverified_text(turn))
     return text
 
 
@@ -83,7 +104,8 @@ class TurnView(Vertical):
     def _answer_renderable(self) -> Text:
         if self.streaming and not self.turn.answer:
             return Text("…", style="dim")
-        return answer_text(self.turn.answer, self.turn.sources, self.index)
+        flagged = [str(f["text"]) for f in self.turn.unverified]
+        return answer_text(self.turn.answer, self.turn.sources, self.index, flagged)
 
     def show_reasoning_panel(self, visible: bool) -> None:
         self.reasoning_visible = visible

@@ -19,10 +19,17 @@ from retrieval.assembler import (
     Omission,
 )
 from retrieval.catalogue import READY
+from retrieval.figures import CheckedFigure, check_answer
+from retrieval.passages import unit_passages
 from retrieval.prompt import Citation, CitationCheck, check_citations, render_citations
 from retrieval.prompt import Source as Source
 from retrieval.scope import DocumentMeta, Scope, document_meta, resolve_scope
 from retrieval.search import Retriever, SearchConfig
+
+# Units and chunks to rank per token of context: a dense page is ~1,000 tokens and a
+# chunk ~220; ranking a little more than fits lets the budget, not the ranking, stop.
+TOKENS_PER_UNIT = 400
+TOKENS_PER_CHUNK = 100
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,12 @@ class Answer:
     check: CitationCheck = field(default_factory=CitationCheck)
     report: ContextReport | None = None
     usage: Usage | None = None
+    figures: list[CheckedFigure] = field(default_factory=list)
+
+    @property
+    def verified(self) -> bool:
+        """Every figure and quotation was found in the source its claim cites."""
+        return all(f.verified for f in self.figures)
 
     @property
     def readable_answer(self) -> str:
@@ -58,6 +71,8 @@ class Answer:
             "grounded": self.check.grounded,
             "warning": self.check.warning(),
             "invalid_citations": self.check.invalid,
+            "verified": self.verified,
+            "figures": [f.as_dict() for f in self.figures],
             "citations": [c.as_dict() for c in self.citations],
             "context": self.report.as_dict() if self.report else None,
             "usage": self.usage.__dict__ if self.usage else None,
@@ -84,7 +99,12 @@ def prepare(
     ids = scope.document_ids if scope.narrowed else None
     config = SearchConfig.from_settings(settings.search_method, settings.statements_first)
     retriever = Retriever(catalogue, workspace.store, workspace.embedder, config)
-    units = retriever.evidence(question, settings.top_k, ids)
+    engine = workspace.engine
+    # Rank enough units to fill the context (top_k is a floor, not a cap).
+    wanted = max(settings.top_k, engine.context_length // TOKENS_PER_UNIT)
+    units = retriever.evidence(
+        question, wanted, ids, chunks=engine.context_length // TOKENS_PER_CHUNK
+    )
     evidence = [
         Candidate(
             u.document_id,
@@ -94,8 +114,9 @@ def prepare(
             u.text,
             u.score,
             u.passage,
+            passages,
         )
-        for u in units
+        for u, passages in zip(units, unit_passages(catalogue, units), strict=True)
     ]
     chosen = context_mode or ContextMode(settings.context_mode)
     pages: list[Candidate] = []
@@ -112,12 +133,12 @@ def prepare(
         if scope.narrowed and outside
         else []
     )
-    engine = workspace.engine
     assembler = ContextAssembler(
         engine,
         engine.context_length,
         settings.max_answer_tokens,
         settings.reasoning_budget if mode == Mode.THINKING else 0,
+        floor=settings.top_k,
     )
     return assembler.assemble(question, evidence, pages, chosen, scope.describe(), filtered)
 
@@ -170,6 +191,7 @@ def ask(
     result.answer = "".join(answer_parts)
     result.reasoning = "".join(reasoning_parts)
     result.check = check_citations(result.answer, result.sources)
+    result.figures = check_answer(result.answer, result.sources)
     # Nothing cited: list what the model was given, most relevant first.
     given = sorted(result.sources, key=lambda s: -s.score if s.score is not None else 0.0)
     result.citations = result.check.cited or [Citation(s, cited_by_model=False) for s in given]

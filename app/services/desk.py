@@ -18,7 +18,8 @@ from app.services.ask import Answer, Retrieved
 from app.services.ask import ask as ask_service
 from app.services.history import ChatTurn, ConversationLog
 from app.services.ingest import ProgressState, expand_paths, ingest
-from app.services.summarize import Summarizer
+from app.services.summarize import SUMMARY_STEP, Summarizer
+from app.services.summary_format import split_sections
 from app.services.summary_batch import summarize_batch
 from app.workspace import Workspace
 from model_runtime.engine import Mode
@@ -271,6 +272,7 @@ class Desk:
                         _apply_usage(turn, event)
                     elif isinstance(event, Answer):
                         turn.answer = event.answer
+                        turn.figures = [f.as_dict() for f in event.figures]
             finally:
                 close = getattr(stream, "close", None)
                 if close is not None:
@@ -307,8 +309,13 @@ class Desk:
                 if on_step:
                     on_step(done, total)
                 text = summarizer.store.step(document.id, summarizer.run_key, step)
-                if on_section and text is not None:
+                if not on_section or text is None:
+                    return
+                if step != SUMMARY_STEP:
                     on_section(step, text)
+                    return
+                for section in split_sections(text):  # one generation wrote every section
+                    on_section(f"section:{section.name}", section.text)
 
             summarizer = Summarizer(self.workspace, mode, step_done)
             out = self.workspace.home / "summaries"

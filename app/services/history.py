@@ -30,6 +30,13 @@ class ChatTurn:
     ttft_s: float | None = None
     tokens_per_s: float | None = None
     stop_reason: str = ""  # "stop", "length", "cancelled" or "error"
+    # Each figure and quotation of the answer as checked against its sources
+    # (retrieval.figures.CheckedFigure.as_dict): text, kind, status, verified, found_in.
+    figures: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def unverified(self) -> list[dict[str, Any]]:
+        return [f for f in self.figures if not f.get("verified")]
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))

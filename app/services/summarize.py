@@ -1,6 +1,8 @@
 """Whole-document summaries with page citations: one pass when the document fits the
 model's context, else map-reduce over page windows (hierarchically when the notes are still
-too long). Every step is checkpointed, so a killed batch resumes where it stopped.
+too long). The four sections are written in one generation over the document (or the
+notes), so the document is read once. Every step is checkpointed, so a killed batch
+resumes where it stopped.
 """
 
 from __future__ import annotations
@@ -14,7 +16,13 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.services.summary_format import SECTIONS, Section, build_record, render_markdown
+from app.services.summary_format import (
+    SECTIONS,
+    build_record,
+    render_markdown,
+    split_sections,
+    summary_task,
+)
 from app.workspace import Workspace
 from model_runtime.engine import GenerationLimits, Mode
 from model_runtime.events import AnswerDelta, Usage
@@ -34,6 +42,19 @@ REDUCE_TASK = (
     "figure and its page citation (p. N)."
 )
 PROMPT_OVERHEAD = 160  # chat template, instructions and labels, in tokens
+SUMMARY_STEP = "summary"  # the one generation that writes every section
+
+
+def summary_tokens(workspace: Workspace) -> int:
+    """The summary step writes every section: each gets what one answer would, within
+    half the context (the other half reads)."""
+    wanted = len(SECTIONS) * workspace.settings.max_answer_tokens
+    return min(wanted, workspace.engine.context_length // 2)
+
+
+def summary_budget(workspace: Workspace) -> int:
+    """Tokens of document (or notes) the summary step can read."""
+    return workspace.engine.context_length - summary_tokens(workspace) - PROMPT_OVERHEAD
 
 
 @dataclass
@@ -82,7 +103,7 @@ def plan_document(workspace: Workspace, pages: dict[int, str]) -> Plan:
             not_read.append({"page": index + 1, "reason": "no extractable text"})
             continue
         costs[index] = engine.count_tokens(_page_block(index, text))
-    if sum(costs.values()) <= budget:
+    if sum(costs.values()) <= summary_budget(workspace):
         return Plan("single-pass", [sorted(costs)], not_read)
     windows: list[list[int]] = []
     current: list[int] = []
@@ -128,7 +149,7 @@ class Summarizer:
         pages = document_pages(self.workspace, document.id)
         plan = plan_document(self.workspace, pages)
         tally = Tally()
-        total_steps = (len(plan.windows) if plan.strategy == "map-reduce" else 0) + len(SECTIONS)
+        total_steps = (len(plan.windows) if plan.strategy == "map-reduce" else 0) + 1
         self._done = 0
         self._total = total_steps
         if plan.strategy == "single-pass":
@@ -141,10 +162,10 @@ class Summarizer:
                 for w in plan.windows
             ]
             source = self._reduce(document, notes, tally)
-        sections = [
-            Section(name, title, self._step(document, f"section:{name}", source, task, tally))
-            for name, title, task in SECTIONS
-        ]
+        written = self._step(
+            document, SUMMARY_STEP, source, summary_task(), tally, summary_tokens(self.workspace)
+        )
+        sections = split_sections(written)
         tally.seconds = time.perf_counter() - started
         one_based = {i + 1: text for i, text in pages.items()}
         record = build_record(document, self, plan, sections, tally, one_based)
@@ -162,8 +183,7 @@ class Summarizer:
 
     def _reduce(self, document: DocumentInfo, notes: list[str], tally: Tally) -> str:
         engine = self.workspace.engine
-        budget = engine.context_length - self.workspace.settings.max_answer_tokens
-        budget -= PROMPT_OVERHEAD
+        budget = summary_budget(self.workspace)  # the notes must fit the summary step
         level = 0
         while engine.count_tokens("\n\n".join(notes)) > budget and len(notes) > 1:
             level += 1
@@ -181,7 +201,15 @@ class Summarizer:
             ]
         return "\n\n".join(notes)
 
-    def _step(self, document: DocumentInfo, key: str, source: str, task: str, tally: Tally) -> str:
+    def _step(
+        self,
+        document: DocumentInfo,
+        key: str,
+        source: str,
+        task: str,
+        tally: Tally,
+        max_tokens: int | None = None,
+    ) -> str:
         saved = self.store.step(document.id, self.run_key, key)
         if saved is not None:
             tally.resumed_steps += 1
@@ -191,7 +219,9 @@ class Summarizer:
             {"role": "system", "content": SYSTEM},
             {"role": "user", "content": f"{source}\n\n{task}"},
         ]
-        limits = GenerationLimits(max_tokens=self.workspace.settings.max_answer_tokens, seed=0)
+        limits = GenerationLimits(
+            max_tokens=max_tokens or self.workspace.settings.max_answer_tokens, seed=0
+        )
         parts: list[str] = []
         speed = 0.0
         for event in self.workspace.engine.stream(messages, self.mode, limits):  # type: ignore[arg-type]
