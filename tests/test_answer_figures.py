@@ -51,7 +51,9 @@ def library(scripted: Path, tmp_path: Path) -> Iterator[Workspace]:
 
 def test_ask_json_flags_the_planted_figure_only(library: Workspace, archivist_home: Path) -> None:
     library.close()
-    result = archivist("ask", QUESTION, "--doc", "NORTHWIND_2023_10K", "--json", home=archivist_home)
+    result = archivist(
+        "ask", QUESTION, "--doc", "NORTHWIND_2023_10K", "--json", home=archivist_home
+    )
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout)
     assert answer["answer"].startswith("$250M[NORTHWIND_2023_10K p.1]")  # the script ran

@@ -130,7 +130,9 @@ def catalogue(tmp_path: Path) -> Catalogue:
     ]
     pages = [Page(0, "i", PAGE_0), Page(1, "7", PAGE_1)]
     meta = DocumentMeta("ACME", "10-K", 2023, "FY2023", "")
-    doc = ParsedDocument(Path("/lib/ACME_2023_10K.pdf"), "ACME_2023_10K", "a" * 64, pages, chunks, meta)
+    doc = ParsedDocument(
+        Path("/lib/ACME_2023_10K.pdf"), "ACME_2023_10K", "a" * 64, pages, chunks, meta
+    )
     cat.begin_document(doc)
     return cat
 
@@ -158,4 +160,7 @@ def test_a_text_match_brings_its_neighbours_and_the_excerpt_is_the_chunk_alone(
     passage, excerpt = levels
     assert passage.startswith("… ")  # cut: marked, never passed off as the page
     assert "Total  530  477" in passage and "Outlook. We expect" in passage  # the neighbour
-    assert excerpt == "… Outlook. We expect spending to grow. Other matters are described below in detail."
+    assert (
+        excerpt
+        == "… Outlook. We expect spending to grow. Other matters are described below in detail."
+    )
