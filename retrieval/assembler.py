@@ -9,9 +9,9 @@ else evidence. Evidence fills the budget: ranked units are taken until it is ful
 first `floor` units, top_k, are always offered a place), each as whole pages where they fit
 and as a passage (its best chunks with their neighbours, tables whole) or an excerpt (its
 best chunk) where they do not; so when a document does not fit whole, as many of its
-ranked pages as fit go in, in page order. Nothing is dropped silently: every candidate left out is in the report
-with its reason (budget, filter, duplicate), and a prompt that cannot fit at all raises
-`PromptTooLongError` naming the numbers.
+ranked pages as fit go in, in page order. Nothing is dropped silently: every candidate left
+out is in the report with its reason (budget, filter, duplicate), and a prompt that cannot
+fit at all raises `PromptTooLongError` naming the numbers.
 """
 
 from __future__ import annotations

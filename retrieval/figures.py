@@ -15,10 +15,8 @@ Summaries cite pages as `(p. 12)`; a bullet's figures are looked up on those pag
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
 from retrieval.prompt import CITATION, Source
 
@@ -176,28 +174,25 @@ def check_claim(
     other_figures = {label: figures_in(text, skip_years=False) for label, text in others.items()}
     out: list[CheckedFigure] = []
     for figure in figures_in(claim):
-        status, where = _where(
-            lambda figs: figure_on_page(figure, figs), cited_figures, other_figures
+        status, where = _status(
+            [label for label, figs in cited_figures.items() if figure_on_page(figure, figs)],
+            [label for label, figs in other_figures.items() if figure_on_page(figure, figs)],
         )
-        out.append(
-            CheckedFigure(
-                figure.text, "figure", status, offset + figure.start, offset + figure.end, where
-            )
-        )
+        start, end = offset + figure.start, offset + figure.end
+        out.append(CheckedFigure(figure.text, "figure", status, start, end, where))
     for quote, start, end in quotes_in(claim):
-        status, where = _where(lambda text: quote_in(quote, [text]), cited, others)
+        status, where = _status(
+            [label for label, text in cited.items() if quote_in(quote, [text])],
+            [label for label, text in others.items() if quote_in(quote, [text])],
+        )
         out.append(CheckedFigure(quote, "quote", status, offset + start, offset + end, where))
     return sorted(out, key=lambda c: c.start)
 
 
-def _where(
-    holds: Callable[[Any], bool], cited: dict[str, Any], others: dict[str, Any]
-) -> tuple[Status, tuple[str, ...]]:
-    found = tuple(label for label, value in cited.items() if holds(value))
-    if found:
-        return Status.CITED, found
-    found = tuple(label for label, value in others.items() if holds(value))
-    return (Status.OTHER_SOURCE, found) if found else (Status.NOT_FOUND, ())
+def _status(in_cited: list[str], in_others: list[str]) -> tuple[Status, tuple[str, ...]]:
+    if in_cited:
+        return Status.CITED, tuple(in_cited)
+    return (Status.OTHER_SOURCE, tuple(in_others)) if in_others else (Status.NOT_FOUND, ())
 
 
 def check_answer(answer: str, sources: list[Source]) -> list[CheckedFigure]:

@@ -27,12 +27,18 @@ def unit_passages(catalogue: Catalogue, units: list[EvidenceUnit]) -> list[tuple
     matched = catalogue.chunks(wanted)
     around: set[str] = set()
     for chunk in matched.values():
-        around.update(chunk_id(chunk.document_id, chunk.ordinal + d) for d in range(-NEAR, NEAR + 1) if d)
+        around.update(
+            chunk_id(chunk.document_id, chunk.ordinal + d) for d in range(-NEAR, NEAR + 1) if d
+        )
     neighbours = catalogue.chunks(around - set(matched)) | matched
     by_position = {(c.document_id, c.ordinal): c for c in neighbours.values()}
     out: list[tuple[str, ...]] = []
     for unit in units:
-        best = [matched[i] for i in unit.chunk_ids[:BEST_CHUNKS] if i in matched]
+        best = [
+            matched[i]
+            for i in unit.chunk_ids[:BEST_CHUNKS]
+            if i in matched and matched[i].first_page in unit.pages
+        ]
         if not best:
             out.append(())
             continue
@@ -72,7 +78,9 @@ def _spans(
     return spans
 
 
-def _table_run(chunk: StoredChunk, by_position: dict[tuple[str, int], StoredChunk]) -> list[StoredChunk]:
+def _table_run(
+    chunk: StoredChunk, by_position: dict[tuple[str, int], StoredChunk]
+) -> list[StoredChunk]:
     """The other chunks of the table `chunk` belongs to (a table larger than one chunk)."""
     if chunk.kind != "table":
         return []
@@ -96,7 +104,9 @@ def _caption_start(page: str, start: int) -> int:
     return max(0, start - CAPTION_CHARS) + (cut + 1 if cut >= 0 else 0)
 
 
-def _render(unit: EvidenceUnit, pages: dict[int, str], spans: dict[int, list[tuple[int, int]]]) -> str:
+def _render(
+    unit: EvidenceUnit, pages: dict[int, str], spans: dict[int, list[tuple[int, int]]]
+) -> str:
     parts: list[str] = []
     for index in sorted(spans):
         text = pages[index]

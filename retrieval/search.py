@@ -116,7 +116,9 @@ class Retriever:
         ranked = self.rank_chunks(question, wanted_chunks, document_ids, vector)
         units = build_units(ranked[: max(config.chunks, k)], k, config.max_span, config.aggregate)
         if len(ranked) > max(config.chunks, k) and len(units) < k:
-            more = build_units(ranked[max(config.chunks, k) :], k, config.max_span, config.aggregate)
+            more = build_units(
+                ranked[max(config.chunks, k) :], k, config.max_span, config.aggregate
+            )
             units += [u for u in more if not any(_overlap(u, v) for v in units)][: k - len(units)]
         wanted = question_statements(question) if config.statements else []
         if wanted:
@@ -153,6 +155,8 @@ class Retriever:
         top = max((u.score for u in units), default=0.0)
         for rank, unit in enumerate(pinned):
             unit.score = top + (len(pinned) - rank) * 1e-6
+            # The searched chunks on a pinned page are its best chunks (for its passage).
+            unit.chunk_ids = [i for u in units if _overlap(u, unit) for i in u.chunk_ids]
         rest = [u for u in units if not any(_overlap(u, p) for p in pinned)]
         return (pinned + rest)[:k]
 

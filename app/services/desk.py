@@ -19,8 +19,8 @@ from app.services.ask import ask as ask_service
 from app.services.history import ChatTurn, ConversationLog
 from app.services.ingest import ProgressState, expand_paths, ingest
 from app.services.summarize import SUMMARY_STEP, Summarizer
-from app.services.summary_format import split_sections
 from app.services.summary_batch import summarize_batch
+from app.services.summary_format import split_sections
 from app.workspace import Workspace
 from model_runtime.engine import Mode
 from model_runtime.events import AnswerDelta, ReasoningDelta, Usage

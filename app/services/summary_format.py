@@ -7,8 +7,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from retrieval.figures import cited_pages, unmatched_figures
 from retrieval.catalogue import DocumentInfo
+from retrieval.figures import cited_pages, unmatched_figures
 
 if TYPE_CHECKING:
     from app.services.summarize import Plan, Summarizer, Tally
@@ -66,9 +66,7 @@ def split_sections(text: str) -> list[Section]:
             current = name
             continue
         lines[current].append(line)
-    return [
-        Section(name, title, "\n".join(lines[name]).strip()) for name, title, _task in SECTIONS
-    ]
+    return [Section(name, title, "\n".join(lines[name]).strip()) for name, title, _task in SECTIONS]
 
 
 @dataclass(frozen=True)
