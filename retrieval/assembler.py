@@ -5,14 +5,18 @@ system prompt - a chat-template allowance, counted with an injected `TokenCounte
 (production: the model's own tokenizer; tests may use any real one). Modes: `whole`
 puts the scoped documents in full, every page a labelled source; `evidence` puts the
 ranked evidence units, grouped by document in page order; `auto` is whole when it fits,
-else evidence. Nothing is dropped silently: every candidate left out is in the report
-with its reason (budget, filter, duplicate), and a prompt that cannot fit at all raises
-`PromptTooLongError` naming the numbers.
+else evidence. Evidence fills the budget: ranked units are taken until it is full (the
+first `floor` units, top_k, are always offered a place), each as whole pages where they fit
+and as a passage (its best chunks with their neighbours, tables whole) or an excerpt (its
+best chunk) where they do not; so when a document does not fit whole, as many of its
+ranked pages as fit go in, in page order. Nothing is dropped silently: every candidate left
+out is in the report with its reason (budget, filter, duplicate), and a prompt that cannot
+fit at all raises `PromptTooLongError` naming the numbers.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Protocol
 
@@ -22,6 +26,7 @@ from retrieval.prompt import SYSTEM_PROMPT, block, build_messages, user_message
 from retrieval.types import Evidence
 
 TEMPLATE_ALLOWANCE = 32  # role markers and separators the chat template adds
+BLOCK_SEPARATOR = 2  # the blank line between two source blocks
 
 
 class TokenCounter(Protocol):
@@ -171,12 +176,14 @@ class ContextAssembler:
         answer_tokens: int,
         reasoning_tokens: int = 0,
         system_prompt: str = SYSTEM_PROMPT,
+        floor: int = 5,
     ) -> None:
         self._counter = counter if isinstance(counter, CachedCounter) else CachedCounter(counter)
         self.context_length = context_length
         self.answer_tokens = answer_tokens
         self.reasoning_tokens = reasoning_tokens
         self.system_prompt = system_prompt
+        self.floor = floor  # top_k: these units get a place, as passages if need be
 
     def _count(self, text: str) -> int:
         return self._counter.count_tokens(text)
@@ -272,31 +279,31 @@ class ContextAssembler:
         self, question: str, ranked: list[Evidence], report: ContextReport, free: int
     ) -> AssembledPrompt:
         report.mode_used = ContextMode.EVIDENCE.value
+        unique = self._unique(ranked, report)
+        room = free - report.question_tokens
+        floor = unique[: self.floor]
+        smallest = [self._size(c, c.levels()[-1]) for c in floor]
         chosen: list[tuple[Evidence, int]] = []
-        used = report.question_tokens
-        seen_text: set[str] = set()
-        for candidate in ranked:
-            label = candidate.label
-            covered = any(
-                c.document_id == candidate.document_id
-                and c.first_page <= candidate.first_page
-                and candidate.last_page <= c.last_page
-                for c, _ in chosen
+        whole: dict[int, str] = {}  # the whole-pages text of each unit chosen, by id
+        used = 0
+        for rank, candidate in enumerate(unique):
+            reserve = sum(smallest[rank + 1 :]) if rank < len(floor) else 0
+            # Leave the rest of the floor room for their smallest form; a unit that cannot
+            # then fit at all still takes its smallest form if it fits: rank comes first.
+            fitted = self._fit(candidate, room - used - reserve) or self._fit(
+                candidate, room - used, smallest=True
             )
-            if covered or candidate.text.strip() in seen_text:
-                report.omitted.append(Omission(label, "duplicate", None, "already included"))
+            if fitted is None:
+                report.omitted.append(
+                    Omission(candidate.label, "budget", None, f"{room - used} free")
+                )
                 continue
-            size = self._count(block(candidate.numbered(len(chosen) + 1))) + 2
-            if used + size > free:
-                report.omitted.append(Omission(label, "budget", size, f"{free - used} free"))
-                continue
-            chosen.append((candidate, size))
-            seen_text.add(candidate.text.strip())
-            used += size
-        if ranked and not chosen:
-            smallest = min(self._count(c.text) for c in ranked)
+            chosen.append(fitted)
+            whole[id(fitted[0])] = candidate.text
+            used += fitted[1]
+        if unique and not chosen:
             raise self._too_long(
-                report, report.question_tokens + smallest, free, "the smallest evidence unit"
+                report, report.question_tokens + min(smallest), free, "the smallest evidence unit"
             )
         while True:
             sources, sizes = self._ordered(chosen)
@@ -308,18 +315,60 @@ class ContextAssembler:
             report.omitted.append(
                 Omission(dropped.label, "budget", size, "exact count over budget")
             )
-        report.included = [(s.label, n) for s, n in zip(sources, sizes, strict=True)]
+        report.included = [
+            (s.label + ("" if s.text == whole[id(c)] else " (passage)"), n)
+            for (c, n), s in zip(self._in_order(chosen), sources, strict=True)
+        ]
         report.sources_tokens = report.user_tokens - report.question_tokens
         return AssembledPrompt(
             build_messages(sources, question, self.system_prompt), sources, report
         )
 
+    def _unique(self, ranked: list[Evidence], report: ContextReport) -> list[Evidence]:
+        """Ranked units less repeats: the same text, or pages an earlier unit covers."""
+        unique: list[Evidence] = []
+        seen_text: set[str] = set()
+        for candidate in ranked:
+            covered = any(
+                c.document_id == candidate.document_id
+                and c.first_page <= candidate.first_page
+                and candidate.last_page <= c.last_page
+                for c in unique
+            )
+            if covered or candidate.text.strip() in seen_text:
+                label = candidate.label
+                report.omitted.append(Omission(label, "duplicate", None, "already included"))
+                continue
+            unique.append(candidate)
+            seen_text.add(candidate.text.strip())
+        return unique
+
+    def _size(self, candidate: Evidence, text: str) -> int:
+        return self._count(block(replace(candidate, text=text))) + BLOCK_SEPARATOR
+
+    def _fit(
+        self, candidate: Evidence, room: int, smallest: bool = False
+    ) -> tuple[Evidence, int] | None:
+        """The unit at the longest of its levels (whole pages, passage, excerpt) that fits
+        `room` (only its shortest with `smallest`), its text replaced by the level chosen."""
+        levels = candidate.levels()
+        for text in levels[-1:] if smallest else levels:
+            if len(text) // 8 > room:  # no tokenizer gives fewer: skip the count
+                continue
+            size = self._size(candidate, text)
+            if size <= room:
+                return replace(candidate, text=text, passages=()), size
+        return None
+
     @staticmethod
-    def _ordered(chosen: list[tuple[Evidence, int]]) -> tuple[list[Evidence], list[int]]:
+    def _in_order(chosen: list[tuple[Evidence, int]]) -> list[tuple[Evidence, int]]:
         """Grouped by document (best-ranked document first), pages in order within each."""
         first_rank: dict[str, int] = {}
         for rank, (c, _) in enumerate(chosen):
             first_rank.setdefault(c.document_id, rank)
-        ordered = sorted(chosen, key=lambda cs: (first_rank[cs[0].document_id], cs[0].first_page))
+        return sorted(chosen, key=lambda cs: (first_rank[cs[0].document_id], cs[0].first_page))
+
+    def _ordered(self, chosen: list[tuple[Evidence, int]]) -> tuple[list[Evidence], list[int]]:
+        ordered = self._in_order(chosen)
         sources = [c.numbered(i) for i, (c, _) in enumerate(ordered, start=1)]
         return sources, [size for _, size in ordered]

@@ -109,11 +109,22 @@ class Retriever:
         document_ids: list[str] | None = None,
         vector: list[float] | None = None,
         with_text: bool = True,
+        chunks: int | None = None,
     ) -> list[Evidence]:
-        """The top `k` evidence units (whole pages or short spans) for the question."""
+        """The top `k` evidence units (whole pages or short spans) for the question.
+
+        `chunks` ranks more chunks than the configured number, to find more units for a
+        large budget; the units the configured number finds keep their rank and span, and
+        the further chunks only add units on pages not already covered."""
         config = self.config
-        ranked = self.rank_chunks(question, max(config.chunks, k), document_ids, vector)
-        units = build_units(ranked, k, config.max_span, config.aggregate)
+        wanted_chunks = max(config.chunks, chunks or 0, k)
+        ranked = self.rank_chunks(question, wanted_chunks, document_ids, vector)
+        units = build_units(ranked[: max(config.chunks, k)], k, config.max_span, config.aggregate)
+        if len(ranked) > max(config.chunks, k) and len(units) < k:
+            more = build_units(
+                ranked[max(config.chunks, k) :], k, config.max_span, config.aggregate
+            )
+            units += [u for u in more if not any(_overlap(u, v) for v in units)][: k - len(units)]
         wanted = question_statements(question) if config.statements else []
         if wanted:
             narrow = document_ids or self._small_library()
@@ -147,8 +158,13 @@ class Retriever:
         if not pinned:
             return units
         top = max((u.score or 0.0 for u in units), default=0.0)
+        # The searched chunks on a pinned page are its best chunks (for its passage).
         pinned = [
-            replace(unit, score=top + (len(pinned) - rank) * 1e-6)
+            replace(
+                unit,
+                score=top + (len(pinned) - rank) * 1e-6,
+                chunk_ids=tuple(i for u in units if _overlap(u, unit) for i in u.chunk_ids),
+            )
             for rank, unit in enumerate(pinned)
         ]
         rest = [u for u in units if not any(_overlap(u, p) for p in pinned)]

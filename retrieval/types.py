@@ -25,6 +25,9 @@ class Evidence:
     passage: tuple[int, int, int] | None = None
     number: int = 0  # its [S<number>] in the prompt; 0 until the assembler places it
     chunk_ids: tuple[str, ...] = ()
+    # Shorter stand-ins for `text` (retrieval/passages.py): the assembler puts in the
+    # longest form that fits and drops these once it has chosen.
+    passages: tuple[str, ...] = ()
 
     @property
     def page(self) -> int:
@@ -40,6 +43,10 @@ class Evidence:
         if self.last_page > self.first_page:
             span += f"-{self.last_page + 1}"
         return f"{self.document_name} p.{span}"
+
+    def levels(self) -> tuple[str, ...]:
+        """What can go into the prompt for it, longest first: its text, then its passages."""
+        return (self.text, *self.passages)
 
     def numbered(self, number: int) -> Evidence:
         return replace(self, number=number)
@@ -60,7 +67,7 @@ class Evidence:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Evidence:
         """A stored record; fields added or dropped since it was saved don't break it."""
-        known = set(cls.__dataclass_fields__) - {"chunk_ids"}
+        known = set(cls.__dataclass_fields__) - {"chunk_ids", "passages"}
         fields = {k: v for k, v in data.items() if k in known}
         if fields.get("passage") is not None:
             fields["passage"] = tuple(fields["passage"])

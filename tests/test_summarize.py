@@ -14,7 +14,13 @@ import pytest
 from app.services.ingest import ingest
 from app.services.summarize import Plan, Tally, open_summarizer
 from app.services.summary_batch import resolve_targets, summarize_batch
-from app.services.summary_format import Section, build_record, render_markdown
+from app.services.summary_format import (
+    Section,
+    build_record,
+    render_markdown,
+    split_sections,
+    summary_task,
+)
 from app.settings import load_settings
 from app.workspace import Workspace
 from model_runtime.engine import Mode
@@ -52,6 +58,7 @@ def test_single_pass_writes_markdown_and_record(
     assert record["windows"] == [[1, 4]]
     assert record["model_sha256"] and record["completion_tokens"] > 0
     assert set(record["sections"]) == {"overview", "key_figures", "risks", "outlook"}
+    assert record["generated_steps"] == 1  # every section in one generation: one read
     markdown = (tmp_path / "out" / "NORTHWIND_2023_10K.summary.md").read_text()
     assert markdown.startswith("# NORTHWIND_2023_10K")
     assert "## Key figures" in markdown and "## Outlook" in markdown
@@ -172,7 +179,27 @@ def test_a_resumed_summary_counts_the_tokens_of_every_run(
     with sqlite3.connect(workspace.home / "catalogue.sqlite") as connection:
         connection.execute("DELETE FROM summaries")  # as if killed after its last step
     [again] = summarize_batch(workspace, [document], Mode.FAST, tmp_path / "two")
-    assert again.record["generated_steps"] == 0 and again.record["resumed_steps"] == 4
+    assert again.record["generated_steps"] == 0 and again.record["resumed_steps"] == 1
     for key in ("prompt_tokens", "completion_tokens"):
         assert again.record[key] == first.record[key]
     workspace.close()
+
+
+def test_one_generation_is_split_into_the_four_sections() -> None:
+    task = summary_task()
+    assert [line for line in task.splitlines() if line.startswith("## ")] == [
+        "## Overview",
+        "## Key figures",
+        "## Risks",
+        "## Outlook",
+    ]
+    written = (
+        "Here is the summary.\n## Overview\n- Capex rose (p. 2)\n**Key figures**\n"
+        "Capex | $412 million | p. 2\nRisks:\n- Fuel prices (p. 3)\n"
+    )
+    sections = {s.name: s for s in split_sections(written)}
+    assert list(sections) == ["overview", "key_figures", "risks", "outlook"]
+    assert sections["overview"].text == "Here is the summary.\n- Capex rose (p. 2)"
+    assert sections["key_figures"].bullets == ["Capex | $412 million | p. 2"]
+    assert sections["risks"].bullets == ["Fuel prices (p. 3)"]
+    assert sections["outlook"].text == ""  # left out by the model: empty, not invented

@@ -18,8 +18,9 @@ from app.services.ask import Retrieved
 from app.services.ask import ask as ask_service
 from app.services.history import ConversationLog
 from app.services.ingest import ProgressState, expand_paths, ingest
-from app.services.summarize import open_summarizer
+from app.services.summarize import SUMMARY_STEP, open_summarizer
 from app.services.summary_batch import summarize_batch
+from app.services.summary_format import split_sections
 from app.workspace import Workspace
 from model_runtime.engine import Mode
 from model_runtime.events import AnswerDelta, ReasoningDelta
@@ -269,8 +270,13 @@ class Desk:
             def step_done(step: str, done: int, total: int, _speed: float, text: str) -> None:
                 if on_step:
                     on_step(done, total)
-                if on_section:
+                if not on_section:
+                    return
+                if step != SUMMARY_STEP:
                     on_section(step, text)
+                    return
+                for section in split_sections(text):  # one generation wrote every section
+                    on_section(f"section:{section.name}", section.text)
 
             summarizer = open_summarizer(self.workspace, mode, step_done)
             out = self.workspace.home / "summaries"

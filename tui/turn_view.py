@@ -14,10 +14,18 @@ from tui.desk import Answer, Evidence
 from tui.safe import clean, literal
 
 LINK = "underline bold cyan"
+UNVERIFIED = "bold black on yellow"
+STATUS = {
+    "other_source": "found on another page of the sources, not the one cited",
+    "not_found": "not found in the sources",
+}
 
 
-def answer_text(raw: str, sources: list[Evidence], turn: int) -> Text:
-    """The answer with each [S3] shown as [DOC p.N], a link that opens the source viewer."""
+def answer_text(
+    raw: str, sources: list[Evidence], turn: int, unverified: list[str] | None = None
+) -> Text:
+    """The answer with each [S3] shown as [DOC p.N], a link that opens the source viewer,
+    and each figure not found on its cited page highlighted."""
     by_number = {s.number: s for s in sources}
     text = Text()
     position = 0
@@ -34,6 +42,18 @@ def answer_text(raw: str, sources: list[Evidence], turn: int) -> Text:
             )
         position = end
     text.append(safe[position:])
+    if unverified:
+        text.highlight_words([clean(u) for u in unverified], style=UNVERIFIED)
+    return text
+
+
+def unverified_text(turn: Answer) -> Text:
+    """The figures and quotations of the answer its sources do not back, one per line."""
+    text = Text()
+    for figure in turn.unverified:
+        what = "quote" if figure.kind == "quote" else "figure"
+        status = STATUS.get(figure.status.value, figure.status.value)
+        text.append_text(literal(f"\n⚠ unverified {what}: {figure.text} ({status})"))
     return text
 
 
@@ -50,6 +70,7 @@ def figures_text(turn: Answer) -> Text:
     text = literal(" · ".join(parts), "dim")
     if turn.omitted_sources:
         text.append_text(literal("\nomitted: " + "; ".join(turn.omitted_sources), "dim"))
+    text.append_text(unverified_text(turn))
     return text
 
 
@@ -86,7 +107,8 @@ class TurnView(Vertical):
     def _answer_renderable(self) -> Text:
         if self.streaming and not self.turn.answer:
             return Text("…", style="dim")
-        return answer_text(self.turn.answer, self.turn.sources, self.index)
+        flagged = [f.text for f in self.turn.unverified]
+        return answer_text(self.turn.answer, self.turn.sources, self.index, flagged)
 
     def show_reasoning_panel(self, visible: bool) -> None:
         self.reasoning_visible = visible

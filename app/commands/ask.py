@@ -123,6 +123,9 @@ def ask(
             print(f"  [{printable(source.label)}]{mark}")
     if warning:
         err(f"archivist: warning: {warning}")
+    for figure in answer.figures:
+        if not figure.verified:
+            err(f"archivist: unverified {figure.kind}: {figure.text} ({figure.status.describe()})")
 
 
 def read_schema(path: Path) -> dict[str, object]:

@@ -12,6 +12,7 @@ from model_runtime.events import Usage
 from retrieval.assembler import ContextReport
 from retrieval.citations import Citation, CitationCheck, check_citations, render_citations
 from retrieval.citations import shown_citations as _shown
+from retrieval.figures import CheckedFigure, check_answer
 from retrieval.types import Evidence
 
 STORED = (
@@ -49,6 +50,21 @@ class Answer:
         return _shown(self.answer, self.sources)
 
     @property
+    def figures(self) -> list[CheckedFigure]:
+        """Every figure and quotation of the answer, looked up in the sources its claims
+        cite (then the other sources); derived from the answer, never stored."""
+        return check_answer(self.answer, self.sources)
+
+    @property
+    def unverified(self) -> list[CheckedFigure]:
+        return [f for f in self.figures if not f.verified]
+
+    @property
+    def verified(self) -> bool:
+        """Every figure and quotation was found in the source its claim cites."""
+        return not self.unverified
+
+    @property
     def readable_answer(self) -> str:
         return render_citations(self.answer, self.sources)
 
@@ -68,6 +84,8 @@ class Answer:
 
     def as_dict(self) -> dict[str, object]:
         check = self.check
+        figures = self.figures
+        unverified = [f for f in figures if not f.verified]
         return {
             "question": self.question,
             "mode": self.mode,
@@ -76,6 +94,8 @@ class Answer:
             "grounded": check.grounded,
             "warning": check.warning(),
             "invalid_citations": check.invalid,
+            "verified": not unverified,
+            "figures": [f.as_dict() for f in figures],
             "citations": [c.as_dict() for c in self.citations],
             "context": self.report.as_dict() if self.report else None,
             "usage": self.usage.__dict__ if self.usage else None,

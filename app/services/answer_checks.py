@@ -1,6 +1,6 @@
 """How `eval answers` scores one generated answer against FinanceBench's gold.
 
-Figures are read with the summaries' normalisation (app/services/figures.py: $, commas, %,
+Figures are read with the summaries' normalisation (retrieval/figures.py: $, commas, %,
 parentheses, million/billion). A numeric gold answer is correct when the answer states the
 same value within the rounding either side writes it with ("$1,577 million" and "$1.58
 billion" both match a gold "$1577.00" asked in USD millions), but a coarser answer must
@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 
-from app.services.figures import Figure, figure_on_page, figures_in
 from retrieval.citations import CITATION
 from retrieval.evaluation import Question
+from retrieval.figures import Figure, figure_on_page, figures_in
 from retrieval.types import Evidence as Source
 
 SCALES = (1e-9, 1e-6, 1e-3, 1.0, 1e3, 1e6, 1e9)
@@ -81,12 +81,6 @@ def citation_precision(answer: str, cited: list[Source], question: Question) -> 
         or _holds(s, figures)
     )
     return round(good / len(cited), 4)
-
-
-def unverified_figures(answer: str, cited: list[Source]) -> list[str]:
-    """The answer's figures found on none of the sources it cites (all, when it cites none)."""
-    on_pages = [f for s in cited for f in figures_in(s.text, skip_years=False)]
-    return [f.text for f in answer_figures(answer) if not figure_on_page(f, on_pages)]
 
 
 def is_refusal(answer: str) -> bool:

@@ -23,7 +23,6 @@ from app.services.answer_checks import (
     citation_precision,
     gold_figure,
     is_refusal,
-    unverified_figures,
 )
 from app.services.ask import Answer, Retrieved, ask, prepare
 from app.services.evaluate import EvalScope, library_for, read_questions
@@ -267,7 +266,7 @@ def _generate(
     result.correct = None if gold is None else answer_is_correct(gold, text)
     result.cited = len(cited)
     result.citation_precision = citation_precision(text, cited, question)
-    result.unverified_figures = unverified_figures(text, cited)
+    result.unverified_figures = [f.text for f in answer.unverified]
     result.refused = is_refusal(text)
     if answer.usage is not None:
         result.ttft_s = round(answer.usage.time_to_first_token_s, 3)

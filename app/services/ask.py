@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from app.errors import EmptyWorkspaceError, InputError
 from app.services.answer import Answer
@@ -22,9 +22,15 @@ from retrieval.assembler import (
 )
 from retrieval.catalogue import ASKABLE, INDEXING
 from retrieval.integrity import require_readable_index
+from retrieval.passages import unit_passages
 from retrieval.scope import Scope, document_meta, resolve_scope
 from retrieval.search import Retriever, SearchConfig
 from retrieval.types import Evidence
+
+# Units and chunks to rank per token of context: a dense page is ~1,000 tokens and a
+# chunk ~220; ranking a little more than fits lets the budget, not the ranking, stop.
+TOKENS_PER_UNIT = 400
+TOKENS_PER_CHUNK = 100
 
 
 @dataclass(frozen=True)
@@ -68,7 +74,14 @@ def prepare(
     ids = scope.document_ids if scope.narrowed else None
     config = SearchConfig.from_settings(settings.search_method, settings.statements_first)
     retriever = Retriever(catalogue, workspace.store, workspace.embedder, config)
-    evidence = retriever.evidence(question, settings.top_k, ids)
+    window = context_length or workspace.engine.context_length
+    # Rank enough units to fill the context (top_k is a floor, not a cap).
+    wanted = max(settings.top_k, window // TOKENS_PER_UNIT)
+    units = retriever.evidence(question, wanted, ids, chunks=window // TOKENS_PER_CHUNK)
+    evidence = [
+        replace(unit, passages=passages)
+        for unit, passages in zip(units, unit_passages(catalogue, units), strict=True)
+    ]
     chosen = context_mode or ContextMode(settings.context_mode)
     pages: list[Evidence] = []
     if chosen != ContextMode.EVIDENCE and scope.narrowed:
@@ -86,9 +99,10 @@ def prepare(
     )
     assembler = ContextAssembler(
         workspace.counter,
-        context_length or workspace.engine.context_length,
+        window,
         settings.max_answer_tokens,
         settings.reasoning_budget if mode == Mode.THINKING else 0,
+        floor=settings.top_k,
     )
     prompt = assembler.assemble(question, evidence, pages, chosen, scope.describe(), filtered)
     pending = retriever.without_dense(ids)

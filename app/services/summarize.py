@@ -1,6 +1,8 @@
 """Whole-document summaries with page citations: one pass when the document fits the
 model's context, else map-reduce over page windows (hierarchically when the notes are still
-too long). Every step is checkpointed, so a killed batch resumes where it stopped.
+too long). The four sections are written in one generation over the document (or the
+notes), so the document is read once. Every step is checkpointed, so a killed batch
+resumes where it stopped.
 """
 
 from __future__ import annotations
@@ -9,7 +11,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from app.services.summary_format import SECTIONS, Section, build_record, render_markdown
+from app.services.summary_format import (
+    SECTIONS,
+    build_record,
+    render_markdown,
+    split_sections,
+    summary_task,
+)
 from app.workspace import Workspace
 from model_runtime.engine import Engine, GenerationLimits, Mode
 from model_runtime.events import AnswerDelta, Usage
@@ -30,6 +38,13 @@ REDUCE_TASK = (
     "Merge the notes above into fewer bullet points starting with '- ', keeping every "
     "figure and its page citation (p. N)."
 )
+SUMMARY_STEP = "summary"  # the one generation that writes every section
+
+
+def summary_tokens(context_length: int, answer_tokens: int) -> int:
+    """The summary step writes every section: each gets what one answer would, within
+    half the context (the other half reads)."""
+    return min(len(SECTIONS) * answer_tokens, context_length // 2)
 
 
 @dataclass
@@ -54,13 +69,16 @@ StepProgress = Callable[[str, int, int, float, str], None]  # step, done, total,
 def step_budget(engine: Engine, answer_tokens: int) -> int:
     """Tokens a step's source text may use: the assembler's rule, with the system prompt
     and the longest instruction a step carries as the fixed texts."""
-    longest = max([MAP_TASK, REDUCE_TASK, *(task for _, _, task in SECTIONS)], key=len)
+    longest = max([MAP_TASK, REDUCE_TASK, summary_task()], key=len)
     budget = TokenBudget(engine.context_length, answer_tokens)
     return budget.free(engine, SYSTEM, "\n\n" + longest)
 
 
-def plan_document(counter: TokenCounter, pages: dict[int, str], budget: int) -> Plan:
-    """Single pass when every page fits the budget at once, else windows that each fit."""
+def plan_document(
+    counter: TokenCounter, pages: dict[int, str], budget: int, single_budget: int | None = None
+) -> Plan:
+    """Single pass when every page fits `single_budget` (what the summary step may read;
+    default `budget`) at once, else windows that each fit `budget`."""
     not_read: list[dict[str, object]] = []
     costs: dict[int, int] = {}
     for index, text in pages.items():
@@ -68,7 +86,7 @@ def plan_document(counter: TokenCounter, pages: dict[int, str], budget: int) -> 
             not_read.append({"page": index + 1, "reason": "no extractable text"})
             continue
         costs[index] = counter.count_tokens(_page_block(index, text) + "\n\n")  # + its separator
-    if sum(costs.values()) <= budget:
+    if sum(costs.values()) <= (budget if single_budget is None else single_budget):
         return Plan("single-pass", [sorted(costs)], not_read)
     windows: list[list[int]] = []
     current: list[int] = []
@@ -125,10 +143,12 @@ class Summarizer:
         started = time.perf_counter()
         pages = self.catalogue.pages(document.id)
         engine = self._engine()
-        self._budget = step_budget(engine, self.answer_tokens)
-        plan = plan_document(engine, pages, self._budget)
+        self._budget = step_budget(engine, self.answer_tokens)  # a map step's pages
+        self._summary_tokens = summary_tokens(engine.context_length, self.answer_tokens)
+        self._summary_budget = step_budget(engine, self._summary_tokens)
+        plan = plan_document(engine, pages, self._budget, self._summary_budget)
         tally = Tally()
-        total_steps = (len(plan.windows) if plan.strategy == "map-reduce" else 0) + len(SECTIONS)
+        total_steps = (len(plan.windows) if plan.strategy == "map-reduce" else 0) + 1
         self._done = 0
         self._total = total_steps
         if plan.strategy == "single-pass":
@@ -141,10 +161,10 @@ class Summarizer:
                 for w in plan.windows
             ]
             source = self._reduce(document, notes, tally)
-        sections = [
-            Section(name, title, self._step(document, f"section:{name}", source, task, tally))
-            for name, title, task in SECTIONS
-        ]
+        written = self._step(
+            document, SUMMARY_STEP, source, summary_task(), tally, self._summary_tokens
+        )
+        sections = split_sections(written)
         tally.seconds = time.perf_counter() - started
         one_based = {i + 1: text for i, text in pages.items()}
         record = build_record(document, self, plan, sections, tally, one_based)
@@ -161,7 +181,7 @@ class Summarizer:
 
     def _reduce(self, document: DocumentInfo, notes: list[str], tally: Tally) -> str:
         engine = self._engine()
-        budget = self._budget
+        budget = self._summary_budget  # the notes must fit the summary step
         level = 0
         while engine.count_tokens("\n\n".join(notes)) > budget and len(notes) > 1:
             level += 1
@@ -179,7 +199,15 @@ class Summarizer:
             ]
         return "\n\n".join(notes)
 
-    def _step(self, document: DocumentInfo, key: str, source: str, task: str, tally: Tally) -> str:
+    def _step(
+        self,
+        document: DocumentInfo,
+        key: str,
+        source: str,
+        task: str,
+        tally: Tally,
+        max_tokens: int | None = None,
+    ) -> str:
         saved = self.store.step(document.id, self.run_key, key)
         if saved is not None:
             tally.resumed_steps += 1
@@ -192,7 +220,7 @@ class Summarizer:
             {"role": "system", "content": SYSTEM},
             {"role": "user", "content": f"{source}\n\n{task}"},
         ]
-        limits = GenerationLimits(max_tokens=self.answer_tokens, seed=0)
+        limits = GenerationLimits(max_tokens=max_tokens or self.answer_tokens, seed=0)
         parts: list[str] = []
         speed = 0.0
         used = (0, 0)

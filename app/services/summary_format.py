@@ -7,9 +7,9 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from app.services.figures import unmatched_figures
 from retrieval.catalogue import DocumentInfo
 from retrieval.citations import cited_pages
+from retrieval.figures import unmatched_figures
 
 if TYPE_CHECKING:
     from app.services.summarize import Plan, Summarizer, Tally
@@ -40,6 +40,34 @@ SECTIONS = [
     ),
 ]
 BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
+# A section heading as models write it: "## Risks", "**Risks**", "Risks:".
+HEADING = re.compile(r"^\s*(?:#+\s*)?(?:\*\*)?(?P<title>[A-Za-z][A-Za-z ]*?)(?:\*\*)?\s*:?\s*$")
+
+
+def summary_task() -> str:
+    """One instruction for all four sections, so the document is read once."""
+    parts = [
+        "Write a summary of the report above in four sections, in this order. Start each "
+        "section with its heading on a line of its own, exactly as shown."
+    ]
+    parts += [f"## {title}\n{task}" for _name, title, task in SECTIONS]
+    return "\n\n".join(parts)
+
+
+def split_sections(text: str) -> list[Section]:
+    """The four sections of one generation, split at their headings; text before the first
+    heading counts as the overview, a section the model left out is empty."""
+    by_title = {title.lower(): name for name, title, _task in SECTIONS}
+    lines: dict[str, list[str]] = {name: [] for name, _title, _task in SECTIONS}
+    current = SECTIONS[0][0]
+    for line in text.splitlines():
+        heading = HEADING.match(line)
+        name = by_title.get(heading.group("title").strip().lower()) if heading else None
+        if name is not None:
+            current = name
+            continue
+        lines[current].append(line)
+    return [Section(name, title, "\n".join(lines[name]).strip()) for name, title, _task in SECTIONS]
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,85 @@
+"""A scripted tiny Qwen3 model writes an answer with one true and one planted figure,
+through real llama.cpp, over a real ingested PDF: `ask --json` and the TUI flag the planted
+one and only that one."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from textual.widgets import Static
+
+from app.services.ingest import ingest
+from app.settings import load_settings
+from app.workspace import Workspace
+from tests import tiny_gguf as t
+from tests.conftest import make_pdf
+from tests.test_cli import archivist
+from tui.main_app import ArchivistApp
+from tui.turn_view import TurnView
+
+from .tui_helpers import SIZE, ask, rendered
+
+PAGES = [
+    "Capital expenditures in fiscal 2023 were 250 million dollars for new warehouses.",
+    "Operating margin in fiscal 2023 was 7.3 percent, helped by lower fuel costs.",
+]
+# "$250M" is on page 1, which the answer cites as [S1]; "9.8%" is on no page. The fast
+# prompt ends with "\n\n"; no token repeats, so the bigram script reads straight through.
+ANSWER = "$250M[S1], 9.8%"
+SCRIPT = t.chain("\n\n", *ANSWER, "<|im_end|>")
+QUESTION = "What were capital expenditures in fiscal 2023?"
+
+
+@pytest.fixture
+def scripted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    model = t.write_tiny_qwen3(tmp_path / "tiny-figures.gguf", SCRIPT)
+    monkeypatch.setenv("ARCHIVIST_MODEL", str(model))
+    monkeypatch.setenv("ARCHIVIST_MAX_ANSWER_TOKENS", "32")
+    return model
+
+
+@pytest.fixture
+def library(scripted: Path, tmp_path: Path) -> Iterator[Workspace]:
+    workspace = Workspace(load_settings())
+    ingest(workspace, [make_pdf(tmp_path / "NORTHWIND_2023_10K.pdf", PAGES)])
+    yield workspace
+    workspace.close()
+
+
+def test_ask_json_flags_the_planted_figure_only(library: Workspace, archivist_home: Path) -> None:
+    library.close()
+    result = archivist(
+        "ask", QUESTION, "--doc", "NORTHWIND_2023_10K", "--json", home=archivist_home
+    )
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert answer["answer"].startswith("$250M[NORTHWIND_2023_10K p.1]")  # the script ran
+    figures = {f["text"]: f for f in answer["figures"]}
+    assert figures["$250M"]["status"] == "cited" and figures["$250M"]["verified"]
+    assert figures["9.8%"]["status"] == "not_found" and not figures["9.8%"]["verified"]
+    assert answer["verified"] is False
+    assert "unverified figure: 9.8% (not found in the sources)" in result.stderr
+    assert "$250M" not in result.stderr
+
+
+async def test_the_tui_highlights_and_lists_the_planted_figure(library: Workspace) -> None:
+    app = ArchivistApp(library)
+    async with app.run_test(size=SIZE) as pilot:
+        view: TurnView = await ask(pilot, app, QUESTION)
+        assert view.turn.answer == ANSWER
+        answer = view.query_one(".answer", Static).render()
+        highlighted = [
+            answer.plain[span.start : span.end]  # type: ignore[union-attr]
+            for span in answer.spans  # type: ignore[union-attr]
+            if "yellow" in str(span.style)
+        ]
+        assert highlighted == ["9.8%"]  # the true figure is not highlighted
+        listed = rendered(view.query_one(".figures", Static))
+        assert "unverified figure: 9.8% (not found in the sources)" in listed
+        assert "$250M" not in listed
+    # Reopened from the history, the flag is still there.
+    [turn] = app.state.desk.history.turns()[-1:]
+    assert [f["text"] for f in turn.unverified] == ["9.8%"]
