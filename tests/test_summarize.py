@@ -18,6 +18,7 @@ from app.services.summary_format import Section, build_record, render_markdown
 from app.settings import load_settings
 from app.workspace import Workspace
 from model_runtime.engine import Mode
+from tests.cli_runner import archivist, one_line_error
 from tests.conftest import make_pdf
 
 FILLER = (
@@ -120,6 +121,7 @@ def run_cli(home: Path, *args: str) -> subprocess.Popen[str]:
     )
 
 
+@pytest.mark.slow
 def test_killed_batch_resumes_from_its_checkpoints(archivist_home: Path, tmp_path: Path) -> None:
     pdf = long_report(tmp_path / "LONG_2023_10K.pdf")
     first = run_cli(archivist_home, "summarize", str(pdf), "--format", "jsonl")
@@ -150,7 +152,6 @@ def test_killed_batch_resumes_from_its_checkpoints(archivist_home: Path, tmp_pat
 
 
 def test_usage_errors_exit_2(archivist_home: Path) -> None:
-    result = run_cli(archivist_home, "summarize", "--format", "pdf", "--all")
-    _, err = result.communicate(timeout=120)
+    result = archivist("summarize", "--format", "pdf", "--all", home=archivist_home)
     assert result.returncode == 2
-    assert "--format" in err
+    assert "--format" in one_line_error(result)
