@@ -46,8 +46,8 @@ class TestFakeEngine(EngineContract):
 
 def test_the_fake_uses_its_replies_in_turn_and_records_each_request() -> None:
     fake = FakeEngine([Reply("first"), Reply("second")])
-    from tests.engine_contract import HELLO, collect
     from model_runtime.engine import GenerationLimits, Mode
+    from tests.engine_contract import HELLO, collect
 
     answers = [collect(fake, Mode.FAST, GenerationLimits(32))[1] for _ in range(3)]
     assert answers == ["first", "second", "second"]

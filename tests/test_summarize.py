@@ -41,6 +41,7 @@ def tiny_answers(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ARCHIVIST_MAX_ANSWER_TOKENS", "24")
 
 
+@pytest.mark.slow  # the starter model over many summary steps
 def test_single_pass_writes_markdown_and_record(
     tiny_answers: None, workspace: Workspace, report_pdf: Path, tmp_path: Path
 ) -> None:
@@ -61,6 +62,7 @@ def test_single_pass_writes_markdown_and_record(
     assert again.status == "skipped"
 
 
+@pytest.mark.slow  # the starter model over many summary steps
 def test_map_reduce_reads_every_page_when_the_context_is_small(
     tiny_answers: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
