@@ -1,12 +1,13 @@
 """`EngineContract`: the behaviour every `Engine` must show, whichever model runs behind it.
 
-Subclass it and provide three fixtures, each an engine whose thinking-mode reply is the
+Subclass it and provide three fixtures: an engine whose thinking-mode reply is the
 reasoning "abc" and the answer "XYZ" (`engine`), one whose reasoning never ends
 (`endless_engine`, reasoning "abc" repeated, then "XYZ" when forced to answer) and one
 without a thinking mode (`plain_engine`, answering "X..."). pytest collects the subclass's
-tests: `tests/test_engine_contract.py` runs them against `LlamaCppEngine` on tiny Qwen3
-GGUFs and against `FakeEngine`, so a test that uses the fake relies only on what the real
-engine does too.
+tests. Two subclasses run them, against `LlamaCppEngine` on tiny Qwen3 GGUFs and against
+`FakeEngine`, in
+    tests/test_engine_contract.py
+so a test that uses the fake relies only on what the real engine does too.
 """
 
 from __future__ import annotations
