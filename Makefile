@@ -31,15 +31,16 @@ setup: $(STAMP)
 run: setup
 	$(if $(DOCS),$(BIN)/archivist ingest $(DOCS) &&) $(BIN)/archivist
 
+# The gate, what CI runs and what lands: format, lint, types, layer contracts, then every
+# test (slow ones included). A bare `.venv/bin/pytest` skips the slow ones (pyproject).
 test: setup
-	$(BIN)/pytest -q
-
-check: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -m "slow or not slow"
+
+check: test
 
 # Every benchmark, one after the other (about an hour on 2 cores; needs ../shared for the
 # FinanceBench filings). Figures depend on the machine and its load: run it on a quiet one.

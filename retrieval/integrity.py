@@ -67,9 +67,13 @@ def require_sound_catalogue(catalogue: Catalogue, action: str) -> None:
         )
 
 
-def index_problem(store: VectorStore, dimension: int) -> str | None:
+def index_problem(
+    store: VectorStore, dimension: int, dense_points: int | None = None
+) -> str | None:
     """None when a sample of the index reads back whole, else what failed (never raises).
 
+    `dense_points`: how many points should carry a dense vector (the chunks of ready
+    documents; a `searchable` document's points have only BM25 so far), default all.
     An empty index reads back whole; whether it should be empty is the caller's question.
     """
     probe = [1.0 / math.sqrt(dimension)] * dimension
@@ -77,9 +81,9 @@ def index_problem(store: VectorStore, dimension: int) -> str | None:
         count = store.count()
         if count == 0:
             return None
-        limit = min(SAMPLE, count)
-        hits = store.search(probe, limit)
-        sparse = store.sparse_search("the", limit)
+        limit = min(SAMPLE, count if dense_points is None else dense_points)
+        hits = store.search(probe, limit) if limit else []
+        sparse = store.sparse_search("the", min(SAMPLE, count))
     except IndexUnreadableError as exc:
         return exc.reason
     except Exception as exc:  # noqa: BLE001 - the engine's own error is the finding
@@ -92,9 +96,11 @@ def index_problem(store: VectorStore, dimension: int) -> str | None:
     return None
 
 
-def require_readable_index(store: VectorStore, dimension: int, ready_documents: int) -> None:
+def require_readable_index(
+    store: VectorStore, dimension: int, ready_documents: int, dense_points: int | None = None
+) -> None:
     """Refuse to answer from an index that is unreadable, or empty while documents are ready."""
-    problem = index_problem(store, dimension)
+    problem = index_problem(store, dimension, dense_points)
     if problem is None and ready_documents and store.count() == 0:
         problem = f"is empty but {ready_documents} document(s) are ready"
     if problem is not None:

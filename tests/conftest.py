@@ -72,6 +72,24 @@ def report_pdf(tmp_path: Path) -> Path:
     return make_pdf(tmp_path / "NORTHWIND_2023_10K.pdf", REPORT_PAGES)
 
 
+def installed_backend() -> str:
+    """The backend the installed llama.cpp was built for, found apart from `build_info`.
+
+    Asserting against this (not against every value `build_info` can return) lets a test
+    catch a report that names the wrong backend.
+    """
+    import platform
+
+    import llama_cpp
+
+    if not llama_cpp.llama_supports_gpu_offload():
+        return "CPU"
+    libraries = Path(llama_cpp.__file__).parent / "lib"
+    if any("cuda" in p.name.lower() for p in libraries.glob("*")):
+        return "CUDA"
+    return "Metal" if platform.system() == "Darwin" else "GPU"
+
+
 def financebench_pdf(name: str) -> Path:
     path = FINANCEBENCH / "pdfs" / f"{name}.pdf"
     if not path.is_file():

@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 from ingestion.records import Chunk, DocumentMeta, Page, ParsedDocument
-from retrieval.assembler import Candidate, ContextAssembler, ContextMode
+from retrieval.assembler import ContextAssembler, ContextMode
 from retrieval.catalogue import Base, Catalogue, chunk_id
-from retrieval.evidence import EvidenceUnit, fill_text
+from retrieval.evidence import fill_text
 from retrieval.passages import unit_passages
+from retrieval.types import Evidence
 
 QUESTION = "What were capital expenditures in 2023?"
 
@@ -23,16 +24,16 @@ class Words:
         return len(text.split())
 
 
-def unit(page: int, words: int = 200, doc: str = "ACME_2023_10K") -> Candidate:
+def unit(page: int, words: int = 200, doc: str = "ACME_2023_10K") -> Evidence:
     """A one-page unit with two shorter stand-ins: a 60-word passage, a 20-word excerpt."""
     body = " ".join(f"w{page}x{i}" for i in range(words))
     passage = " ".join(body.split()[:60])
     excerpt = " ".join(body.split()[:20])
-    return Candidate(f"id-{doc}", doc, page, page, body, 1.0, None, (passage, excerpt))
+    return Evidence(f"id-{doc}", doc, page, page, body, 1.0, None, passages=(passage, excerpt))
 
 
 def assemble(
-    budget: int, ranked: list[Candidate], floor: int = 5, pages: list[Candidate] | None = None
+    budget: int, ranked: list[Evidence], floor: int = 5, pages: list[Evidence] | None = None
 ) -> tuple[list[str], object]:
     assembler = ContextAssembler(Words(), budget, answer_tokens=100, floor=floor)
     mode = ContextMode.AUTO if pages else ContextMode.EVIDENCE
@@ -141,7 +142,7 @@ def test_a_matched_table_chunk_brings_the_whole_table_and_its_caption(
     catalogue: Catalogue,
 ) -> None:
     doc = "a" * 64
-    matched = EvidenceUnit(doc, "ACME_2023_10K", 1, 1, 1.0, [chunk_id(doc, 3)])
+    matched = Evidence(doc, "ACME_2023_10K", 1, 1, score=1.0, chunk_ids=(chunk_id(doc, 3),))
     [levels] = unit_passages(catalogue, fill_text(catalogue, [matched]))
     passage, *_ = levels
     assert "Capital expenditures by segment (in millions)" in passage  # the caption
@@ -155,7 +156,7 @@ def test_a_text_match_brings_its_neighbours_and_the_excerpt_is_the_chunk_alone(
     catalogue: Catalogue,
 ) -> None:
     doc = "a" * 64
-    matched = EvidenceUnit(doc, "ACME_2023_10K", 1, 1, 1.0, [chunk_id(doc, 4)])
+    matched = Evidence(doc, "ACME_2023_10K", 1, 1, score=1.0, chunk_ids=(chunk_id(doc, 4),))
     [levels] = unit_passages(catalogue, fill_text(catalogue, [matched]))
     passage, excerpt = levels
     assert passage.startswith("… ")  # cut: marked, never passed off as the page

@@ -1,32 +1,10 @@
-"""The installed `archivist` command: one plain line on stderr and a documented exit code."""
+"""The `archivist` command (in-process): one plain line on stderr and a documented exit code."""
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from app.errors import ExitCode
-
-
-def archivist(
-    *args: str, home: Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, "ARCHIVIST_HOME": str(home), **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "app", *args],
-        capture_output=True,
-        text=True,
-        env=full_env,
-        timeout=300,
-    )
-
-
-def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, result.stderr
-    assert "Traceback" not in result.stderr
-    return lines[0]
+from tests.cli_runner import archivist, one_line_error
 
 
 def test_missing_file(archivist_home: Path) -> None:

@@ -3,7 +3,7 @@
 import json
 from pathlib import Path
 
-from tests.test_cli import archivist
+from tests.cli_runner import archivist
 
 
 def test_library_commands(archivist_home: Path, report_pdf: Path, tmp_path: Path) -> None:

@@ -20,6 +20,8 @@ from app.settings import load_settings
 from app.workspace import Workspace
 from tests.conftest import make_pdf
 
+pytestmark = pytest.mark.slow  # real `archivist` processes killed with SIGKILL
+
 MEMO = " ".join(f"Paragraph {n}: freight costs rose in region {n}." for n in range(120))
 
 

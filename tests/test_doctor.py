@@ -3,23 +3,17 @@
 import json
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 from app.services.ingest import ingest
 from app.workspace import Workspace
 from model_runtime.registry import starter_model
+from tests.cli_runner import archivist
+from tests.conftest import installed_backend
 
 
 def doctor(home: Path, **env: str) -> tuple[int, dict[str, dict[str, object]]]:
-    result = subprocess.run(
-        [sys.executable, "-m", "app", "doctor", "--json"],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "ARCHIVIST_HOME": str(home), **env},
-        timeout=300,
-    )
+    result = archivist("doctor", "--json", home=home, env=env)
     return result.returncode, json.loads(result.stdout)
 
 
@@ -38,7 +32,7 @@ def test_healthy_then_index_out_of_sync(workspace: Workspace, report_pdf: Path) 
     code, report = doctor(home)
     assert code == 0, report["verdict"]
     assert report["verdict"]["ok"] is True
-    assert report["runtime"]["build"]["backend"] in ("CPU", "CUDA", "Metal", "GPU")
+    assert report["runtime"]["build"]["backend"] == installed_backend()
     assert report["versions"]["llama-cpp-python"]
 
     reopened = Workspace(workspace.settings)
@@ -62,13 +56,7 @@ def test_hash_mismatch_of_an_imported_model(archivist_home: Path, tmp_path: Path
     assert entry is not None
     copy = tmp_path / "mine.gguf"
     shutil.copy(entry.path, copy)
-    imported = subprocess.run(
-        [sys.executable, "-m", "app", "models", "import", str(copy)],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "ARCHIVIST_HOME": str(archivist_home)},
-        timeout=300,
-    )
+    imported = archivist("models", "import", str(copy), home=archivist_home)
     assert imported.returncode == 0, imported.stderr
     [stored] = list((archivist_home / "models").glob("*.gguf"))
     with stored.open("r+b") as handle:  # one flipped byte near the end of the weights

@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 GUARD = Path(__file__).with_name("egress_guard.py")
 
 
@@ -34,6 +36,7 @@ def test_guard_records_and_refuses_a_remote_connect(tmp_path: Path) -> None:
     assert "localhost" not in log.read_text()
 
 
+@pytest.mark.slow  # the real command in its own process, as the air-gap test runs it
 def test_cli_under_guard_makes_no_attempt(tmp_path: Path) -> None:
     log = tmp_path / "egress.log"
     result = subprocess.run(

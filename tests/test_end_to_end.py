@@ -18,6 +18,7 @@ def short_answers(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ARCHIVIST_MAX_ANSWER_TOKENS", "48")
 
 
+@pytest.mark.slow  # a real filing, ingested and asked
 def test_ingest_then_ask_streams_a_cited_answer(
     short_answers: None, archivist_home: Path, report_pdf: Path
 ) -> None:

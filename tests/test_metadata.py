@@ -47,6 +47,7 @@ def test_cover_text_wins_for_company_form_and_date() -> None:
         ),
     ],
 )
+@pytest.mark.slow  # real filings
 def test_real_covers(name: str, expected: DocumentMeta) -> None:
     pages = clean_pages(read_raw_pages(financebench_pdf(name))[:3])
     assert extract_metadata(name, pages) == expected

@@ -74,6 +74,7 @@ def test_unsupported_type_is_refused(tmp_path: Path) -> None:
         read_raw_pages(path)
 
 
+@pytest.mark.slow  # a real 73-page encrypted filing
 def test_real_encrypted_10k_reads() -> None:
     """Some real 10-Ks are AES-encrypted with an empty password (pypdf's crypto extra)."""
     pages = read_raw_pages(financebench_pdf("NETFLIX_2017_10K"))

@@ -7,8 +7,8 @@ from app.errors import ExitCode
 from app.services.ingest import ingest
 from app.settings import load_settings
 from app.workspace import Workspace
+from tests.cli_runner import archivist, one_line_error
 from tests.conftest import REPORT_PAGES, make_pdf
-from tests.test_cli import archivist, one_line_error
 
 OTHER_PAGES = [
     "Southwind Shipping 2022 annual report. We operate container ships in the Pacific.",

@@ -3,6 +3,8 @@
 import json
 from pathlib import Path
 
+import pytest
+
 from app.services.ingest import ingest
 from app.workspace import Workspace
 from ingestion.cleaning import clean_pages
@@ -90,6 +92,7 @@ def test_questions_are_mapped_to_the_statements_they_need() -> None:
     assert question_statements("What industry does AMCOR primarily operate in?") == []
 
 
+@pytest.mark.slow  # a real 10-K read whole
 def test_statement_pages_of_a_real_10k_are_its_gold_evidence_pages() -> None:
     pdf = financebench_pdf("BESTBUY_2023_10K")
     pages = {p.index: p.text for p in clean_pages(read_raw_pages(pdf))}

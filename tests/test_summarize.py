@@ -24,6 +24,7 @@ from app.services.summary_format import (
 from app.settings import load_settings
 from app.workspace import Workspace
 from model_runtime.engine import Mode
+from tests.cli_runner import archivist, one_line_error
 from tests.conftest import make_pdf
 
 FILLER = (
@@ -46,6 +47,7 @@ def tiny_answers(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ARCHIVIST_MAX_ANSWER_TOKENS", "24")
 
 
+@pytest.mark.slow  # the starter model over many summary steps
 def test_single_pass_writes_markdown_and_record(
     tiny_answers: None, workspace: Workspace, report_pdf: Path, tmp_path: Path
 ) -> None:
@@ -67,6 +69,7 @@ def test_single_pass_writes_markdown_and_record(
     assert again.status == "skipped"
 
 
+@pytest.mark.slow  # the starter model over many summary steps
 def test_map_reduce_reads_every_page_when_the_context_is_small(
     tiny_answers: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -127,6 +130,7 @@ def run_cli(home: Path, *args: str) -> subprocess.Popen[str]:
     )
 
 
+@pytest.mark.slow
 def test_killed_batch_resumes_from_its_checkpoints(archivist_home: Path, tmp_path: Path) -> None:
     pdf = long_report(tmp_path / "LONG_2023_10K.pdf")
     first = run_cli(archivist_home, "summarize", str(pdf), "--format", "jsonl")
@@ -157,10 +161,9 @@ def test_killed_batch_resumes_from_its_checkpoints(archivist_home: Path, tmp_pat
 
 
 def test_usage_errors_exit_2(archivist_home: Path) -> None:
-    result = run_cli(archivist_home, "summarize", "--format", "pdf", "--all")
-    _, err = result.communicate(timeout=120)
+    result = archivist("summarize", "--format", "pdf", "--all", home=archivist_home)
     assert result.returncode == 2
-    assert "--format" in err
+    assert "--format" in one_line_error(result)
 
 
 def test_a_resumed_summary_counts_the_tokens_of_every_run(

@@ -84,6 +84,7 @@ async def test_import_and_switch_model_then_answer_with_it(
         assert "second-model · fast mode" in rendered(view.query_one(".figures", Static))
 
 
+@pytest.mark.slow  # the starter model over many summary steps
 async def test_summary_streams_and_saves_markdown(workspace: Workspace, tmp_path: Path) -> None:
     memo = tmp_path / "BRIEF_2023.txt"  # one short page keeps four generations quick
     memo.write_text("Capital expenditures in fiscal 2023 were 412 million dollars.")

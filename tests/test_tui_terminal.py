@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # a real `archivist` in a real terminal (tmux)
+
 ARCHIVIST = Path(sys.executable).with_name("archivist")
 
 

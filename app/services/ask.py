@@ -20,7 +20,7 @@ from retrieval.assembler import (
     ContextReport,
     Omission,
 )
-from retrieval.catalogue import ASKABLE, INDEXING
+from retrieval.catalogue import ASKABLE, INDEXING, READY
 from retrieval.integrity import require_readable_index
 from retrieval.passages import unit_passages
 from retrieval.scope import Scope, document_meta, resolve_scope
@@ -69,7 +69,8 @@ def prepare(
             "the library is empty: ingest documents first (archivist ingest PATH)"
         )
     # An index deleted or damaged under ready documents would answer from nothing.
-    require_readable_index(workspace.store, workspace.embedding_dimension, len(documents))
+    dense = sum(d.chunk_count for d in documents if d.status == READY)
+    require_readable_index(workspace.store, workspace.embedding_dimension, len(documents), dense)
     scope = _scope(question, [document_meta(d) for d in documents], document_names)
     ids = scope.document_ids if scope.narrowed else None
     config = SearchConfig.from_settings(settings.search_method, settings.statements_first)

@@ -12,7 +12,7 @@ from app.workspace import Workspace
 from ingestion.embedder import bundled_model_folder
 from model_runtime.errors import ModelError
 from model_runtime.gguf_file import check_gguf
-from retrieval.catalogue import INDEXING, INGESTING, SEARCHABLE
+from retrieval.catalogue import INDEXING, INGESTING, READY, SEARCHABLE
 from retrieval.integrity import CATALOGUE_FIX, INDEX_FIX, catalogue_verdict, index_problem
 
 
@@ -111,7 +111,9 @@ def _catalogue(workspace: Workspace, health: Health) -> None:
         f"{points} points for {chunks} chunks of ready and searchable documents",
         "rebuild the index from the catalogue: archivist reindex",
     )
-    problem = index_problem(workspace.store, workspace.embedding_dimension)
+    ready = [d for d in workspace.catalogue.documents() if d.status == READY]
+    dense = sum(d.chunk_count for d in ready)
+    problem = index_problem(workspace.store, workspace.embedding_dimension, dense)
     health.add(
         "index readable",
         problem is None,

@@ -1,0 +1,81 @@
+"""The ask service's own logic, fast: a `FakeEngine` (held to the engine contract) answers.
+
+Retrieval, scoping, assembly, the catalogue and the index are real; only the model is
+scripted, so what the service makes of reasoning, citations and a cancel can be asserted
+exactly. The same flow through llama.cpp is in tests/test_end_to_end.py.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from app.services.ask import Answer, Retrieved, ask
+from app.services.ingest import ingest
+from app.workspace import Workspace
+from model_runtime.engine import Mode
+from model_runtime.events import AnswerDelta, ReasoningDelta, Usage
+from model_runtime.fake_engine import FakeEngine, Reply
+
+QUESTION = "What were Northwind's capital expenditures in fiscal 2023?"
+
+
+def use(workspace: Workspace, engine: FakeEngine) -> FakeEngine:
+    """Put the fake where the workspace would build its engine (a cached property)."""
+    workspace.__dict__["engine"] = engine
+    return engine
+
+
+@pytest.fixture
+def library(workspace: Workspace, report_pdf: Path) -> Workspace:
+    ingest(workspace, [report_pdf])
+    return workspace
+
+
+def test_reasoning_stays_apart_and_citations_map_to_pages(library: Workspace) -> None:
+    fake = use(
+        library,
+        FakeEngine(
+            [Reply("Capex was 412 million dollars [S2].", reasoning="page 2 has it")],
+            context_length=16_384,
+        ),
+    )
+    events = list(ask(library, QUESTION, Mode.THINKING, seed=1))
+    assert isinstance(events[0], Retrieved)
+    answer = events[-1]
+    assert isinstance(answer, Answer)
+    assert answer.reasoning == "page 2 has it"
+    assert answer.answer == "Capex was 412 million dollars [S2]."
+    assert answer.readable_answer == "Capex was 412 million dollars [NORTHWIND_2023_10K p.2]."
+    assert [(c.source.page, c.cited_by_model) for c in answer.citations] == [(1, True)]
+    assert answer.check.grounded and answer.usage is not None
+    assert answer.usage.mode == "thinking" and answer.usage.stop_reason == "stop"
+    [(messages, mode)] = fake.calls
+    assert mode is Mode.THINKING and QUESTION in messages[-1]["content"]
+    assert "412 million" in messages[-1]["content"]  # the page reached the model
+
+
+def test_an_answer_without_citations_lists_what_the_model_was_given(library: Workspace) -> None:
+    use(library, FakeEngine([Reply("Capex was large.")], context_length=16_384))
+    answer = list(ask(library, QUESTION, Mode.FAST))[-1]
+    assert isinstance(answer, Answer)
+    assert not answer.check.grounded and answer.check.warning()
+    assert answer.citations and not any(c.cited_by_model for c in answer.citations)
+
+
+def test_cancel_mid_answer_ends_the_stream_with_a_cancelled_usage(library: Workspace) -> None:
+    use(library, FakeEngine([Reply("word " * 200)], context_length=16_384))
+    cancel = threading.Event()
+    events = []
+    for event in ask(library, QUESTION, Mode.FAST, cancel=cancel):
+        events.append(event)
+        if isinstance(event, AnswerDelta) and len(events) == 5:
+            cancel.set()
+    usage = next(e for e in events if isinstance(e, Usage))
+    assert usage.stop_reason == "cancelled" and usage.incomplete
+    answer = events[-1]
+    assert isinstance(answer, Answer)
+    assert 0 < len(answer.answer) < len("word " * 200)
+    assert not any(isinstance(e, ReasoningDelta) for e in events)
