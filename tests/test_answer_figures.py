@@ -16,7 +16,7 @@ from app.settings import load_settings
 from app.workspace import Workspace
 from tests import tiny_gguf as t
 from tests.conftest import make_pdf
-from tests.test_cli import archivist
+from tests.cli_runner import archivist
 from tui.main_app import ArchivistApp
 from tui.turn_view import TurnView
 
