@@ -26,12 +26,14 @@ class CliResult:
     stderr: str
 
 
-def archivist(*args: str, home: Path, env: dict[str, str] | None = None) -> CliResult:
-    """`archivist ARGS...` with ARCHIVIST_HOME=home and `env` set only for this call."""
+def archivist(*args: str, home: Path | None = None, env: dict[str, str] | None = None) -> CliResult:
+    """`archivist ARGS...` with ARCHIVIST_HOME=home (default: the environment's) and `env`
+    set only for this call."""
     runner = CliRunner()
     argv = sys.argv
     code = 0
-    with runner.isolation(env={"ARCHIVIST_HOME": str(home), **(env or {})}) as streams:
+    overlay = {"ARCHIVIST_HOME": str(home)} if home is not None else {}
+    with runner.isolation(env={**overlay, **(env or {})}) as streams:
         sys.argv = ["archivist", *args]
         try:
             main()

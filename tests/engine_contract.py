@@ -6,7 +6,7 @@ reasoning "abc" and the answer "XYZ" (`engine`), one whose reasoning never ends
 without a thinking mode (`plain_engine`, answering "X..."). pytest collects the subclass's
 tests. Two subclasses run them, against `LlamaCppEngine` on tiny Qwen3 GGUFs and against
 `FakeEngine`, in
-    tests/test_engine_contract.py
+    tests/model_runtime/test_engine_contract.py
 so a test that uses the fake relies only on what the real engine does too.
 """
 

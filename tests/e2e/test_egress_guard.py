@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-GUARD = Path(__file__).with_name("egress_guard.py")
+GUARD = Path(__file__).resolve().parents[1] / "egress_guard.py"
 
 
 def test_guard_records_and_refuses_a_remote_connect(tmp_path: Path) -> None:

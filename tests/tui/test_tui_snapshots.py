@@ -1,7 +1,7 @@
 """SVG snapshots of every screen, on the real stack with one generated report ingested.
 
 A changed layout fails here; look at the report pytest writes, and when the change is
-wanted accept it with `.venv/bin/pytest tests/test_tui_snapshots.py --snapshot-update`.
+wanted accept it with `.venv/bin/pytest tests/tui/test_tui_snapshots.py --snapshot-update`.
 Only screens whose content is deterministic are captured (no model output).
 """
 
@@ -18,10 +18,9 @@ from app.services.ingest import ingest
 from app.workspace import Workspace
 from retrieval.types import Evidence
 from tests.conftest import REPORT_PAGES, make_pdf
+from tests.tui_helpers import SIZE
 from tui.main_app import ArchivistApp
 from tui.source_screen import SourceScreen
-
-from .tui_helpers import SIZE
 
 Compare = Callable[..., bool]
 

@@ -14,6 +14,7 @@ from app.services.ask import prepare
 from app.services.ingest import ingest
 from app.workspace import Workspace
 from model_runtime.registry import starter_model
+from tests.tui_helpers import SIZE, ask, rendered, wait_until
 from tui.chat_screen import ChatScreen
 from tui.desk import Desk
 from tui.help_screen import KEYS, HelpScreen
@@ -23,8 +24,6 @@ from tui.models_screen import ModelsScreen
 from tui.source_screen import SourceScreen
 from tui.summary_screen import SummaryScreen
 from tui.turn_view import TurnView
-
-from .tui_helpers import SIZE, ask, rendered, wait_until
 
 
 @pytest.fixture(autouse=True)

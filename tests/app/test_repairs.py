@@ -26,7 +26,7 @@ from app.settings import Settings, load_settings
 from app.workspace import Workspace
 from retrieval.catalogue import INDEXING, READY
 from retrieval.integrity import CatalogueDamagedError, IndexUnreadableError
-from tests.cli_inprocess import run_cli
+from tests.cli_runner import archivist, one_line_error
 from tests.conftest import REPORT_PAGES, ROOT, make_pdf
 
 
@@ -108,9 +108,9 @@ def test_reindex_refusal_is_one_line_and_exit_3(
 ) -> None:
     checkpoint(home)
     damage_middle(home / "catalogue.sqlite")
-    result = run_cli(capsys, "reindex")
-    assert result.code == ExitCode.INPUT
-    line = result.one_line_error()
+    result = archivist("reindex")
+    assert result.returncode == ExitCode.INPUT
+    line = one_line_error(result)
     assert "refusing to reindex" in line and "backup" in line
 
 
@@ -133,9 +133,9 @@ def test_a_truncated_catalogue_still_gets_a_doctor_report(
     assert "BAD catalogue" in shown
     assert "restore catalogue.sqlite from a backup" in shown
     assert "verdict: needs attention" in shown
-    listed = run_cli(capsys, "docs", "list")
-    assert listed.code == ExitCode.INPUT
-    assert "catalogue cannot be read" in listed.one_line_error()
+    listed = archivist("docs", "list")
+    assert listed.returncode == ExitCode.INPUT
+    assert "catalogue cannot be read" in one_line_error(listed)
 
 
 def test_a_killed_reindex_is_reported_and_ask_says_how_to_finish(workspace: Workspace) -> None:

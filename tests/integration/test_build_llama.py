@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "build_llama.sh"
 
 # A stand-in Python: `-m pip wheel` writes a wheel (or fails when FAIL_CUDA is set and the

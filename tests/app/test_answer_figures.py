@@ -15,12 +15,11 @@ from app.services.ingest import ingest
 from app.settings import load_settings
 from app.workspace import Workspace
 from tests import tiny_gguf as t
-from tests.conftest import make_pdf
 from tests.cli_runner import archivist
+from tests.conftest import make_pdf
+from tests.tui_helpers import SIZE, ask, rendered
 from tui.main_app import ArchivistApp
 from tui.turn_view import TurnView
-
-from .tui_helpers import SIZE, ask, rendered
 
 PAGES = [
     "Capital expenditures in fiscal 2023 were 250 million dollars for new warehouses.",

@@ -10,7 +10,7 @@ import pytest
 from app.errors import ExitCode
 from model_runtime.errors import SchemaError
 from model_runtime.schema_guard import check_schema
-from tests.cli_inprocess import run_cli
+from tests.cli_runner import archivist, one_line_error
 
 SELF_REF = {"type": "object", "properties": {"x": {"$ref": "#/properties/x"}}, "required": ["x"]}
 
@@ -66,9 +66,9 @@ def test_ask_refuses_before_any_model_loads(
 ) -> None:
     path = tmp_path / "schema.json"
     path.write_text(text)
-    result = run_cli(capsys, "ask", "What was capex?", "--json-schema", str(path))
-    assert result.code == ExitCode.INPUT
-    assert "JSON schema" in result.one_line_error()
+    result = archivist("ask", "What was capex?", "--json-schema", str(path))
+    assert result.returncode == ExitCode.INPUT
+    assert "JSON schema" in one_line_error(result)
 
 
 def test_engine_refuses_a_recursive_schema(tiny_models: dict[str, Path]) -> None:

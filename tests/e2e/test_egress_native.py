@@ -26,7 +26,7 @@ from app.services.install_script import INSTALL_SH
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow
-SHIM = Path(__file__).with_name("native") / "netlog.c"
+SHIM = Path(__file__).resolve().parents[1] / "native" / "netlog.c"
 ARCHIVIST = Path(sys.executable).with_name("archivist")
 IDLE_S = 35.0
 

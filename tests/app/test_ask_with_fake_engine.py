@@ -2,7 +2,7 @@
 
 Retrieval, scoping, assembly, the catalogue and the index are real; only the model is
 scripted, so what the service makes of reasoning, citations and a cancel can be asserted
-exactly. The same flow through llama.cpp is in tests/test_end_to_end.py.
+exactly. The same flow through llama.cpp is in tests/integration/test_end_to_end.py.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Air-gapped deployment, end to end: build a bundle here, refuse a tampered copy, install
 the real one inside a network namespace with no interfaces, and ingest, ask in both modes and
 summarise there with an audit hook recording any attempt to reach the network, and with
-the native shim of tests/test_egress_native.py LD_PRELOADed into every process, which sees
+the native shim of tests/e2e/test_egress_native.py LD_PRELOADed into every process, which sees
 lookups made below Python (ONNX Runtime's telemetry) that the audit hook cannot.
 
 Building the bundle needs the package registry (it is made on a connected machine); the
@@ -21,10 +21,10 @@ import pytest
 from app.services.bundle import BundleError, create_bundle
 from model_runtime.registry import starter_model
 from tests.conftest import installed_backend, make_pdf
-from tests.test_egress_native import shim as shim  # noqa: F401 - the compiled LD_PRELOAD shim
+from tests.e2e.test_egress_native import shim as shim  # noqa: F401 - the compiled LD_PRELOAD shim
 
 pytestmark = pytest.mark.slow
-GUARD = Path(__file__).with_name("egress_guard.py")
+GUARD = Path(__file__).resolve().parents[1] / "egress_guard.py"
 
 
 def offline(

@@ -9,10 +9,9 @@ from textual import events
 from textual.widgets import Input
 
 from app.workspace import Workspace
+from tests.tui_helpers import SIZE, wait_until
 from tui.bounded_input import MAX_INPUT_CHARS
 from tui.main_app import ArchivistApp
-
-from .tui_helpers import SIZE, wait_until
 
 KEYSTROKES = 8_000
 

@@ -11,13 +11,12 @@ from textual.widgets import Collapsible, DataTable, Input, OptionList, Static
 from app.services.ingest import ingest
 from app.workspace import Workspace
 from model_runtime.fake_engine import FakeEngine, Reply
+from tests.tui_helpers import SIZE, ask, rendered, wait_until
 from tui.chat_screen import ChatScreen
 from tui.library_screen import LibraryScreen
 from tui.main_app import ArchivistApp
 from tui.source_screen import SourceScreen
 from tui.turn_view import TurnView
-
-from .tui_helpers import SIZE, ask, rendered, wait_until
 
 
 @pytest.fixture(autouse=True)
