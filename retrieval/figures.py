@@ -39,7 +39,7 @@ SCALES = {
     "bn": 1e9,
     "trillion": 1e12,
 }
-SHORT_SCALES = {"k", "m", "mn", "b", "bn"}
+SHORT_SCALES = {"k", "m", "b"}  # "3M" is a company; "5.2bn" and "$3M" are figures
 QUOTE = re.compile(r"[\"“]([^\"“”\n]{3,400})[\"”]")
 LIST_MARK = re.compile(r"^\s*\d+[.)]\s+", re.MULTILINE)  # "1. " numbering a list
 MIN_QUOTE_WORDS = 3

@@ -35,7 +35,9 @@ async def ask(pilot: Pilot[None], app: ArchivistApp, question: str) -> TurnView:
     assert isinstance(screen, ChatScreen)
     screen.query_one("#question", Input).value = question
     await pilot.press("enter")
-    await wait_until(pilot, lambda: not screen.generating)
+    # A generous wait: the starter model answers in seconds on a quiet machine, minutes
+    # on a loaded one; this is a deadline for a hang, not a speed check.
+    await wait_until(pilot, lambda: not screen.generating, timeout=900.0)
     await app.workers.wait_for_complete()
     await pilot.pause()
     return screen.query(TurnView).last()

@@ -32,7 +32,8 @@ def runtime_sections(workspace: Workspace) -> dict[str, dict[str, object]]:
     chosen = settings.context_length
     try:
         entry = workspace.model_entry()
-        workspace.models.verify(entry)  # never load (run) a file that fails its hash
+        if entry.sha256 is not None or entry.starter:
+            workspace.models.verify(entry)  # never load (run) a file that fails its hash
         sample = measure_prefill(entry.path, settings.threads, None)
         compute = (shape_of(entry.path), sample)
         try:

@@ -171,9 +171,11 @@ def ask(
     stream = workspace.engine.stream(prompt.messages, mode, limits)  # type: ignore[arg-type]
     try:
         for event in stream:
-            if cancel.is_set():
+            if cancel.is_set() and isinstance(event, AnswerDelta | ReasoningDelta):
+                # The engine checks `cancel` before every token and ends within one with
+                # its own usage (stop reason "cancelled"); nothing after the key is kept.
                 result.stop_reason = "cancelled"
-                break
+                continue
             if isinstance(event, AnswerDelta | ReasoningDelta):
                 first_token = first_token or time.perf_counter()
                 result.completion_tokens += 1
@@ -186,6 +188,8 @@ def ask(
         close = getattr(stream, "close", None)
         if close is not None:
             close()  # stops llama.cpp's loop
+    if cancel.is_set():
+        result.stop_reason = "cancelled"
     result.answer = "".join(answer_parts)
     result.reasoning = "".join(reasoning_parts)
     if result.stop_reason == "cancelled" and first_token is not None:

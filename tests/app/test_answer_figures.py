@@ -81,4 +81,4 @@ async def test_the_tui_highlights_and_lists_the_planted_figure(library: Workspac
         assert "$250M" not in listed
     # Reopened from the history, the flag is still there.
     [turn] = app.state.desk.history.turns()[-1:]
-    assert [f["text"] for f in turn.unverified] == ["9.8%"]
+    assert [f.text for f in turn.unverified] == ["9.8%"]

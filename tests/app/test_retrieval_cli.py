@@ -80,7 +80,8 @@ def test_ask_show_context_and_a_prompt_that_cannot_fit(
     )
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert out.startswith("context: whole (asked auto); scope: company NORTHWIND")
+    assert out.startswith("context 4,096 tokens: set by context_length")
+    assert "\ncontext: whole (asked auto); scope: company NORTHWIND" in out
     assert "[S2] NORTHWIND_2023_10K p.2" in out and "omitted 0 source(s)" in out
     assert "tokens: context 4096 = prompt" in out
 
