@@ -12,6 +12,14 @@ import typer
 
 from app.commands.common import JsonFlag, err, open_workspace
 
+DocsOption = Annotated[
+    Path | None,
+    typer.Option(
+        help="Folder of the filings; missing ones are ingested. Default: pdfs/ "
+        "next to the questions file, when there is one."
+    ),
+]
+
 
 def parse_ks(text: str) -> list[int]:
     try:
@@ -33,13 +41,7 @@ def retrieval(
     baseline: Annotated[
         bool, typer.Option("--baseline", help="Also run the paper-style baseline, same process.")
     ] = False,
-    docs: Annotated[
-        Path | None,
-        typer.Option(
-            help="Folder of the filings; missing ones are ingested. Default: pdfs/ "
-            "next to the questions file, when there is one."
-        ),
-    ] = None,
+    docs: DocsOption = None,
     method: Annotated[
         str | None,
         typer.Option(help="dense, hybrid or bm25 ranking. Default: the search_method setting."),
@@ -102,13 +104,7 @@ def retrieval(
 
 def answers(
     questions: Annotated[Path, typer.Argument(help="FinanceBench-format questions (JSONL).")],
-    docs: Annotated[
-        Path | None,
-        typer.Option(
-            help="Folder of the filings; missing ones are ingested. Default: pdfs/ "
-            "next to the questions file, when there is one."
-        ),
-    ] = None,
+    docs: DocsOption = None,
     scope: Annotated[
         str,
         typer.Option(help="document: ask about the question's document; library: everything."),

@@ -92,14 +92,6 @@ def _catalogue(workspace: Workspace, health: Health) -> None:
         f"{stuck[INDEXING]} document(s) left mid-reindex (not searchable)",
         "run `archivist reindex` again to finish it",
     )
-    health.add(
-        "dense vectors",
-        keywords_only == 0,
-        f"{keywords_only} document(s) searchable by BM25 only, dense vectors pending"
-        if keywords_only
-        else "every askable document has them",
-        "an ingest is computing them, or was stopped: any `archivist ingest` finishes them",
-    )
     try:
         points = workspace.store.count()
     except Exception as exc:  # noqa: BLE001
