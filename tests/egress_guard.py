@@ -48,6 +48,10 @@ def _hook(event: str, args: tuple[Any, ...]) -> None:
 
 
 if __name__ == "__main__":
+    # Run as a script from tests/, whose folders mirror the packages (tests/app, ...): drop
+    # that folder from the path, or `app` would be the tests' package, not Archivist's.
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != here]
     sys.addaudithook(_hook)
     sys.argv = ["archivist", *sys.argv[1:]]
     from app.cli import main
