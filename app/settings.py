@@ -109,7 +109,13 @@ class Settings(BaseSettings):
         "pdfium",
         description="PDF page-text reader: pdfium (pypdf where PDFium fails) or pypdf alone.",
     )
-    embed_batch: int = Field(32, ge=1, description="Chunks per embedding batch.")
+    embed_batch: int = Field(
+        4,
+        ge=1,
+        description="Chunks per embedding batch. Small batches are fastest on a CPU (no "
+        "padding, activations stay in cache): 2-core VM, ONNX int8, 54 chunks/s at 1, 50 at 4, "
+        "30 at 32.",
+    )
     ingest_workers: int | None = Field(
         None, ge=1, description="Parsing worker processes; default: one per core."
     )

@@ -4,8 +4,9 @@
 `Desk`); it is the one place that constructs the ports: `catalogue` (Catalogue), `store`
 (VectorStore, at the embedder's dimension), `embedder` (Embedder), `engine` (Engine) and
 `counter` (TokenCounter). Each is built on first use, because the engine and the embedder
-are expensive and many commands need neither; services receive the workspace, or the
-ports they use, from the entry point and never build a port themselves.
+are expensive and many commands need neither. Services never import this module (an
+import-linter contract): each declares the ports it uses as a protocol in
+`app/services/ports.py`, which the workspace satisfies, and never builds a port itself.
 """
 
 from __future__ import annotations

@@ -195,9 +195,11 @@ def main() -> None:
         from app.settings import load_settings
         from app.workspace import Workspace
 
-        workspace = Workspace(load_settings())
-        timed = TimedEmbedder(workspace.embedder)  # model load is not counted below
-        workspace.__dict__["embedder"] = timed
+        settings = load_settings()
+        # The embedder loads first (not counted below), then the workspace is composed with
+        # it wrapped in a timer.
+        timed = TimedEmbedder(Workspace(settings).embedder)
+        workspace = Workspace(settings, embedder=timed)
         marks: dict[str, list[float]] = {"searchable": [], "ready": []}
         phase_one, phase_two = ingest_service.index_document, ingest_service.embed_document
 

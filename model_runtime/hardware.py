@@ -163,20 +163,29 @@ def memory_bytes() -> dict[str, int]:
     return {"total": result.get("MemTotal", 0), "available": result.get("MemAvailable", 0)}
 
 
-def gpu_memory_bytes() -> list[int]:
-    """Each visible NVIDIA GPU's memory, from nvidia-smi (local; no network)."""
+def nvidia_smi(field: str) -> list[str] | None:
+    """`nvidia-smi --query-gpu=FIELD`, one value per visible NVIDIA GPU (local; no network);
+    None where nvidia-smi is missing or fails."""
     if shutil.which("nvidia-smi") is None:
-        return []
+        return None
     try:
         out = subprocess.run(
-            ["nvidia-smi", "--query-gpu=memory.total", "--format=csv,noheader,nounits"],
+            ["nvidia-smi", f"--query-gpu={field}", "--format=csv,noheader,nounits"],
             capture_output=True,
             text=True,
             timeout=10,
             check=True,
         ).stdout
-        return [int(line.strip()) * 1024**2 for line in out.splitlines() if line.strip()]
-    except (OSError, subprocess.SubprocessError, ValueError):
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return [line.strip() for line in out.splitlines() if line.strip()]
+
+
+def gpu_memory_bytes() -> list[int]:
+    """Each visible NVIDIA GPU's memory."""
+    try:
+        return [int(value) * 1024**2 for value in nvidia_smi("memory.total") or []]
+    except ValueError:
         return []
 
 

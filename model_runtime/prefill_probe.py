@@ -13,10 +13,11 @@ import json
 import os
 import platform
 import shutil
-import subprocess
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from model_runtime.hardware import nvidia_smi
 
 PROBE_TOKENS = 256
 WARMUP_TOKENS = 16
@@ -61,18 +62,8 @@ def machine_identity(threads: int, backend: str) -> str:
                 break
     except OSError:
         pass
-    gpus = ""
-    if backend not in ("CPU",) and shutil.which("nvidia-smi"):
-        try:
-            gpus = subprocess.run(
-                ["nvidia-smi", "--query-gpu=name", "--format=csv,noheader"],
-                capture_output=True,
-                text=True,
-                timeout=10,
-                check=True,
-            ).stdout.strip()
-        except (OSError, subprocess.SubprocessError):
-            gpus = "?"
+    names = nvidia_smi("name") if backend != "CPU" else []
+    gpus = "?" if names is None and shutil.which("nvidia-smi") else "\n".join(names or [])
     return f"{cpu} | {os.cpu_count()} cpus | {threads} threads | {backend} | {gpus}"
 
 

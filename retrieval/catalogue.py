@@ -17,10 +17,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
-    ForeignKey,
-    Integer,
-    String,
-    Text,
     create_engine,
     delete,
     event,
@@ -31,9 +27,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DatabaseError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.orm import Session
 
 from ingestion.records import Chunk, DocumentMeta, ParsedDocument
+from retrieval.catalogue_tables import Base, ChunkRow, DocumentRow, PageRow
 from retrieval.integrity import CATALOGUE_FIX, CatalogueDamagedError
 
 CHUNK_NAMESPACE = uuid.UUID("5b0c8f0e-8d7a-4a36-9c49-2f1f1c3b7a11")
@@ -50,54 +47,6 @@ REJECTED = "rejected"
 def chunk_id(document_sha256: str, ordinal: int) -> str:
     """Deterministic, so re-ingesting the same file writes the same points."""
     return str(uuid.uuid5(CHUNK_NAMESPACE, f"{document_sha256}:{ordinal}"))
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class DocumentRow(Base):
-    __tablename__ = "documents"
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    name: Mapped[str] = mapped_column(String(512), index=True)
-    path: Mapped[str] = mapped_column(Text)
-    sha256: Mapped[str] = mapped_column(String(64), index=True)
-    status: Mapped[str] = mapped_column(String(16))
-    reason: Mapped[str] = mapped_column(Text, default="")
-    page_count: Mapped[int] = mapped_column(Integer, default=0)
-    chunk_count: Mapped[int] = mapped_column(Integer, default=0)
-    added_at: Mapped[str] = mapped_column(String(40))
-    company: Mapped[str] = mapped_column(String(200), default="", index=True)
-    form_type: Mapped[str] = mapped_column(String(16), default="", index=True)
-    fiscal_year: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
-    fiscal_period: Mapped[str] = mapped_column(String(16), default="", index=True)
-    doc_date: Mapped[str] = mapped_column(String(10), default="")
-
-
-class PageRow(Base):
-    __tablename__ = "pages"
-    document_id: Mapped[str] = mapped_column(
-        ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True
-    )
-    index: Mapped[int] = mapped_column(Integer, primary_key=True)
-    label: Mapped[str] = mapped_column(String(64))
-    text: Mapped[str] = mapped_column(Text)
-
-
-class ChunkRow(Base):
-    __tablename__ = "chunks"
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    document_id: Mapped[str] = mapped_column(
-        ForeignKey("documents.id", ondelete="CASCADE"), index=True
-    )
-    ordinal: Mapped[int] = mapped_column(Integer)
-    first_page: Mapped[int] = mapped_column(Integer)
-    last_page: Mapped[int] = mapped_column(Integer)
-    start_char: Mapped[int] = mapped_column(Integer)
-    end_char: Mapped[int] = mapped_column(Integer)
-    text: Mapped[str] = mapped_column(Text)
-    section: Mapped[str] = mapped_column(Text, default="")
-    kind: Mapped[str] = mapped_column(String(16), default="text")
 
 
 @dataclass(frozen=True)

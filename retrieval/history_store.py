@@ -11,7 +11,8 @@ from datetime import UTC, datetime
 from sqlalchemy import ForeignKey, Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from retrieval.catalogue import Base, Catalogue
+from retrieval.catalogue import Catalogue
+from retrieval.catalogue_tables import Base
 
 
 class ConversationRow(Base):

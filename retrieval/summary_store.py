@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 from sqlalchemy import Integer, String, Text, delete
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from retrieval.catalogue import Base, Catalogue
+from retrieval.catalogue import Catalogue
+from retrieval.catalogue_tables import Base
 
 
 class SummaryStepRow(Base):

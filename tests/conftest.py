@@ -11,6 +11,7 @@ from fpdf import FPDF
 
 from app.settings import load_settings
 from app.workspace import Workspace
+from model_runtime.engine import Engine
 
 ROOT = Path(__file__).resolve().parent.parent
 FINANCEBENCH = ROOT.parent / "shared" / "data" / "financebench-dev"
@@ -43,6 +44,18 @@ def workspace(archivist_home: Path) -> Iterator[Workspace]:
     ws = Workspace(load_settings())
     yield ws
     ws.close()
+
+
+def answering_with(workspace: Workspace, engine: Engine) -> Workspace:
+    """The same library answered by `engine` (a FakeEngine): a workspace composed from the
+    given one's ports and the engine, as an entry point composes its own."""
+    return Workspace(
+        workspace.settings,
+        catalogue=workspace.catalogue,
+        store=workspace.store,
+        embedder=workspace.embedder,
+        engine=engine,
+    )
 
 
 def make_pdf(path: Path, pages: list[str]) -> Path:

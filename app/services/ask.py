@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 
 from app.errors import EmptyWorkspaceError, InputError
 from app.services.answer import Answer
-from app.workspace import Workspace
+from app.services.ports import Answering
 from ingestion.records import DocumentMeta
 from model_runtime.engine import GenerationLimits, Mode
 from model_runtime.events import AnswerDelta, Event, ReasoningDelta, Usage
@@ -42,7 +42,7 @@ class Retrieved:
 
 
 def prepare(
-    workspace: Workspace,
+    workspace: Answering,
     question: str,
     mode: Mode = Mode.FAST,
     document_names: list[str] | None = None,  # names or ids
@@ -134,7 +134,7 @@ def _scope(question: str, metas: list[DocumentMeta], names: list[str] | None) ->
 
 
 def ask(
-    workspace: Workspace,
+    workspace: Answering,
     question: str,
     mode: Mode = Mode.FAST,
     document_names: list[str] | None = None,

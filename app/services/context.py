@@ -8,9 +8,8 @@ measured once per model and machine (`cache/prefill.json`).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from app.errors import ConfigError
+from app.services.ports import Configured
 from model_runtime.context_size import (
     ContextChoice,
     UnreachableTargetError,
@@ -19,9 +18,6 @@ from model_runtime.context_size import (
 )
 from model_runtime.prefill_probe import PrefillSample
 from model_runtime.registry import ModelEntry
-
-if TYPE_CHECKING:
-    from app.workspace import Workspace
 
 PREFILL_CACHE = "prefill.json"
 
@@ -38,7 +34,7 @@ def model_identity(entry: ModelEntry, sha256: str | None) -> str:
 
 
 def context_choice(
-    workspace: Workspace,
+    workspace: Configured,
     entry: ModelEntry,
     sha256: str | None,
     sample: PrefillSample | None = None,

@@ -8,7 +8,7 @@ from typing import Any
 
 from app.errors import ArchivistError, user_message
 from app.offline import OFFLINE_SWITCHES
-from app.workspace import Workspace
+from app.services.ports import Inspected
 from ingestion.embedder import bundled_model_folder
 from model_runtime.errors import ModelError
 from model_runtime.gguf_file import check_gguf
@@ -39,7 +39,7 @@ class Health:
         self.checks.append(Check(name, ok, detail, "" if ok else fix))
 
 
-def workspace_health(workspace: Workspace) -> Health:
+def workspace_health(workspace: Inspected) -> Health:
     health = Health()
     _catalogue(workspace, health)
     _model(workspace, health)
@@ -56,7 +56,7 @@ def workspace_health(workspace: Workspace) -> Health:
     return health
 
 
-def _catalogue(workspace: Workspace, health: Health) -> None:
+def _catalogue(workspace: Inspected, health: Health) -> None:
     try:
         catalogue = workspace.catalogue
     except Exception as exc:  # noqa: BLE001 - a broken catalogue is a finding, not a crash
@@ -114,7 +114,7 @@ def _catalogue(workspace: Workspace, health: Health) -> None:
     )
 
 
-def _model(workspace: Workspace, health: Health) -> None:
+def _model(workspace: Inspected, health: Health) -> None:
     try:
         entry = workspace.model_entry()
         check_gguf(entry.path)
@@ -125,7 +125,7 @@ def _model(workspace: Workspace, health: Health) -> None:
     health.add("model", True, f"{entry.label}, SHA-256 {verified.sha256[:12]}... verified")
 
 
-def _embedder(workspace: Workspace, health: Health) -> None:
+def _embedder(workspace: Inspected, health: Health) -> None:
     folder = workspace.settings.embedder_path or bundled_model_folder()
     present = folder is not None and (folder / "modules.json").is_file()
     health.add(
@@ -136,7 +136,7 @@ def _embedder(workspace: Workspace, health: Health) -> None:
     )
 
 
-def _vectors(workspace: Workspace, health: Health) -> None:
+def _vectors(workspace: Inspected, health: Health) -> None:
     try:
         built, wanted = workspace.index_recipe(), workspace.vectors_recipe
     except Exception:  # noqa: BLE001 - the catalogue check above already says why

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import signal
 
-from app.workspace import Workspace
+from app.services.ports import Indexing
 from ingestion.pipeline import embedding_text
 from ingestion.records import Chunk, DocumentMeta, ParsedDocument
 from retrieval.catalogue import INGESTING, REMOVING, SEARCHABLE, Catalogue, StoredChunk, chunk_id
@@ -68,10 +68,11 @@ def _as_chunk(stored: StoredChunk) -> Chunk:
 
 
 KEYWORD_BATCH = 512  # BM25-only points per upsert (no model to wait for)
+DENSE_BATCH = 64  # points per upsert once embedded (each upsert is flushed to disk)
 
 
 def write_points(
-    workspace: Workspace,
+    workspace: Indexing,
     doc_id: str,
     name: str,
     meta: DocumentMeta,
@@ -79,7 +80,7 @@ def write_points(
     dense: bool = True,
 ) -> None:
     """Upsert the document's points; `dense=False` writes their BM25 vectors alone."""
-    batch_size = workspace.settings.embed_batch * 2 if dense else KEYWORD_BATCH
+    batch_size = DENSE_BATCH if dense else KEYWORD_BATCH
     for start in range(0, len(chunks), batch_size):
         batch = chunks[start : start + batch_size]
         vectors: list[list[float] | None] = (
@@ -101,7 +102,7 @@ def write_points(
         crash_point("mid_upsert")
 
 
-def index_document(workspace: Workspace, doc: ParsedDocument) -> str:
+def index_document(workspace: Indexing, doc: ParsedDocument) -> str:
     """Phase one: pages and chunks in the catalogue, BM25 points in the index; the
     document is `searchable` when it returns. `embed_document` finishes it."""
     catalogue, store = workspace.catalogue, workspace.store
@@ -115,7 +116,7 @@ def index_document(workspace: Workspace, doc: ParsedDocument) -> str:
     return doc_id
 
 
-def embed_document(workspace: Workspace, doc_id: str) -> int:
+def embed_document(workspace: Indexing, doc_id: str) -> int:
     """Phase two: overwrite a searchable document's points with dense + BM25 vectors
     (from the catalogue's chunks, so a later run can finish what a killed one began),
     then mark it `ready`. Returns the number of chunks."""
@@ -130,7 +131,7 @@ def embed_document(workspace: Workspace, doc_id: str) -> int:
     return len(chunks)
 
 
-def reindex_document(workspace: Workspace, doc_id: str) -> int:
+def reindex_document(workspace: Indexing, doc_id: str) -> int:
     info = workspace.catalogue.get(doc_id)
     if info is None:
         return 0

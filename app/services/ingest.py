@@ -24,7 +24,7 @@ from app.services.indexing import (
     recover,
     retire_other_versions,
 )
-from app.workspace import Workspace
+from app.services.ports import Configured, Indexing
 from ingestion.pipeline import ParseOptions
 from ingestion.readers import file_sha256, is_supported
 from ingestion.records import ParsedDocument
@@ -75,7 +75,7 @@ class WorkspaceBusyError(ArchivistError):
 
 
 @contextmanager
-def ingest_lock(workspace: Workspace) -> Iterator[None]:
+def ingest_lock(workspace: Configured) -> Iterator[None]:
     """One writer at a time; the kernel drops the lock when its holder dies (even kill -9)."""
     with (workspace.home / "ingest.lock").open("w") as handle:
         try:
@@ -126,7 +126,7 @@ def skip_reason(path: Path) -> str:
 
 
 def ingest(
-    workspace: Workspace,
+    workspace: Indexing,
     paths: Iterable[Path],
     progress: Progress | None = None,
     workers: int | None = None,
@@ -149,7 +149,7 @@ def ingest(
     return report
 
 
-def _plan(workspace: Workspace, files: list[Path], report: IngestReport) -> dict[Path, str]:
+def _plan(workspace: Indexing, files: list[Path], report: IngestReport) -> dict[Path, str]:
     """Which files need parsing: path -> content hash. Unchanged files are skipped here."""
     catalogue = workspace.catalogue
     todo: dict[Path, str] = {}
@@ -187,7 +187,7 @@ def _plan(workspace: Workspace, files: list[Path], report: IngestReport) -> dict
 
 
 def _run(
-    workspace: Workspace,
+    workspace: Indexing,
     todo: dict[Path, str],
     unfinished: list[DocumentInfo],
     report: IngestReport,

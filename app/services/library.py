@@ -7,12 +7,12 @@ from collections.abc import Callable
 from app.errors import InputError
 from app.services.indexing import reindex_document, remove_document
 from app.services.ingest import ingest_lock
-from app.workspace import Workspace
+from app.services.ports import Indexing, Library
 from retrieval.catalogue import INDEXING, READY, SEARCHABLE, DocumentInfo
 from retrieval.integrity import require_sound_catalogue
 
 
-def remove(workspace: Workspace, key: str) -> DocumentInfo:
+def remove(workspace: Library, key: str) -> DocumentInfo:
     """`key` is a document id (or 8+ character prefix), name or path."""
     matches = workspace.catalogue.find(key)
     if not matches:
@@ -26,7 +26,7 @@ def remove(workspace: Workspace, key: str) -> DocumentInfo:
 
 
 def reindex(
-    workspace: Workspace, progress: Callable[[int, int, str], None] | None = None
+    workspace: Indexing, progress: Callable[[int, int, str], None] | None = None
 ) -> dict[str, int]:
     """Empty the vector index and rebuild it from the catalogue alone (no files read).
 

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from app.services.ports import Generating
 from app.services.summary_format import (
     SECTIONS,
     build_record,
@@ -18,7 +19,6 @@ from app.services.summary_format import (
     split_sections,
     summary_task,
 )
-from app.workspace import Workspace
 from model_runtime.engine import Engine, GenerationLimits, Mode
 from model_runtime.events import AnswerDelta, Usage
 from retrieval.assembler import TokenBudget, TokenCounter
@@ -242,7 +242,7 @@ class Summarizer:
 
 
 def open_summarizer(
-    workspace: Workspace, mode: Mode, progress: StepProgress | None = None
+    workspace: Generating, mode: Mode, progress: StepProgress | None = None
 ) -> Summarizer:
     """A summarizer wired from the composition root: the model is the active one, named
     by the hash its store verified (not rehashed for every summary)."""

@@ -11,8 +11,8 @@ from typing import Any
 
 from app.errors import EmptyWorkspaceError, InputError
 from app.services.ingest import ingest
+from app.services.ports import Answering
 from app.services.summarize import StepProgress, Summarizer, open_summarizer
-from app.workspace import Workspace
 from ingestion.readers import file_sha256
 from model_runtime.engine import Mode
 from retrieval.catalogue import READY, DocumentInfo
@@ -28,7 +28,7 @@ class SummaryResult:
     files: tuple[str, ...] = ()
 
 
-def resolve_targets(workspace: Workspace, targets: list[str], every: bool) -> list[DocumentInfo]:
+def resolve_targets(workspace: Answering, targets: list[str], every: bool) -> list[DocumentInfo]:
     """Document names from the library, or file paths (ingested first when needed)."""
     documents = {d.name: d for d in workspace.catalogue.documents() if d.status == READY}
     if every:
@@ -57,7 +57,7 @@ def resolve_targets(workspace: Workspace, targets: list[str], every: bool) -> li
 
 
 def summarize_batch(
-    workspace: Workspace,
+    workspace: Answering,
     documents: list[DocumentInfo],
     mode: Mode,
     out: Path,

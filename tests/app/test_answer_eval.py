@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +14,7 @@ from app.services.answer_checks import (
     gold_figure,
     is_refusal,
 )
+from tests.cli_runner import CliResult, archivist
 from tests.conftest import REPORT_PAGES, make_pdf
 from tests.tiny_gguf import chain, write_tiny_qwen3
 
@@ -56,17 +54,12 @@ def filings(tmp_path: Path) -> Path:
     return path
 
 
-def run_eval(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "app", "eval", "answers", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **env},
-        timeout=900,
-    )
+def run_eval(*args: str, **env: str) -> CliResult:
+    """`archivist eval answers ARGS` in-process (the same `main()`, exit codes and stderr)."""
+    return archivist("eval", "answers", *args, env=env)
 
 
-def report(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+def report(result: CliResult) -> dict[str, Any]:
     assert result.returncode == 0, result.stderr
     data: dict[str, Any] = json.loads(result.stdout)
     return data

@@ -18,14 +18,9 @@ from app.workspace import Workspace
 from model_runtime.engine import Mode
 from model_runtime.events import AnswerDelta, ReasoningDelta, Usage
 from model_runtime.fake_engine import FakeEngine, Reply
+from tests.conftest import answering_with
 
 QUESTION = "What were Northwind's capital expenditures in fiscal 2023?"
-
-
-def use(workspace: Workspace, engine: FakeEngine) -> FakeEngine:
-    """Put the fake where the workspace would build its engine (a cached property)."""
-    workspace.__dict__["engine"] = engine
-    return engine
 
 
 @pytest.fixture
@@ -35,14 +30,11 @@ def library(workspace: Workspace, report_pdf: Path) -> Workspace:
 
 
 def test_reasoning_stays_apart_and_citations_map_to_pages(library: Workspace) -> None:
-    fake = use(
-        library,
-        FakeEngine(
-            [Reply("Capex was 412 million dollars [S2].", reasoning="page 2 has it")],
-            context_length=16_384,
-        ),
+    fake = FakeEngine(
+        [Reply("Capex was 412 million dollars [S2].", reasoning="page 2 has it")],
+        context_length=16_384,
     )
-    events = list(ask(library, QUESTION, Mode.THINKING, seed=1))
+    events = list(ask(answering_with(library, fake), QUESTION, Mode.THINKING, seed=1))
     assert isinstance(events[0], Retrieved)
     answer = events[-1]
     assert isinstance(answer, Answer)
@@ -58,18 +50,18 @@ def test_reasoning_stays_apart_and_citations_map_to_pages(library: Workspace) ->
 
 
 def test_an_answer_without_citations_lists_what_the_model_was_given(library: Workspace) -> None:
-    use(library, FakeEngine([Reply("Capex was large.")], context_length=16_384))
-    answer = list(ask(library, QUESTION, Mode.FAST))[-1]
+    fake = FakeEngine([Reply("Capex was large.")], context_length=16_384)
+    answer = list(ask(answering_with(library, fake), QUESTION, Mode.FAST))[-1]
     assert isinstance(answer, Answer)
     assert not answer.check.grounded and answer.check.warning()
     assert answer.citations and not any(c.cited_by_model for c in answer.citations)
 
 
 def test_cancel_mid_answer_ends_the_stream_with_a_cancelled_usage(library: Workspace) -> None:
-    use(library, FakeEngine([Reply("word " * 200)], context_length=16_384))
+    fake = FakeEngine([Reply("word " * 200)], context_length=16_384)
     cancel = threading.Event()
     events = []
-    for event in ask(library, QUESTION, Mode.FAST, cancel=cancel):
+    for event in ask(answering_with(library, fake), QUESTION, Mode.FAST, cancel=cancel):
         events.append(event)
         if isinstance(event, AnswerDelta) and len(events) == 5:
             cancel.set()

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from app.services.ask import prepare
 from app.services.health import workspace_health
 from app.services.indexing import embed_document, index_document
@@ -107,6 +109,7 @@ def run_cli(home: Path, *args: str, crash_at: str | None = None) -> subprocess.C
     )
 
 
+@pytest.mark.slow  # a real `archivist` process killed with -9: the process is the point
 def test_killed_between_the_phases_then_docs_list_and_rerun(
     report_pdf: Path, tmp_path: Path
 ) -> None:

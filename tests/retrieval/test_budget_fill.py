@@ -9,7 +9,8 @@ import pytest
 
 from ingestion.records import Chunk, DocumentMeta, Page, ParsedDocument
 from retrieval.assembler import ContextAssembler, ContextMode
-from retrieval.catalogue import Base, Catalogue, chunk_id
+from retrieval.catalogue import Catalogue, chunk_id
+from retrieval.catalogue_tables import Base
 from retrieval.evidence import fill_text
 from retrieval.passages import unit_passages
 from retrieval.types import Evidence

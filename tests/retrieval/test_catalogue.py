@@ -10,7 +10,8 @@ from app.services.ingest import ingest
 from app.settings import load_settings
 from app.workspace import Workspace
 from ingestion.records import Chunk, DocumentMeta, Page, ParsedDocument
-from retrieval.catalogue import INDEXING, INGESTING, READY, REJECTED, Base, Catalogue, chunk_id
+from retrieval.catalogue import INDEXING, INGESTING, READY, REJECTED, Catalogue, chunk_id
+from retrieval.catalogue_tables import Base
 from tests.conftest import PG_URL
 
 BACKENDS = [

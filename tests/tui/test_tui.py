@@ -1,5 +1,7 @@
 """The terminal UI, driven with Pilot over the real services: real PDFs, real Qdrant Edge,
-real llama.cpp with the starter model."""
+real SQLite; the model is a `FakeEngine` held to the engine contract (the real starter
+model answers through the UI in tests/tui/test_tui_flows.py and, in a real terminal, in
+tests/e2e/test_tui_terminal.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,9 @@ from textual.widgets import Collapsible, DataTable, Input, OptionList, Static
 
 from app.services.ingest import ingest
 from app.workspace import Workspace
+from model_runtime.engine import Mode
 from model_runtime.fake_engine import FakeEngine, Reply
+from tests.conftest import answering_with
 from tests.tui_helpers import SIZE, ask, rendered, wait_until
 from tui.chat_screen import ChatScreen
 from tui.library_screen import LibraryScreen
@@ -65,27 +69,42 @@ def library(workspace: Workspace, report_pdf: Path) -> Workspace:
     return workspace
 
 
-async def test_ask_in_both_modes_and_open_a_citation(library: Workspace) -> None:
-    app = ArchivistApp(library)
+async def test_ask_in_both_modes_and_open_a_citation(
+    library: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A scripted engine (held to the engine contract): the UI's own logic, exactly. The
+    # same flow with the real starter model runs in a real terminal in
+    # tests/e2e/test_tui_terminal.py (slow).
+    monkeypatch.setenv("ARCHIVIST_MAX_ANSWER_TOKENS", "400")
+    library.settings = library.settings.model_copy(update={"max_answer_tokens": 400})
+    fast_reply = Reply("Capital expenditures were 412 million [S1].")
+    thinking_reply = Reply("Revenue grew 8 percent [S1].", reasoning="the MD&A page says so")
+    fake = FakeEngine([fast_reply, thinking_reply], name="fake-qwen3", context_length=16_384)
+    app = ArchivistApp(answering_with(library, fake))
     async with app.run_test(size=SIZE) as pilot:
         assert isinstance(app.screen, ChatScreen)  # a library with documents opens the chat
         status = app.screen.query_one("#chat-status", Static)
         assert "FAST" in rendered(status)
         fast = await ask(pilot, app, "What were capital expenditures in fiscal 2023?")
         assert fast.turn.mode == "fast"
-        assert fast.turn.answer.strip()
-        assert fast.turn.stop_reason in ("stop", "length")
+        assert fast.turn.answer == fast_reply.answer and fast.turn.reasoning == ""
+        assert fast.turn.stop_reason == "stop"
         assert fast.turn.context_tokens > 0 and fast.turn.ttft_s is not None
         assert fast.query_one(Collapsible).collapsed  # fast mode: reasoning starts collapsed
         figures = rendered(fast.query_one(".figures", Static))
-        assert "smollm2-135m-starter · fast mode · context" in figures
+        assert "fake-qwen3 · fast mode · context" in figures
         assert "tok/s" in figures and "TTFT" in figures and "omitted 0" in figures
+        [(_, mode)] = fake.calls
+        assert mode is Mode.FAST
 
         await pilot.press("ctrl+t")
         assert "THINKING" in rendered(status)
         thinking = await ask(pilot, app, "How much did revenue grow?")
         assert thinking.turn.mode == "thinking"
+        assert thinking.turn.reasoning == thinking_reply.reasoning
+        assert thinking.turn.answer == thinking_reply.answer
         assert "thinking mode" in rendered(thinking.query_one(".figures", Static))
+        assert fake.calls[-1][1] is Mode.THINKING
 
         # the citations of the last answer: open one, page through, come back
         await pilot.press("ctrl+g")
@@ -137,10 +156,8 @@ async def test_escape_cancels_within_a_token(
     monkeypatch.setenv("ARCHIVIST_MAX_ANSWER_TOKENS", "400")
     library.settings = library.settings.model_copy(update={"max_answer_tokens": 400})
     long, short = Reply("The report describes " * 20), Reply("Capex was 412 million [S2].")
-    library.__dict__["engine"] = FakeEngine(
-        [long, short], name="fake", context_length=16_384, token_delay_s=0.01
-    )
-    app = ArchivistApp(library)
+    fake = FakeEngine([long, short], name="fake", context_length=16_384, token_delay_s=0.01)
+    app = ArchivistApp(answering_with(library, fake))
     async with app.run_test(size=SIZE) as pilot:
         screen = app.screen
         assert isinstance(screen, ChatScreen)
