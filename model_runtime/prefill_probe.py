@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import shutil
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -62,8 +61,7 @@ def machine_identity(threads: int, backend: str) -> str:
                 break
     except OSError:
         pass
-    names = nvidia_smi("name") if backend != "CPU" else []
-    gpus = "?" if names is None and shutil.which("nvidia-smi") else "\n".join(names or [])
+    gpus = "\n".join(nvidia_smi("name") or []) if backend != "CPU" else ""
     return f"{cpu} | {os.cpu_count()} cpus | {threads} threads | {backend} | {gpus}"
 
 
