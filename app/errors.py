@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from enum import IntEnum
 
 from ingestion.errors import IngestError
@@ -47,19 +46,9 @@ class ModelUnavailableError(ArchivistError):
     exit_code = ExitCode.MODEL
 
 
-def _catalogue_error(exc: BaseException) -> bool:
-    """A database error from SQLAlchemy or sqlite3, without importing either here."""
-    return any(
-        module is not None and isinstance(exc, module.DatabaseError)
-        for module in (sys.modules.get("sqlalchemy.exc"), sys.modules.get("sqlite3"))
-    )
-
-
 def exit_code_for(exc: BaseException) -> ExitCode:
     if isinstance(exc, ArchivistError):
         return exc.exit_code
-    if _catalogue_error(exc):
-        return ExitCode.INPUT
     if isinstance(exc, IngestError | SchemaError):
         return ExitCode.INPUT
     if isinstance(exc, ModelError | PromptTooLongError):
@@ -76,9 +65,5 @@ def user_message(exc: BaseException) -> str:
         return exc.message
     if isinstance(exc, KeyboardInterrupt):
         return "interrupted"
-    if _catalogue_error(exc):
-        orig = getattr(exc, "orig", None) or exc
-        reason = (str(orig).strip().splitlines() or ["unreadable"])[0]
-        return f"the catalogue cannot be read ({reason}): run `archivist doctor` for the way out"
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__

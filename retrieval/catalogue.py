@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -26,22 +27,32 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session
 
-from ingestion.records import Chunk, DocumentMeta, ParsedDocument
-from retrieval.catalogue_tables import Base, ChunkRow, DocumentRow, PageRow
-from retrieval.integrity import CATALOGUE_FIX, CatalogueDamagedError
+from ingestion.records import Chunk, DocumentMeta, ParsedDocument, parse_file_name
+from retrieval.storage.checks import catalogue_verdict, require_sound_catalogue
+from retrieval.storage.errors import translate
+from retrieval.storage.migrations import migrate
+from retrieval.storage.tables import ChunkRow, DocumentRow, PageRow
 
 CHUNK_NAMESPACE = uuid.UUID("5b0c8f0e-8d7a-4a36-9c49-2f1f1c3b7a11")
 
-READY = "ready"
-SEARCHABLE = "searchable"  # every point has its BM25 vector; dense vectors still to come
+
+class Status(StrEnum):
+    """A document's place in its life; the values are what the catalogue stores."""
+
+    INGESTING = "ingesting"  # pages and chunks stored, points being written
+    SEARCHABLE = "searchable"  # every point has its BM25 vector; dense vectors still to come
+    READY = "ready"  # every point also has its dense vector
+    INDEXING = "indexing"  # reindex is rewriting this document's points from the catalogue
+    REMOVING = "removing"  # being deleted (replaced or `docs rm`); recovery finishes it
+    REJECTED = "rejected"  # the sandbox refused the file; `reason` says why
+
+
+# The members under their old names, for the many modules that import them.
+INGESTING, SEARCHABLE, READY = Status.INGESTING, Status.SEARCHABLE, Status.READY
+INDEXING, REMOVING, REJECTED = Status.INDEXING, Status.REMOVING, Status.REJECTED
 ASKABLE = (READY, SEARCHABLE)  # the statuses questions may search
-INGESTING = "ingesting"  # pages and chunks stored, points being written
-INDEXING = "indexing"  # reindex is rewriting this document's points from the catalogue
-REMOVING = "removing"  # being deleted (replaced or `docs rm`); recovery finishes it
-REJECTED = "rejected"
 
 
 def chunk_id(document_sha256: str, ordinal: int) -> str:
@@ -51,29 +62,30 @@ def chunk_id(document_sha256: str, ordinal: int) -> str:
 
 @dataclass(frozen=True)
 class DocumentInfo:
-    id: str
-    name: str
+    """A catalogue row: what the document is (`meta`, which carries its id and name, decided
+    at ingest) and where it stands (file, status, counts)."""
+
+    meta: DocumentMeta
     path: str
     sha256: str
-    status: str
+    status: Status
     reason: str
     page_count: int
     chunk_count: int
     added_at: str
-    company: str = ""
-    form_type: str = ""
-    fiscal_year: int | None = None
-    fiscal_period: str = ""
-    doc_date: str = ""
 
     @property
-    def meta(self) -> DocumentMeta:
-        return DocumentMeta(
-            self.company, self.form_type, self.fiscal_year, self.fiscal_period, self.doc_date
-        )
+    def id(self) -> str:
+        return self.meta.id
+
+    @property
+    def name(self) -> str:
+        return self.meta.name
 
     def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        """One flat record for `--json` (the shape the CLI has always printed)."""
+        fields = {k: v for k, v in self.__dict__.items() if k != "meta"}
+        return {"id": self.id, "name": self.name, **fields, **self.meta.as_payload()}
 
 
 @dataclass(frozen=True)
@@ -102,19 +114,24 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 class Catalogue:
     def __init__(self, url: str) -> None:
+        """Open (or create) the database and bring its schema up to date; its errors
+        arrive as `retrieval.storage.errors` types from here on."""
         self.engine: Engine = create_engine(url)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        try:
-            Base.metadata.create_all(self.engine)
-        except DatabaseError as exc:  # a truncated or overwritten file: say what to do
-            reason = str(exc.orig).splitlines()[0] if exc.orig else "unreadable"
-            raise CatalogueDamagedError(
-                f"the catalogue cannot be read ({reason}): {CATALOGUE_FIX}"
-            ) from exc
+        translate(self.engine)
+        migrate(self.engine)
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def integrity(self) -> str:
+        """ "ok", or what the database's own integrity check found (never raises)."""
+        return catalogue_verdict(self.engine)
+
+    def require_sound(self, action: str) -> None:
+        """Refuse `action`, changing nothing, when the integrity check fails."""
+        require_sound_catalogue(self.engine, action)
 
     def find_by_sha(self, sha256: str) -> DocumentInfo | None:
         with Session(self.engine) as session:
@@ -168,7 +185,7 @@ class Catalogue:
             rows = session.scalars(select(DocumentRow).where(DocumentRow.path == path))
             return [_info(row) for row in rows]
 
-    def with_status(self, status: str) -> list[DocumentInfo]:
+    def with_status(self, status: Status) -> list[DocumentInfo]:
         with Session(self.engine) as session:
             rows = session.scalars(select(DocumentRow).where(DocumentRow.status == status))
             return [_info(row) for row in rows]
@@ -215,12 +232,14 @@ class Catalogue:
 
     def record_rejected(self, path: str, sha256: str, reason: str) -> str:
         """A file the sandbox refused: listed with its reason, never indexed."""
+        name = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        meta = parse_file_name(name) or DocumentMeta()
         with Session(self.engine) as session, session.begin():
             self._delete(session, sha256)
             session.add(
                 DocumentRow(
                     id=sha256,
-                    name=path.rsplit("/", 1)[-1].rsplit(".", 1)[0],
+                    name=name,
                     path=path,
                     sha256=sha256,
                     status=REJECTED,
@@ -228,6 +247,7 @@ class Catalogue:
                     page_count=0,
                     chunk_count=0,
                     added_at=_now(),
+                    **meta.as_payload(),
                 )
             )
         return sha256
@@ -238,13 +258,13 @@ class Catalogue:
             if row is not None:
                 row.status = READY
 
-    def set_status(self, doc_id: str, status: str) -> None:
+    def set_status(self, doc_id: str, status: Status) -> None:
         with Session(self.engine) as session, session.begin():
             row = session.get(DocumentRow, doc_id)
             if row is not None:
                 row.status = status
 
-    def mark_all(self, from_status: str, to_status: str) -> None:
+    def mark_all(self, from_status: Status, to_status: Status) -> None:
         with Session(self.engine) as session, session.begin():
             session.execute(
                 update(DocumentRow)
@@ -272,13 +292,6 @@ class Catalogue:
                 .order_by(ChunkRow.ordinal)
             )
             return [_stored(c, name) for c, name in rows]
-
-    def page_labels(self, doc_id: str) -> dict[int, str]:
-        with Session(self.engine) as session:
-            rows = session.execute(
-                select(PageRow.index, PageRow.label).where(PageRow.document_id == doc_id)
-            )
-            return {int(index): str(label) for index, label in rows}
 
     def chunks(self, ids: Iterable[str]) -> dict[str, StoredChunk]:
         ids = list(ids)
@@ -347,19 +360,22 @@ def _stored(c: ChunkRow, name: str) -> StoredChunk:
 
 
 def _info(row: DocumentRow) -> DocumentInfo:
-    return DocumentInfo(
-        row.id,
-        row.name,
-        row.path,
-        row.sha256,
-        row.status,
-        row.reason,
-        row.page_count,
-        row.chunk_count,
-        row.added_at,
+    meta = DocumentMeta(
         row.company or "",
         row.form_type or "",
         row.fiscal_year,
         row.fiscal_period or "",
         row.doc_date or "",
+        id=row.id,
+        name=row.name,
+    )
+    return DocumentInfo(
+        meta,
+        row.path,
+        row.sha256,
+        Status(row.status),
+        row.reason,
+        row.page_count,
+        row.chunk_count,
+        row.added_at,
     )

@@ -1,37 +1,20 @@
-"""Can the catalogue and the index be read? Checked before a repair, and by `doctor`.
+"""Can the vector index be read back? Checked before answering, and by `doctor`.
 
-A repair that starts on a damaged catalogue makes things worse: `reindex` once flipped every
-document to `indexing`, failed on the damaged page and left the library reading as empty.
-So `reindex` and `ingest` first ask SQLite's own `PRAGMA integrity_check` and refuse,
-changing nothing, when it is not "ok". The index is checked by reading a sample of it back
-(dense vectors through a nearest-neighbour query, payloads of the points found, BM25 through
-a sparse query), which finds a truncated vector file or an emptied payload file that
-counting points does not.
+The index is checked by reading a sample of it back (dense vectors through a
+nearest-neighbour query, payloads of the points found, BM25 through a sparse query), which
+finds a truncated vector file or an emptied payload file that counting points does not.
+The catalogue's own check lives with it, in `retrieval.storage.checks`.
 """
 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
-
-from sqlalchemy import text
 
 from retrieval.errors import RetrievalError
 from retrieval.store import VectorStore
 
-if TYPE_CHECKING:
-    from retrieval.catalogue import Catalogue
-
 SAMPLE = 32
-CATALOGUE_FIX = (
-    "restore catalogue.sqlite from a backup, or move it aside and run `archivist ingest` "
-    "on the files again"
-)
 INDEX_FIX = "rebuild it from the catalogue: archivist reindex"
-
-
-class CatalogueDamagedError(RetrievalError):
-    """The catalogue fails its integrity check; nothing was changed."""
 
 
 class IndexUnreadableError(RetrievalError):
@@ -40,31 +23,6 @@ class IndexUnreadableError(RetrievalError):
     def __init__(self, reason: str) -> None:
         self.reason = reason
         super().__init__(f"the index {reason}: {INDEX_FIX}")
-
-
-def catalogue_verdict(catalogue: Catalogue) -> str:
-    """ "ok", or what is wrong with the catalogue (never raises)."""
-    try:
-        engine = catalogue.engine
-        with engine.connect() as connection:
-            if engine.dialect.name != "sqlite":
-                connection.execute(text("SELECT 1"))
-                return "ok"
-            rows = connection.execute(text("PRAGMA integrity_check(3)")).scalars().all()
-    except Exception as exc:  # noqa: BLE001 - any failure to read is the finding
-        return _first_line(exc)
-    verdict = "; ".join(str(r) for r in rows)
-    return "ok" if verdict == "ok" else verdict
-
-
-def require_sound_catalogue(catalogue: Catalogue, action: str) -> None:
-    """Refuse `action` on a catalogue that fails its integrity check."""
-    verdict = catalogue_verdict(catalogue)
-    if verdict != "ok":
-        raise CatalogueDamagedError(
-            f"refusing to {action}: the catalogue is damaged ({verdict[:160]}); nothing was "
-            f"changed; {CATALOGUE_FIX}"
-        )
 
 
 def index_problem(

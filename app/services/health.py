@@ -13,7 +13,8 @@ from ingestion.embedder import bundled_model_folder
 from model_runtime.errors import ModelError
 from model_runtime.gguf_file import check_gguf
 from retrieval.catalogue import INDEXING, INGESTING, READY, SEARCHABLE
-from retrieval.integrity import CATALOGUE_FIX, INDEX_FIX, catalogue_verdict, index_problem
+from retrieval.integrity import INDEX_FIX, index_problem
+from retrieval.storage.errors import CATALOGUE_FIX
 
 
 @dataclass
@@ -62,7 +63,7 @@ def _catalogue(workspace: Inspected, health: Health) -> None:
     except Exception as exc:  # noqa: BLE001 - a broken catalogue is a finding, not a crash
         health.add("catalogue", False, user_message(exc), CATALOGUE_FIX)
         return
-    verdict = catalogue_verdict(catalogue)
+    verdict = catalogue.integrity()
     health.add("catalogue", verdict == "ok", f"integrity {verdict[:200]}", CATALOGUE_FIX)
     if verdict != "ok":
         return

@@ -7,7 +7,7 @@ import uuid
 
 from app.services.answer import Answer
 from retrieval.catalogue import Catalogue
-from retrieval.history_store import HistoryStore
+from retrieval.storage.history_store import HistoryStore
 
 
 class ConversationLog:

@@ -30,7 +30,6 @@ from ingestion.readers import file_sha256, is_supported
 from ingestion.records import ParsedDocument
 from ingestion.sandbox import Parsed, ParsePool, SandboxLimits
 from retrieval.catalogue import READY, REJECTED, SEARCHABLE, DocumentInfo
-from retrieval.integrity import require_sound_catalogue
 
 
 @dataclass
@@ -137,7 +136,7 @@ def ingest(
     for path in unsupported:
         report.skipped.append({"path": str(path), "reason": skip_reason(path)})
     with ingest_lock(workspace):
-        require_sound_catalogue(workspace.catalogue, "ingest")  # before any change
+        workspace.catalogue.require_sound("ingest")  # before any change
         recover(workspace.catalogue, workspace.store)
         todo = _plan(workspace, files, report)
         unfinished = workspace.catalogue.with_status(SEARCHABLE)  # a killed run's

@@ -9,7 +9,6 @@ from app.services.indexing import reindex_document, remove_document
 from app.services.ingest import ingest_lock
 from app.services.ports import Indexing, Library
 from retrieval.catalogue import INDEXING, READY, SEARCHABLE, DocumentInfo
-from retrieval.integrity import require_sound_catalogue
 
 
 def remove(workspace: Library, key: str) -> DocumentInfo:
@@ -35,7 +34,7 @@ def reindex(
     """
     with ingest_lock(workspace):
         catalogue = workspace.catalogue
-        require_sound_catalogue(catalogue, "reindex")  # before any state changes
+        catalogue.require_sound("reindex")  # before any state changes
         catalogue.mark_all(READY, INDEXING)
         catalogue.mark_all(SEARCHABLE, INDEXING)  # its dense vectors come with the rest
         workspace.reset_store()

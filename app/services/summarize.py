@@ -24,7 +24,7 @@ from model_runtime.events import AnswerDelta, Usage
 from retrieval.assembler import TokenBudget, TokenCounter
 from retrieval.catalogue import Catalogue, DocumentInfo
 from retrieval.citations import page_marker
-from retrieval.summary_store import SummaryStore
+from retrieval.storage.summary_store import SummaryStore
 
 SYSTEM = (
     "You are a financial analyst. Use only the report text you are given. After every "

@@ -10,7 +10,6 @@ import pytest
 from ingestion.records import Chunk, DocumentMeta, Page, ParsedDocument
 from retrieval.assembler import ContextAssembler, ContextMode
 from retrieval.catalogue import Catalogue, chunk_id
-from retrieval.catalogue_tables import Base
 from retrieval.evidence import fill_text
 from retrieval.passages import unit_passages
 from retrieval.types import Evidence
@@ -118,7 +117,6 @@ PAGE_1 = (
 @pytest.fixture
 def catalogue(tmp_path: Path) -> Catalogue:
     cat = Catalogue(f"sqlite:///{tmp_path / 'c.sqlite'}")
-    Base.metadata.create_all(cat.engine)
     caption = PAGE_1.index("Capital expenditures")
     rows = PAGE_1.index("Tools")
     parts = PAGE_1.index("Parts")

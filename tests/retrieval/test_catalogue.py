@@ -5,13 +5,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine, text
 
 from app.services.ingest import ingest
 from app.settings import load_settings
 from app.workspace import Workspace
 from ingestion.records import Chunk, DocumentMeta, Page, ParsedDocument
 from retrieval.catalogue import INDEXING, INGESTING, READY, REJECTED, Catalogue, chunk_id
-from retrieval.catalogue_tables import Base
+from retrieval.storage.migrations import VERSIONS, migrate
+from retrieval.storage.tables import Base
 from tests.conftest import PG_URL
 
 BACKENDS = [
@@ -25,6 +27,14 @@ BACKENDS = [
 ]
 
 
+def empty(engine: Engine) -> None:
+    """A shared PostgreSQL server keeps tables between runs: start each test from none."""
+    Base.metadata.drop_all(engine)
+    with engine.begin() as connection:
+        for table in ("summary_step_usage", VERSIONS):
+            connection.execute(text(f"DROP TABLE IF EXISTS {table}"))
+
+
 def catalogue_url(backend: str, tmp_path: Path) -> str:
     return PG_URL if backend == "postgresql" and PG_URL else f"sqlite:///{tmp_path / 'c.sqlite'}"
 
@@ -33,10 +43,10 @@ def catalogue_url(backend: str, tmp_path: Path) -> str:
 def catalogue(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Catalogue]:
     url = catalogue_url(request.param, tmp_path)
     cat = Catalogue(url)
-    Base.metadata.drop_all(cat.engine)
-    Base.metadata.create_all(cat.engine)
+    empty(cat.engine)
+    migrate(cat.engine)
     yield cat
-    Base.metadata.drop_all(cat.engine)
+    empty(cat.engine)
     cat.close()
 
 
@@ -95,13 +105,13 @@ def test_rejected_record_and_rewrite(catalogue: Catalogue) -> None:
 def test_ingest_with_a_postgresql_catalogue(archivist_home: Path, report_pdf: Path) -> None:
     assert PG_URL is not None
     workspace = Workspace(load_settings(catalogue_url=PG_URL))
-    Base.metadata.drop_all(workspace.catalogue.engine)
-    Base.metadata.create_all(workspace.catalogue.engine)
+    empty(workspace.catalogue.engine)
+    migrate(workspace.catalogue.engine)
     try:
         report = ingest(workspace, [report_pdf])
         [doc] = workspace.catalogue.documents()
         assert doc.status == READY and doc.chunk_count == report.chunks
         assert workspace.store.count() == doc.chunk_count
     finally:
-        Base.metadata.drop_all(workspace.catalogue.engine)
+        empty(workspace.catalogue.engine)
         workspace.close()

@@ -1,36 +1,18 @@
 """Chat history in the catalogue database, so the last conversation reopens with the app.
 
 Each turn is one JSON record (question, answer, reasoning, sources, usage): the history is
-read back whole and never queried by field, so a column per field would only add migrations.
+read back whole and never queried by field, so it needs no column per field.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text, func, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from retrieval.catalogue import Catalogue
-from retrieval.catalogue_tables import Base
-
-
-class ConversationRow(Base):
-    __tablename__ = "conversations"
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    title: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[str] = mapped_column(String(40))
-    updated_at: Mapped[str] = mapped_column(String(40), index=True)
-
-
-class TurnRow(Base):
-    __tablename__ = "conversation_turns"
-    conversation_id: Mapped[str] = mapped_column(
-        ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True
-    )
-    ordinal: Mapped[int] = mapped_column(Integer, primary_key=True)
-    record: Mapped[str] = mapped_column(Text)  # the turn as JSON
-    created_at: Mapped[str] = mapped_column(String(40))
+from retrieval.storage.tables import ConversationRow, TurnRow
 
 
 def _now() -> str:
@@ -39,9 +21,9 @@ def _now() -> str:
 
 class HistoryStore:
     def __init__(self, catalogue: Catalogue) -> None:
-        """A repository in the catalogue's database (the same metadata and connection)."""
+        """A repository in the catalogue's database (its connection; its schema is the
+        catalogue's, migrated when the catalogue opened)."""
         self._engine = catalogue.engine
-        Base.metadata.create_all(self._engine)
 
     def create(self, conversation_id: str, title: str) -> None:
         now = _now()

@@ -7,44 +7,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Integer, String, Text, delete
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
 
 from retrieval.catalogue import Catalogue
-from retrieval.catalogue_tables import Base
-
-
-class SummaryStepRow(Base):
-    __tablename__ = "summary_steps"
-    document_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    run_key: Mapped[str] = mapped_column(String(160), primary_key=True)
-    step: Mapped[str] = mapped_column(String(64), primary_key=True)
-    output: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[str] = mapped_column(String(40))
-
-
-class SummaryStepUsageRow(Base):
-    """Tokens a step cost, so a resumed summary still reports every run's tokens.
-
-    Its own table (not columns on `summary_steps`): `create_all` adds a missing table to an
-    existing catalogue, never a missing column.
-    """
-
-    __tablename__ = "summary_step_usage"
-    document_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    run_key: Mapped[str] = mapped_column(String(160), primary_key=True)
-    step: Mapped[str] = mapped_column(String(64), primary_key=True)
-    prompt_tokens: Mapped[int] = mapped_column(Integer, default=0)
-    completion_tokens: Mapped[int] = mapped_column(Integer, default=0)
-
-
-class SummaryRow(Base):
-    __tablename__ = "summaries"
-    document_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    run_key: Mapped[str] = mapped_column(String(160), primary_key=True)
-    record: Mapped[str] = mapped_column(Text)  # the JSON record
-    markdown: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[str] = mapped_column(String(40))
+from retrieval.storage.tables import SummaryRow, SummaryStepRow
 
 
 def _now() -> str:
@@ -53,9 +20,9 @@ def _now() -> str:
 
 class SummaryStore:
     def __init__(self, catalogue: Catalogue) -> None:
-        """A repository in the catalogue's database (the same metadata and connection)."""
+        """A repository in the catalogue's database (its connection; its schema is the
+        catalogue's, migrated when the catalogue opened)."""
         self._engine = catalogue.engine
-        Base.metadata.create_all(self._engine)
 
     def step(self, document_id: str, run_key: str, step: str) -> str | None:
         with Session(self._engine) as session:
@@ -65,7 +32,7 @@ class SummaryStore:
     def step_tokens(self, document_id: str, run_key: str, step: str) -> tuple[int, int]:
         """(prompt, completion) tokens the saved step cost; (0, 0) when not recorded."""
         with Session(self._engine) as session:
-            row = session.get(SummaryStepUsageRow, (document_id, run_key, step))
+            row = session.get(SummaryStepRow, (document_id, run_key, step))
             return (row.prompt_tokens, row.completion_tokens) if row else (0, 0)
 
     def save_step(
@@ -84,13 +51,6 @@ class SummaryStore:
                     step=step,
                     output=output,
                     created_at=_now(),
-                )
-            )
-            session.merge(
-                SummaryStepUsageRow(
-                    document_id=document_id,
-                    run_key=run_key,
-                    step=step,
                     prompt_tokens=tokens[0],
                     completion_tokens=tokens[1],
                 )
@@ -115,7 +75,7 @@ class SummaryStore:
 
     def forget(self, document_id: str, run_key: str) -> None:
         with Session(self._engine) as session, session.begin():
-            for table in (SummaryStepRow, SummaryStepUsageRow, SummaryRow):
+            for table in (SummaryStepRow, SummaryRow):
                 session.execute(
                     delete(table).where(table.document_id == document_id, table.run_key == run_key)
                 )

@@ -1,8 +1,10 @@
-"""The catalogue's tables: one SQLAlchemy metadata (`Base`) for every repository.
+"""The catalogue's tables as the code reads and writes them: one SQLAlchemy `Base`.
 
 `catalogue.py` (documents, pages, chunks), `history_store.py` (chat turns) and
-`summary_store.py` (summary checkpoints) each map their rows on this `Base`, so one
-`create_all` makes the whole schema and a catalogue is one database.
+`summary_store.py` (summary checkpoints) map their rows here, so a catalogue is one
+database. These classes describe the schema after the last migration; they never create
+it: `migrations.py` does, one recorded step at a time, so a workspace written by an older
+release is brought up to this shape instead of being half-matched by `create_all`.
 """
 
 from __future__ import annotations
@@ -57,3 +59,44 @@ class ChunkRow(Base):
     text: Mapped[str] = mapped_column(Text)
     section: Mapped[str] = mapped_column(Text, default="")
     kind: Mapped[str] = mapped_column(String(16), default="text")
+
+
+class ConversationRow(Base):
+    __tablename__ = "conversations"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[str] = mapped_column(String(40))
+    updated_at: Mapped[str] = mapped_column(String(40), index=True)
+
+
+class TurnRow(Base):
+    __tablename__ = "conversation_turns"
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True
+    )
+    ordinal: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record: Mapped[str] = mapped_column(Text)  # the turn as JSON
+    created_at: Mapped[str] = mapped_column(String(40))
+
+
+class SummaryStepRow(Base):
+    """One finished step of a summary, with the tokens it cost, so a resumed summary still
+    reports every run's tokens."""
+
+    __tablename__ = "summary_steps"
+    document_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    run_key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    step: Mapped[str] = mapped_column(String(64), primary_key=True)
+    output: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[str] = mapped_column(String(40))
+    prompt_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    completion_tokens: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SummaryRow(Base):
+    __tablename__ = "summaries"
+    document_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    run_key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    record: Mapped[str] = mapped_column(Text)  # the JSON record
+    markdown: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[str] = mapped_column(String(40))

@@ -1,0 +1,57 @@
+"""The catalogue's failures in our words, translated where the database is opened.
+
+`translate` listens on the engine (SQLAlchemy's `handle_error`), so every statement any
+repository runs raises one of these instead of a driver's exception, and nothing above
+the storage package needs to know which database or driver is underneath.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, event
+from sqlalchemy.engine import ExceptionContext
+from sqlalchemy.exc import DatabaseError, OperationalError
+
+from retrieval.errors import RetrievalError
+
+CATALOGUE_FIX = (
+    "restore catalogue.sqlite from a backup, or move it aside and run `archivist ingest` "
+    "on the files again"
+)
+BUSY_WORDS = ("database is locked", "database table is locked", "busy")
+
+
+class CatalogueError(RetrievalError):
+    """The catalogue could not do what was asked; the message says why and what to do."""
+
+
+class CatalogueDamagedError(CatalogueError):
+    """The catalogue cannot be read, or fails its integrity check: `doctor` says which."""
+
+
+class CatalogueBusyError(CatalogueError):
+    """Another process held the catalogue's write lock for longer than we wait."""
+
+
+def translate(engine: Engine) -> None:
+    """Make every database error on `engine` one of ours."""
+    event.listen(engine, "handle_error", _translate)
+
+
+def _translate(context: ExceptionContext) -> None:
+    original = context.sqlalchemy_exception
+    if original is None or not isinstance(original, DatabaseError):
+        return
+    reason = _reason(context.original_exception)
+    if isinstance(original, OperationalError) and any(w in reason.lower() for w in BUSY_WORDS):
+        raise CatalogueBusyError(
+            f"the catalogue is busy ({reason}): another archivist process is writing; "
+            "try again when it finishes"
+        ) from context.original_exception
+    raise CatalogueDamagedError(
+        f"the catalogue cannot be read ({reason}): run `archivist doctor` for the way out"
+    ) from context.original_exception
+
+
+def _reason(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0][:200] if lines else type(exc).__name__
