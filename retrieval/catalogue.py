@@ -148,7 +148,7 @@ class Catalogue:
             query = select(func.count()).select_from(DocumentRow)
             return int(session.scalar(query.where(DocumentRow.status == READY)) or 0)
 
-    def health(self) -> tuple[int, dict[str, int]]:
+    def health(self) -> tuple[int, dict[Status, int]]:
         """For `doctor`: chunks of askable documents, and documents left mid-ingest,
         mid-reindex or without dense vectors, by status; raises when unreadable."""
         with Session(self.engine) as session:

@@ -1,9 +1,9 @@
 """Question understanding for a library: which documents a question is about.
 
 A question about "3M's FY2018 capex" should search 3M's FY2018 10-K first, not every
-filing. Documents are `ingestion.records.DocumentMeta` (the catalogue's columns, with
-what a FinanceBench-style name such as `3M_2018_10K` says filling the gaps), normalised
-by the same functions ingestion uses, so "10-K" in a question matches "10-K" in a row.
+filing. Documents are `ingestion.records.DocumentMeta` as the catalogue stores them (ingest
+filled the gaps from a FinanceBench-style name such as `3M_2018_10K`), normalised by the
+same functions ingestion uses, so "10-K" in a question matches "10-K" in a row.
 Scoping narrows step by step (company, then period, then form) and never narrows to
 nothing: when a step matches no document it is skipped and the reason is recorded.
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ingestion.records import (
     WORD,
@@ -24,19 +24,16 @@ from ingestion.records import (
     squash,
 )
 
+if TYPE_CHECKING:
+    from retrieval.catalogue import DocumentInfo
+
 QUARTER_WORDS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3}
 
 
-def document_meta(document: Any) -> DocumentMeta:
-    """A library document's metadata: catalogue columns when present, else what its
-    FinanceBench-style name says; the form type is normalised either way."""
-    parsed = parse_file_name(str(document.name)) or DocumentMeta()
-    fields: dict[str, Any] = {}
-    for key in ("company", "form_type", "fiscal_year", "fiscal_period", "doc_date"):
-        value = getattr(document, key, None)
-        fields[key] = value if value not in (None, "") else getattr(parsed, key)
-    fields["form_type"] = normalise_form(fields["form_type"])
-    return DocumentMeta(id=document.id, name=document.name, **fields)
+def document_meta(document: DocumentInfo) -> DocumentMeta:
+    """A library document's metadata, as ingest decided it and the catalogue stores it
+    (file-name fallbacks and the form's one spelling included: nothing is parsed here)."""
+    return document.meta
 
 
 def document_company_keys(document: DocumentMeta) -> set[str]:

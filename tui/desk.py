@@ -99,17 +99,18 @@ AskEvent = AskStarted | AnswerDelta | ReasoningDelta | Answer
 
 def _period(document: DocumentInfo) -> str:
     """`FY2023` or `2023Q2` as ingestion detected it; the bare year when that is all."""
-    if document.fiscal_period:
-        return document.fiscal_period
-    return str(document.fiscal_year) if document.fiscal_year else ""
+    meta = document.meta
+    if meta.fiscal_period:
+        return meta.fiscal_period
+    return str(meta.fiscal_year) if meta.fiscal_year else ""
 
 
 def _entry(document: DocumentInfo) -> LibraryEntry:
     return LibraryEntry(
         id=document.id,
         name=document.name,
-        company=document.company,
-        form=document.form_type,
+        company=document.meta.company,
+        form=document.meta.form_type,
         period=_period(document),
         pages=document.page_count,
         chunks=document.chunk_count,

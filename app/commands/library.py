@@ -83,7 +83,10 @@ def docs_list(as_json: JsonFlag = False) -> None:
         err("the library is empty: archivist ingest PATH")
         return
     for d in documents:
-        meta = " ".join(p for p in (d.company, d.form_type, d.fiscal_period) if p) or "-"
+        meta = (
+            " ".join(p for p in (d.meta.company, d.meta.form_type, d.meta.fiscal_period) if p)
+            or "-"
+        )
         line = f"{d.id[:12]}\t{printable(d.name)}\t{d.status}\t{printable(meta)}\t"
         line += f"{d.page_count} pages\t{d.chunk_count} chunks"
         print(line + (f"\t{printable(d.reason)}" if d.reason else ""))

@@ -172,7 +172,13 @@ def m003_metadata_decided_at_ingest(connection: Connection) -> None:
         period = row.fiscal_period or (parsed.fiscal_period if parsed else "")
         doc_date = row.doc_date or (parsed.doc_date if parsed else "")
         decided = (company, form, year, period, doc_date)
-        if decided != (row.company, row.form_type, row.fiscal_year, row.fiscal_period, row.doc_date):
+        if decided != (
+            row.company,
+            row.form_type,
+            row.fiscal_year,
+            row.fiscal_period,
+            row.doc_date,
+        ):
             connection.execute(
                 text(
                     "UPDATE documents SET company = :company, form_type = :form, "

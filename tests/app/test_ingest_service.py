@@ -47,9 +47,9 @@ def test_folder_of_mixed_files(workspace: Workspace, tmp_path: Path, report_pdf:
 
     statuses = {d.name: d for d in workspace.catalogue.documents()}
     assert statuses["fake"].status == REJECTED and "not a PDF" in statuses["fake"].reason
-    assert statuses["NORTHWIND_2023_10K"].form_type == "10-K"
-    assert statuses["NORTHWIND_2023_10K"].fiscal_year == 2023
-    assert statuses["NORTHWIND_2023_10K"].fiscal_period == "FY2023"
+    assert statuses["NORTHWIND_2023_10K"].meta.form_type == "10-K"
+    assert statuses["NORTHWIND_2023_10K"].meta.fiscal_year == 2023
+    assert statuses["NORTHWIND_2023_10K"].meta.fiscal_period == "FY2023"
     assert_index_matches_catalogue(workspace)
 
     # metadata is filterable payload

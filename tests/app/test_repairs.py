@@ -25,7 +25,8 @@ from app.services.library import reindex
 from app.settings import Settings, load_settings
 from app.workspace import Workspace
 from retrieval.catalogue import INDEXING, READY
-from retrieval.integrity import CatalogueDamagedError, IndexUnreadableError
+from retrieval.integrity import IndexUnreadableError
+from retrieval.storage.errors import CatalogueDamagedError
 from tests.cli_runner import archivist, one_line_error
 from tests.conftest import REPORT_PAGES, ROOT, make_pdf
 

@@ -64,7 +64,12 @@ def test_document_lifecycle(catalogue: Catalogue) -> None:
     doc_id = catalogue.begin_document(document())
     info = catalogue.get(doc_id)
     assert info is not None and info.status == INGESTING
-    assert (info.company, info.form_type, info.fiscal_year, info.fiscal_period) == (
+    assert (
+        info.meta.company,
+        info.meta.form_type,
+        info.meta.fiscal_year,
+        info.meta.fiscal_period,
+    ) == (
         "3M",
         "10-K",
         2018,
@@ -72,7 +77,7 @@ def test_document_lifecycle(catalogue: Catalogue) -> None:
     )
     catalogue.mark_ready(doc_id)
     assert catalogue.ready_count() == 1
-    assert catalogue.page_labels(doc_id) == {0: "i", 1: "1"}
+    assert [catalogue.page_label(doc_id, i) for i in (0, 1)] == ["i", "1"]
     chunks = catalogue.document_chunks(doc_id)
     assert [c.section for c in chunks] == ["", "Item 7. MD&A"]
     stored = catalogue.chunks([chunk_id(doc_id, 1)])[chunk_id(doc_id, 1)]

@@ -38,7 +38,7 @@ def rows(database: Path, query: str) -> list[tuple[object, ...]]:
 
 
 def test_a_release_workspace_migrates_with_nothing_lost(release: Path) -> None:
-    pages_before = rows(release, "SELECT * FROM pages ORDER BY document_id, \"index\"")
+    pages_before = rows(release, 'SELECT * FROM pages ORDER BY document_id, "index"')
     chunks_before = rows(release, "SELECT * FROM chunks ORDER BY id")
     turns_before = rows(release, "SELECT * FROM conversation_turns")
     summaries_before = rows(release, "SELECT * FROM summaries")
@@ -71,7 +71,7 @@ def test_a_release_workspace_migrates_with_nothing_lost(release: Path) -> None:
         assert summaries.finished(DOC, "model:brief") is not None
     finally:
         catalogue.close()
-    assert rows(release, "SELECT * FROM pages ORDER BY document_id, \"index\"") == pages_before
+    assert rows(release, 'SELECT * FROM pages ORDER BY document_id, "index"') == pages_before
     assert rows(release, "SELECT * FROM chunks ORDER BY id") == chunks_before
     assert rows(release, "SELECT * FROM conversation_turns") == turns_before
     assert rows(release, "SELECT * FROM summaries") == summaries_before
@@ -95,7 +95,8 @@ def test_metadata_a_file_name_gives_is_stored_once_not_parsed_per_question(
         2023,
         "2023Q2",
     )
-    assert rows(release, "SELECT company, fiscal_period FROM documents WHERE name = 'AMCOR_2023Q2_10Q'") == [("AMCOR", "2023Q2")]  # fmt: skip
+    stored = "SELECT company, fiscal_period FROM documents WHERE name = 'AMCOR_2023Q2_10Q'"
+    assert rows(release, stored) == [("AMCOR", "2023Q2")]
 
 
 def test_each_step_runs_once_and_a_new_step_runs_on_an_up_to_date_catalogue(
@@ -147,10 +148,12 @@ def test_a_writer_holding_the_lock_is_busy_not_damaged(tmp_path: Path) -> None:
     holder = sqlite3.connect(database, isolation_level=None)
     try:
         holder.execute("BEGIN IMMEDIATE")
-        with pytest.raises(CatalogueBusyError, match="busy"):
-            with catalogue.engine.connect() as connection:
-                connection.exec_driver_sql("PRAGMA busy_timeout=50")
-                connection.exec_driver_sql("BEGIN IMMEDIATE")
+        with (
+            pytest.raises(CatalogueBusyError, match="busy"),
+            catalogue.engine.connect() as connection,
+        ):
+            connection.exec_driver_sql("PRAGMA busy_timeout=50")
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
     finally:
         holder.execute("ROLLBACK")
         holder.close()

@@ -1,9 +1,10 @@
 """Question understanding: company, fiscal period and form type scope the search."""
 
-from dataclasses import dataclass
+from dataclasses import replace
 
+from ingestion.metadata import extract_metadata
 from ingestion.records import DocumentMeta, normalise_form, parse_file_name
-from retrieval.scope import document_meta, question_facets, resolve_scope
+from retrieval.scope import question_facets, resolve_scope
 
 
 def test_parse_financebench_names() -> None:
@@ -22,23 +23,35 @@ def test_one_spelling_of_a_form() -> None:
     assert normalise_form("EARNINGS") == "earnings" and normalise_form("") == ""
 
 
-@dataclass
-class Row:
-    id: str
-    name: str
-    company: str | None = None
-    form_type: str | None = None
-    fiscal_year: int | None = None
-    fiscal_period: str | None = None
+def stored(
+    id: str,
+    name: str,
+    company: str = "",
+    form_type: str = "",
+    fiscal_year: int | None = None,
+    fiscal_period: str = "",
+) -> DocumentMeta:
+    """A document's metadata as ingest decides it (cover page first, the file name filling
+    the gaps) and the catalogue stores it: what scoping reads, unparsed."""
+    decided = extract_metadata(name, [])
+    return replace(
+        decided,
+        company=company or decided.company,
+        form_type=form_type or decided.form_type,
+        fiscal_year=fiscal_year if fiscal_year is not None else decided.fiscal_year,
+        fiscal_period=fiscal_period or decided.fiscal_period,
+        id=id,
+        name=name,
+    )
 
 
-def test_catalogue_columns_win_over_the_name() -> None:
-    meta = document_meta(Row("x", "3M_2018_10K", company="3M Company"))
+def test_cover_page_values_win_over_the_name() -> None:
+    meta = stored("x", "3M_2018_10K", company="3M Company")
     assert meta.company == "3M Company" and meta.fiscal_year == 2018
 
 
 LIBRARY = [
-    document_meta(Row(name, name))
+    stored(name, name)
     for name in (
         "3M_2018_10K",
         "3M_2022_10K",
@@ -71,8 +84,8 @@ def test_catalogue_form_types_scope_by_form() -> None:
     """Rows as ingestion stores them ("10-K", not the file name's "10K"): the question's
     form must match them, so "Amcor's 2023 10-K" leaves the 10-Q out."""
     library = [
-        document_meta(Row("k", "amcor-annual", "Amcor", "10-K", 2023, "FY2023")),
-        document_meta(Row("q", "amcor-quarter", "Amcor", "10-Q", 2023, "2023Q2")),
+        stored("k", "amcor-annual", "Amcor", "10-K", 2023, "FY2023"),
+        stored("q", "amcor-quarter", "Amcor", "10-Q", 2023, "2023Q2"),
     ]
     scope = resolve_scope("According to Amcor's 2023 10-K, what is its main industry?", library)
     assert scope.document_ids == ["k"]
@@ -99,11 +112,11 @@ def test_short_names_need_word_boundaries() -> None:
 
 def test_a_filer_is_found_by_its_short_name_or_its_file_name() -> None:
     library = [
-        document_meta(Row("adobe", "ADOBE_2015_10K", company="Adobe Systems Incorporated")),
-        document_meta(Row("bby", "BESTBUY_2023_10K", company="Best Buy Co., Inc.")),
+        stored("adobe", "ADOBE_2015_10K", company="Adobe Systems Incorporated"),
+        stored("bby", "BESTBUY_2023_10K", company="Best Buy Co., Inc."),
         # a cover page that gave a wrong company: the file name still names the filer
-        document_meta(Row("ko", "COCACOLA_2017_10K", company="Commission File Number 001-02217")),
-        document_meta(Row("jpm", "JPMORGAN_2022Q2_10Q", company="JPMorgan Chase & Co.")),
+        stored("ko", "COCACOLA_2017_10K", company="Commission File Number 001-02217"),
+        stored("jpm", "JPMORGAN_2022Q2_10Q", company="JPMorgan Chase & Co."),
     ]
 
     def scoped(question: str) -> list[str]:
