@@ -13,7 +13,14 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from ingestion.records import DocumentMeta, Page, fiscal_period, normalise_form, parse_file_name
+from ingestion.records import (
+    DocumentMeta,
+    Page,
+    fiscal_period,
+    normalise_form,
+    parse_file_name,
+    without_legal_words,
+)
 
 MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 DATE = rf"(?P<month>{MONTHS})\s+(?P<day>\d{{1,2}}),?\s+(?P<year>(?:19|20)\d{{2}})"
@@ -32,11 +39,6 @@ REGISTRANT = re.compile(
 )
 FILE_NUMBER = re.compile(
     r"Commission\s+file\s+number[:\s]*[\d-]+\s*\n+\s*(?P<name>[^\n]{2,80})", re.I
-)
-SUFFIXES = re.compile(
-    r"[,\s]+(?:inc\.?|incorporated|corporation|corp\.?|company|co\.?|plc|ltd\.?|limited|"
-    r"holdings|n\.v\.|s\.a\.|l\.p\.)$",
-    re.IGNORECASE,
 )
 
 
@@ -62,7 +64,7 @@ def _cover_company(cover: str) -> str:
     name = match["name"].strip(" ,")
     if not re.search(r"[A-Za-z]", name) or len(name.split()) > 8:
         return ""
-    name = SUFFIXES.sub("", name).strip(" ,")
+    name = without_legal_words(name)
     return name.title() if name.isupper() and len(name) > 3 else name
 
 

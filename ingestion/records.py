@@ -28,6 +28,16 @@ LEGAL_WORDS = {
     "LTD", "LIMITED", "LLC", "LP", "NV", "SA", "AG", "SE", "INTERNATIONAL", "HOLDINGS",
     "HOLDING", "GROUP", "SYSTEMS",
 }  # fmt: skip
+LEGAL_TOKEN = re.compile(r"[A-Za-z0-9]+(?:\.[A-Za-z0-9]+)*\.?")  # "N.V." is one word, NV
+
+
+def without_legal_words(name: str) -> str:
+    """The name as written, less the legal words at its end: 'NIKE, INC.' -> 'NIKE',
+    'Best Buy Co., Inc.' -> 'Best Buy'; a name of legal words only is kept whole."""
+    words = list(LEGAL_TOKEN.finditer(name))
+    while words and words[-1].group().replace(".", "").upper() in LEGAL_WORDS:
+        words.pop()
+    return name[: words[-1].end()].strip(" ,") if words else name.strip(" ,")
 
 
 def squash(text: str) -> str:
