@@ -51,3 +51,9 @@ def test_cover_text_wins_for_company_form_and_date() -> None:
 def test_real_covers(name: str, expected: DocumentMeta) -> None:
     pages = clean_pages(read_raw_pages(financebench_pdf(name))[:3])
     assert extract_metadata(name, pages) == expected
+
+
+def test_the_cover_company_loses_every_legal_word_scoping_ignores() -> None:
+    """One list of legal words for ingestion and scoping: the cover's 'Co., Inc.' both go."""
+    cover = "FORM 10-K\nBEST BUY CO., INC.\n(Exact name of registrant as specified in its charter)\n"
+    assert extract_metadata("annual-report", [Page(0, "1", cover)]).company == "Best Buy"
