@@ -109,7 +109,8 @@ class DocumentMeta:
             return int(self.fiscal_period.rsplit("Q", 1)[1])
         return None
 
-    def as_payload(self) -> dict[str, object]:
+    def as_dict(self) -> dict[str, object]:
+        """The five fields ingest decides: the catalogue's columns and `--json`'s keys."""
         return {
             "company": self.company,
             "form_type": self.form_type,

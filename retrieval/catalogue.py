@@ -85,7 +85,7 @@ class DocumentInfo:
     def as_dict(self) -> dict[str, Any]:
         """One flat record for `--json` (the shape the CLI has always printed)."""
         fields = {k: v for k, v in self.__dict__.items() if k != "meta"}
-        return {"id": self.id, "name": self.name, **fields, **self.meta.as_payload()}
+        return {"id": self.id, "name": self.name, **fields, **self.meta.as_dict()}
 
 
 @dataclass(frozen=True)
@@ -247,7 +247,7 @@ class Catalogue:
                     page_count=0,
                     chunk_count=0,
                     added_at=_now(),
-                    **meta.as_payload(),
+                    **meta.as_dict(),
                 )
             )
         return sha256

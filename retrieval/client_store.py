@@ -28,17 +28,11 @@ COLLECTION = "archivist"
 SCROLL_PAGE = 1024
 
 
-def _filter(
-    document_ids: list[str] | None, where: dict[str, str | int] | None
-) -> models.Filter | None:
-    conditions: list[Any] = []
-    if document_ids:
-        conditions.append(
-            models.FieldCondition(key="document_id", match=models.MatchAny(any=document_ids))
-        )
-    for key, value in (where or {}).items():
-        conditions.append(models.FieldCondition(key=key, match=models.MatchValue(value=value)))
-    return models.Filter(must=conditions) if conditions else None
+def _filter(document_ids: list[str] | None) -> models.Filter | None:
+    if not document_ids:
+        return None
+    match = models.MatchAny(any=document_ids)
+    return models.Filter(must=[models.FieldCondition(key="document_id", match=match)])
 
 
 class ClientStore:
@@ -112,18 +106,16 @@ class ClientStore:
         dense: list[float],
         limit: int,
         document_ids: list[str] | None = None,
-        where: dict[str, str | int] | None = None,
     ) -> list[Hit]:
-        return self._nearest(dense, DENSE, limit, document_ids, where)
+        return self._nearest(dense, DENSE, limit, document_ids)
 
     def sparse_search(
         self,
         text: str,
         limit: int,
         document_ids: list[str] | None = None,
-        where: dict[str, str | int] | None = None,
     ) -> list[Hit]:
-        return self._nearest(self._sparse_query(text), SPARSE, limit, document_ids, where)
+        return self._nearest(self._sparse_query(text), SPARSE, limit, document_ids)
 
     def _nearest(
         self,
@@ -131,14 +123,13 @@ class ClientStore:
         using: str,
         limit: int,
         document_ids: list[str] | None,
-        where: dict[str, str | int] | None,
     ) -> list[Hit]:
         response = self._client.query_points(
             self._collection,
             query=query,
             using=using,
             limit=limit,
-            query_filter=_filter(document_ids, where),
+            query_filter=_filter(document_ids),
             with_payload=True,
         )
         return _hits(response.points)
@@ -150,10 +141,9 @@ class ClientStore:
         limit: int,
         document_ids: list[str] | None = None,
         fusion: Fusion | None = None,
-        where: dict[str, str | int] | None = None,
     ) -> list[Hit]:
         fusion = fusion or Fusion()
-        query_filter = _filter(document_ids, where)
+        query_filter = _filter(document_ids)
         prefetch = [
             models.Prefetch(query=dense, using=DENSE, limit=fusion.candidates, filter=query_filter),
             models.Prefetch(
@@ -182,7 +172,7 @@ class ClientStore:
         self._client.delete(self._collection, points_selector=selector, wait=True)
 
     def count(self, document_id: str | None = None) -> int:
-        query_filter = _filter([document_id] if document_id else None, None)
+        query_filter = _filter([document_id] if document_id else None)
         return int(self._client.count(self._collection, count_filter=query_filter).count)
 
     def document_ids(self) -> set[str]:

@@ -43,15 +43,10 @@ from retrieval.store import (
 FACET_LIMIT = 1_000_000
 
 
-def build_filter(
-    document_ids: list[str] | None, where: dict[str, str | int] | None
-) -> Filter | None:
-    conditions: list[Any] = []
-    if document_ids:
-        conditions.append(FieldCondition(key="document_id", match=MatchAny(any=document_ids)))
-    for key, value in (where or {}).items():
-        conditions.append(FieldCondition(key=key, match=MatchValue(value)))
-    return Filter(must=conditions) if conditions else None
+def build_filter(document_ids: list[str] | None) -> Filter | None:
+    if not document_ids:
+        return None
+    return Filter(must=[FieldCondition(key="document_id", match=MatchAny(any=document_ids))])
 
 
 class EdgeStore:
@@ -94,29 +89,26 @@ class EdgeStore:
         dense: list[float],
         limit: int,
         document_ids: list[str] | None = None,
-        where: dict[str, str | int] | None = None,
     ) -> list[Hit]:
-        return self._nearest(Query.Nearest(dense, using=DENSE), limit, document_ids, where)
+        return self._nearest(Query.Nearest(dense, using=DENSE), limit, document_ids)
 
     def sparse_search(
         self,
         text: str,
         limit: int,
         document_ids: list[str] | None = None,
-        where: dict[str, str | int] | None = None,
     ) -> list[Hit]:
         query = Query.Nearest(self._bm25.embed_query(text), using=SPARSE)
-        return self._nearest(query, limit, document_ids, where)
+        return self._nearest(query, limit, document_ids)
 
     def _nearest(
         self,
         query: Any,
         limit: int,
         document_ids: list[str] | None,
-        where: dict[str, str | int] | None,
     ) -> list[Hit]:
         request = QueryRequest(
-            limit=limit, query=query, filter=build_filter(document_ids, where), with_payload=True
+            limit=limit, query=query, filter=build_filter(document_ids), with_payload=True
         )
         return _hits(self._read(self._shard.query, request))
 
@@ -127,10 +119,9 @@ class EdgeStore:
         limit: int,
         document_ids: list[str] | None = None,
         fusion: Fusion | None = None,
-        where: dict[str, str | int] | None = None,
     ) -> list[Hit]:
         fusion = fusion or Fusion()
-        query_filter = build_filter(document_ids, where)
+        query_filter = build_filter(document_ids)
         prefetches = [
             Prefetch(
                 limit=fusion.candidates,
@@ -163,7 +154,7 @@ class EdgeStore:
         self._shard.flush()
 
     def count(self, document_id: str | None = None) -> int:
-        query_filter = build_filter([document_id] if document_id else None, None)
+        query_filter = build_filter([document_id] if document_id else None)
         return int(self._read(self._shard.count, CountRequest(exact=True, filter=query_filter)))
 
     @staticmethod

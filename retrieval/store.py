@@ -3,8 +3,9 @@
 Every adapter stores a dense vector and a BM25 sparse vector per point, with the chunk's
 payload (a point may first be written with its BM25 vector alone, so a document can be
 searched by keywords before its dense vectors exist, then overwritten with both);
-`document_id` and the metadata filter fields are indexed. `VectorStoreContract` in the
-tests holds each adapter to the same behaviour.
+`document_id`, the one field searches filter on, is indexed. Which documents a question
+searches is decided from the catalogue (`retrieval.scope`), so the metadata stays there.
+`VectorStoreContract` in the tests holds each adapter to the same behaviour.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from typing import Any, Protocol
 DENSE = "dense"
 SPARSE = "bm25"
 # Payload fields with an index, so filters on them stay fast as the library grows.
-KEYWORD_FIELDS = ("document_id", "company", "form_type", "fiscal_period")
-INTEGER_FIELDS = ("fiscal_year",)
+KEYWORD_FIELDS = ("document_id",)
+INTEGER_FIELDS: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -54,9 +55,8 @@ class VectorStore(Protocol):
         dense: list[float],
         limit: int,
         document_ids: list[str] | None = None,
-        where: dict[str, str | int] | None = None,
     ) -> list[Hit]:
-        """Nearest points by dense vector; `where` matches payload fields exactly."""
+        """Nearest points by dense vector."""
         ...
 
     def sparse_search(
@@ -64,7 +64,6 @@ class VectorStore(Protocol):
         text: str,
         limit: int,
         document_ids: list[str] | None = None,
-        where: dict[str, str | int] | None = None,
     ) -> list[Hit]:
         """BM25 over the chunk text."""
         ...
@@ -76,7 +75,6 @@ class VectorStore(Protocol):
         limit: int,
         document_ids: list[str] | None = None,
         fusion: Fusion | None = None,
-        where: dict[str, str | int] | None = None,
     ) -> list[Hit]:
         """Dense and BM25 candidates fused by weighted reciprocal rank, inside the engine."""
         ...

@@ -39,9 +39,8 @@ def crash_point(name: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def payload(
-    doc_id: str, name: str, meta: DocumentMeta, chunk: Chunk | StoredChunk
-) -> dict[str, object]:
+def payload(doc_id: str, name: str, chunk: Chunk | StoredChunk) -> dict[str, object]:
+    """What a hit needs to become evidence; the document's metadata stays in the catalogue."""
     return {
         "document_id": doc_id,
         "document_name": name,
@@ -50,7 +49,6 @@ def payload(
         "last_page": chunk.last_page,
         "section": chunk.section,
         "kind": chunk.kind,
-        **meta.as_payload(),
     }
 
 
@@ -94,7 +92,7 @@ def write_points(
                     id=chunk_id(doc_id, c.ordinal),
                     dense=vector,
                     text=c.text,
-                    payload=payload(doc_id, name, meta, c),
+                    payload=payload(doc_id, name, c),
                 )
                 for c, vector in zip(batch, vectors, strict=True)
             ]

@@ -276,5 +276,5 @@ def _summary(doc_id: str, doc: ParsedDocument | DocumentInfo) -> dict[str, objec
         "pages": pages,
         "chunks": chunks,
         "warnings": warnings,
-        **doc.meta.as_payload(),
+        **doc.meta.as_dict(),
     }

@@ -55,5 +55,7 @@ def test_real_covers(name: str, expected: DocumentMeta) -> None:
 
 def test_the_cover_company_loses_every_legal_word_scoping_ignores() -> None:
     """One list of legal words for ingestion and scoping: the cover's 'Co., Inc.' both go."""
-    cover = "FORM 10-K\nBEST BUY CO., INC.\n(Exact name of registrant as specified in its charter)\n"
+    cover = (
+        "FORM 10-K\nBEST BUY CO., INC.\n(Exact name of registrant as specified in its charter)\n"
+    )
     assert extract_metadata("annual-report", [Page(0, "1", cover)]).company == "Best Buy"
