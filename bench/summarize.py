@@ -36,8 +36,8 @@ def run(doc: Path, context: int, tokens: int) -> dict[str, object]:
         [document] = workspace.catalogue.documents()
         [result] = summarize_batch(workspace, [document], Mode.FAST, Path(home) / "out")
         workspace.close()
-    record = result.record
-    seconds = float(record["seconds"])  # type: ignore[arg-type]
+    record = result.record.as_dict()
+    seconds = float(record["seconds"])
     return {
         "strategy": record["strategy"],
         "context": context,

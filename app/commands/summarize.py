@@ -73,11 +73,11 @@ def summarize(
         for result in summarize_batch(
             workspace, documents, chosen_mode, out_dir, force, doc_progress, step_progress
         ):
-            records.append(result.record)
+            records.append(result.record.as_dict())
             if result.status == "failed":
                 failed.append(f"{result.document}: {result.reason}")
             if fmt == "jsonl":
-                print(json.dumps(result.record), flush=True)
+                print(json.dumps(result.record.as_dict()), flush=True)
             elif fmt == "md":
                 where = ", ".join(result.files) if result.files else result.reason
                 print(f"{result.status:8} {result.document}  {where}")

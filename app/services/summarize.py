@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from app.services.ports import Generating
 from app.services.summary_format import (
@@ -19,6 +18,7 @@ from app.services.summary_format import (
     split_sections,
     summary_task,
 )
+from app.services.summary_record import Plan, SummaryRecord, Tally
 from model_runtime.engine import Engine, GenerationLimits, Mode
 from model_runtime.events import AnswerDelta, Usage
 from retrieval.assembler import TokenBudget, TokenCounter
@@ -45,22 +45,6 @@ def summary_tokens(context_length: int, answer_tokens: int) -> int:
     """The summary step writes every section: each gets what one answer would, within
     half the context (the other half reads)."""
     return min(len(SECTIONS) * answer_tokens, context_length // 2)
-
-
-@dataclass
-class Tally:
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    generated_steps: int = 0
-    resumed_steps: int = 0
-    seconds: float = 0.0
-
-
-@dataclass
-class Plan:
-    strategy: str  # "single-pass" or "map-reduce"
-    windows: list[list[int]]  # zero-based page indexes per window
-    not_read: list[dict[str, object]] = field(default_factory=list)
 
 
 StepProgress = Callable[[str, int, int, float, str], None]  # step, done, total, tok/s, text
@@ -139,7 +123,7 @@ class Summarizer:
     def forget(self, document: DocumentInfo) -> None:
         self.store.forget(document.id, self.run_key)
 
-    def summarize(self, document: DocumentInfo) -> tuple[dict[str, object], str]:
+    def summarize(self, document: DocumentInfo) -> tuple[SummaryRecord, str]:
         started = time.perf_counter()
         pages = self.catalogue.pages(document.id)
         engine = self._engine()
@@ -167,7 +151,8 @@ class Summarizer:
         sections = split_sections(written)
         tally.seconds = time.perf_counter() - started
         one_based = {i + 1: text for i, text in pages.items()}
-        record = build_record(document, self, plan, sections, tally, one_based)
+        model = (self.model_name, self.model_sha256)
+        record = build_record(document, model, self.mode, plan, sections, tally, one_based)
         markdown = render_markdown(document, record, sections)
         return record, markdown
 

@@ -7,12 +7,12 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from app.errors import EmptyWorkspaceError, InputError
 from app.services.ingest import ingest
 from app.services.ports import Answering
 from app.services.summarize import StepProgress, Summarizer, open_summarizer
+from app.services.summary_record import SummaryRecord
 from ingestion.readers import file_sha256
 from model_runtime.engine import Mode
 from retrieval.catalogue import READY, DocumentInfo
@@ -22,7 +22,7 @@ from retrieval.catalogue import READY, DocumentInfo
 class SummaryResult:
     document: str
     status: str  # "done", "skipped" or "failed"
-    record: dict[str, Any]
+    record: SummaryRecord
     markdown: str = ""
     reason: str = ""
     files: tuple[str, ...] = ()
@@ -76,7 +76,7 @@ def summarize_batch(
             summarizer.forget(document)
         finished = summarizer.finished(document)
         if finished:
-            record = json.loads(finished[0])
+            record = SummaryRecord.from_dict(json.loads(finished[0]))
             yield SummaryResult(
                 document.name,
                 "skipped",
@@ -89,20 +89,16 @@ def summarize_batch(
             record, markdown = summarizer.summarize(document)
         except Exception as exc:  # noqa: BLE001 - one failing document never stops the batch
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            record = {
-                "document": document.name,
-                "document_id": document.id,
-                "status": "failed",
-                "warnings": [{"kind": "error", "text": reason}],
-            }
-            yield SummaryResult(document.name, "failed", record, reason=reason)
+            failed = SummaryRecord(document.name, document.id, status="failed")
+            failed.warnings.append({"kind": "error", "text": reason})
+            yield SummaryResult(document.name, "failed", failed, reason=reason)
             continue
         md_path = out / f"{document.name}.summary.md"
         json_path = out / f"{document.name}.summary.json"
         md_path.write_text(markdown)
-        json_path.write_text(json.dumps(record, indent=2) + "\n")
+        json_path.write_text(json.dumps(record.as_dict(), indent=2) + "\n")
         summarizer.store.save_finished(
-            document.id, summarizer.run_key, json.dumps(record), markdown
+            document.id, summarizer.run_key, json.dumps(record.as_dict()), markdown
         )
         yield SummaryResult(
             document.name, "done", record, markdown, files=(str(md_path), str(json_path))

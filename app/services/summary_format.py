@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 
+from app.services.summary_record import Plan, SummaryItem, SummaryRecord, Tally
+from model_runtime.engine import Mode
 from retrieval.catalogue import DocumentInfo
 from retrieval.citations import cited_pages
 from retrieval.figures import unmatched_figures
-
-if TYPE_CHECKING:
-    from app.services.summarize import Plan, Summarizer, Tally
 
 SECTIONS = [
     (
@@ -90,14 +88,15 @@ def _table_row(bullet: str) -> list[str] | None:
 
 def build_record(
     document: DocumentInfo,
-    summarizer: Summarizer,
+    model: tuple[str, str],  # (label, verified SHA-256)
+    mode: Mode,
     plan: Plan,
     sections: list[Section],
     tally: Tally,
     pages: dict[int, str],
-) -> dict[str, Any]:
-    warnings: list[dict[str, Any]] = []
-    section_data: dict[str, list[dict[str, Any]]] = {}
+) -> SummaryRecord:
+    warnings: list[dict[str, object]] = []
+    section_data: dict[str, list[SummaryItem]] = {}
     cited_all: set[int] = set()
     for section in sections:
         items = []
@@ -105,7 +104,7 @@ def build_record(
             cited = [p for p in cited_pages(bullet) if p in pages]
             cited_all.update(cited)
             unmatched = unmatched_figures(bullet, pages)
-            items.append({"text": bullet, "pages": cited, "unmatched_figures": unmatched})
+            items.append(SummaryItem(bullet, cited, unmatched))
             if not cited:
                 warnings.append({"kind": "uncited", "section": section.name, "text": bullet})
             if unmatched:
@@ -121,59 +120,58 @@ def build_record(
     for skipped in plan.not_read:
         warnings.append({"kind": "not_read", **skipped})
     seconds = tally.seconds
-    return {
-        "document": document.name,
-        "document_id": document.id,
-        "pages": document.page_count,
-        "model": summarizer.model_name,
-        "model_sha256": summarizer.model_sha256,
-        "mode": summarizer.mode.value,
-        "strategy": plan.strategy,
-        "windows": [[w[0] + 1, w[-1] + 1] for w in plan.windows],
-        "prompt_tokens": tally.prompt_tokens,
-        "completion_tokens": tally.completion_tokens,
-        "seconds": round(seconds, 2),
-        "tokens_per_s": round(tally.completion_tokens / seconds, 2) if seconds else 0.0,
-        "generated_steps": tally.generated_steps,
-        "resumed_steps": tally.resumed_steps,
-        "sources": sorted(cited_all),
-        "pages_not_read": plan.not_read,
-        "sections": section_data,
-        "status": "done",
-        "warnings": warnings,
-    }
+    return SummaryRecord(
+        document=document.name,
+        document_id=document.id,
+        pages=document.page_count,
+        model=model[0],
+        model_sha256=model[1],
+        mode=mode.value,
+        strategy=plan.strategy,
+        windows=[[w[0] + 1, w[-1] + 1] for w in plan.windows],
+        prompt_tokens=tally.prompt_tokens,
+        completion_tokens=tally.completion_tokens,
+        seconds=round(seconds, 2),
+        tokens_per_s=round(tally.completion_tokens / seconds, 2) if seconds else 0.0,
+        generated_steps=tally.generated_steps,
+        resumed_steps=tally.resumed_steps,
+        sources=sorted(cited_all),
+        pages_not_read=plan.not_read,
+        sections=section_data,
+        warnings=warnings,
+    )
 
 
-def render_markdown(document: DocumentInfo, record: dict[str, Any], sections: list[Section]) -> str:
+def render_markdown(document: DocumentInfo, record: SummaryRecord, sections: list[Section]) -> str:
     lines = [
         f"# {document.name}",
         "",
         f"- Pages: {document.page_count}",
-        f"- Model: {record['model']} ({record['mode']} mode, {record['strategy']})",
+        f"- Model: {record.model} ({record.mode} mode, {record.strategy})",
         f"- Source file: {document.path}",
         "",
     ]
     for section in sections:
         lines += [f"## {section.title}", ""]
-        items = record["sections"][section.name]
-        rows = [_table_row(item["text"]) for item in items] if section.name == "key_figures" else []
+        items = record.sections[section.name]
+        rows = [_table_row(item.text) for item in items] if section.name == "key_figures" else []
         if rows and all(rows):
             lines += ["| Metric | Value | Source |", "|---|---|---|"]
             for row, item in zip(rows, items, strict=True):
                 assert row is not None
-                flag = " ⚠ figure not found on cited page" if item["unmatched_figures"] else ""
+                flag = " ⚠ figure not found on cited page" if item.unmatched_figures else ""
                 lines.append(f"| {row[0]} | {row[1]} | {' '.join(row[2:])}{flag} |")
         else:
             for item in items:
                 flag = ""
-                if not item["pages"]:
+                if not item.pages:
                     flag = " ⚠ no page cited"
-                elif item["unmatched_figures"]:
-                    flag = f" ⚠ not found on cited page: {', '.join(item['unmatched_figures'])}"
-                lines.append(f"- {item['text']}{flag}")
+                elif item.unmatched_figures:
+                    flag = f" ⚠ not found on cited page: {', '.join(item.unmatched_figures)}"
+                lines.append(f"- {item.text}{flag}")
         lines.append("")
-    if record["pages_not_read"]:
+    if record.pages_not_read:
         lines += ["## Pages not read", ""]
-        lines += [f"- p. {p['page']}: {p['reason']}" for p in record["pages_not_read"]]
+        lines += [f"- p. {p['page']}: {p['reason']}" for p in record.pages_not_read]
         lines.append("")
     return "\n".join(lines)

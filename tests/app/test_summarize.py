@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from app.services.ingest import ingest
-from app.services.summarize import Plan, Tally, open_summarizer
+from app.services.summarize import open_summarizer
 from app.services.summary_batch import resolve_targets, summarize_batch
 from app.services.summary_format import (
     Section,
@@ -21,6 +21,7 @@ from app.services.summary_format import (
     split_sections,
     summary_task,
 )
+from app.services.summary_record import Plan, SummaryRecord, Tally
 from app.settings import load_settings
 from app.workspace import Workspace
 from model_runtime.engine import Mode
@@ -56,11 +57,11 @@ def test_single_pass_writes_markdown_and_record(
     [result] = summarize_batch(workspace, [document], Mode.FAST, tmp_path / "out")
     assert result.status == "done"
     record = result.record
-    assert record["strategy"] == "single-pass"
-    assert record["windows"] == [[1, 4]]
-    assert record["model_sha256"] and record["completion_tokens"] > 0
-    assert set(record["sections"]) == {"overview", "key_figures", "risks", "outlook"}
-    assert record["generated_steps"] == 1  # every section in one generation: one read
+    assert record.strategy == "single-pass"
+    assert record.windows == [[1, 4]]
+    assert record.model_sha256 and record.completion_tokens > 0
+    assert set(record.sections) == {"overview", "key_figures", "risks", "outlook"}
+    assert record.generated_steps == 1  # every section in one generation: one read
     markdown = (tmp_path / "out" / "NORTHWIND_2023_10K.summary.md").read_text()
     assert markdown.startswith("# NORTHWIND_2023_10K")
     assert "## Key figures" in markdown and "## Outlook" in markdown
@@ -79,11 +80,11 @@ def test_map_reduce_reads_every_page_when_the_context_is_small(
     [document] = resolve_targets(workspace, [], every=True)
     [result] = summarize_batch(workspace, [document], Mode.FAST, tmp_path / "out")
     record = result.record
-    assert record["strategy"] == "map-reduce"
-    covered = {p for first, last in record["windows"] for p in range(first, last + 1)}
-    skipped = {item["page"] for item in record["pages_not_read"]}
+    assert record.strategy == "map-reduce"
+    covered = {p for first, last in record.windows for p in range(first, last + 1)}
+    skipped = {item["page"] for item in record.pages_not_read}
     assert covered | skipped == set(range(1, 7))
-    assert len(record["windows"]) > 1
+    assert len(record.windows) > 1
     workspace.close()
 
 
@@ -105,10 +106,12 @@ def test_planted_wrong_number_is_flagged_in_both_outputs(
     ]
     pages = {i + 1: workspace.catalogue.page_text(document.id, i) or "" for i in range(4)}
     plan = Plan("single-pass", [[0, 1, 2, 3]])
-    record = build_record(document, summarizer, plan, sections, Tally(), pages)
-    flagged = [w for w in record["warnings"] if w["kind"] == "unmatched_figures"]
+    model = (summarizer.model_name, summarizer.model_sha256)
+    record = build_record(document, model, Mode.FAST, plan, sections, Tally(), pages)
+    flagged = [w for w in record.warnings if w["kind"] == "unmatched_figures"]
     assert [w["figures"] for w in flagged] == [["$421 million"]]
-    assert [w["kind"] for w in record["warnings"]].count("uncited") == 1
+    assert [w["kind"] for w in record.warnings].count("uncited") == 1
+    assert SummaryRecord.from_dict(json.loads(json.dumps(record.as_dict()))) == record
     markdown = render_markdown(document, record, sections)
     assert "| Capex | $421 million | p. 2 ⚠ figure not found on cited page |" in markdown
     assert "- Capex was $412 million (p. 2)\n" in markdown
@@ -178,13 +181,13 @@ def test_a_resumed_summary_counts_the_tokens_of_every_run(
     ingest(workspace, [report_pdf])
     [document] = resolve_targets(workspace, ["NORTHWIND_2023_10K"], every=False)
     [first] = summarize_batch(workspace, [document], Mode.FAST, tmp_path / "one")
-    assert first.record["prompt_tokens"] > 0
+    assert first.record.prompt_tokens > 0
     with sqlite3.connect(workspace.home / "catalogue.sqlite") as connection:
         connection.execute("DELETE FROM summaries")  # as if killed after its last step
     [again] = summarize_batch(workspace, [document], Mode.FAST, tmp_path / "two")
-    assert again.record["generated_steps"] == 0 and again.record["resumed_steps"] == 1
-    for key in ("prompt_tokens", "completion_tokens"):
-        assert again.record[key] == first.record[key]
+    assert again.record.generated_steps == 0 and again.record.resumed_steps == 1
+    assert again.record.prompt_tokens == first.record.prompt_tokens
+    assert again.record.completion_tokens == first.record.completion_tokens
     workspace.close()
 
 
