@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.qwen3_q4k import model_file  # noqa: E402
-from bench.runtime import document_messages, log, run_engine, run_raw  # noqa: E402
+from bench.runtime_runs import document_messages, log, run_engine, run_raw  # noqa: E402
 from model_runtime.engine import Mode  # noqa: E402
 from model_runtime.kv_cache import KvCache  # noqa: E402
 from model_runtime.llama_engine import LlamaCppEngine  # noqa: E402
