@@ -34,7 +34,8 @@ class TokenCounter(Protocol):
 
 
 class CachedCounter:
-    """Remembers counts by text, so a document's pages are tokenized once per process."""
+    """Remembers counts by text, so a page is tokenized once per question (an assembler,
+    built per question, wraps its counter in one) however often fitting tries it."""
 
     def __init__(self, counter: TokenCounter, limit: int = 50_000) -> None:
         self._counter = counter

@@ -51,11 +51,6 @@ def cited_pages(text: str) -> list[int]:
     return pages
 
 
-def strip_page_citations(text: str) -> str:
-    """The text without its page citations (their numbers are not figures)."""
-    return PAGE_CITATION.sub(" ", text)
-
-
 @dataclass(frozen=True)
 class Citation:
     source: Evidence

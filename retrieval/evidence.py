@@ -24,7 +24,8 @@ class RankedChunk:
 def build_units(
     ranked: list[RankedChunk], k: int, max_span: int = 2, aggregate: str = "sum"
 ) -> list[Evidence]:
-    """The top `k` units from chunks in rank order; a unit's score is its chunks' scores summed.
+    """The top `k` units from chunks in rank order; a unit's score is its best chunk's
+    (`aggregate="max"`, what search passes by default) or its chunks' scores summed.
 
     Summing rewards pages several chunks point to (a statement page matched on its title
     and on its line items); ties keep the order of the best chunk.

@@ -231,7 +231,3 @@ def unmatched_figures(bullet: str, pages: dict[int, str]) -> list[str]:
     """Figures and quotes of a summary bullet not found on the pages it cites (one-based)."""
     cited = {f"p. {p}": pages[p] for p in cited_pages(bullet) if p in pages}
     return [c.text for c in check_claim(bullet, cited, {}) if not c.verified]
-
-
-def unverified(checks: list[CheckedFigure]) -> list[CheckedFigure]:
-    return [c for c in checks if not c.verified]

@@ -55,12 +55,13 @@ def index_problem(
 
 
 def require_readable_index(
-    store: VectorStore, dimension: int, ready_documents: int, dense_points: int | None = None
+    store: VectorStore, dimension: int, askable_documents: int, dense_points: int | None = None
 ) -> None:
-    """Refuse to answer from an index that is unreadable, or empty while documents are ready."""
+    """Refuse to answer from an index that is unreadable, or empty while documents are
+    askable (searchable or ready: questions run as soon as BM25 points exist)."""
     problem = index_problem(store, dimension, dense_points)
-    if problem is None and ready_documents and store.count() == 0:
-        problem = f"is empty but {ready_documents} document(s) are ready"
+    if problem is None and askable_documents and store.count() == 0:
+        problem = f"is empty but {askable_documents} document(s) are askable"
     if problem is not None:
         raise IndexUnreadableError(problem)
 
