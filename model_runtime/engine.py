@@ -31,6 +31,12 @@ class Sampling:
     min_p: float = 0.0
 
 
+# What `Usage.note` says when an engine answered other than asked: part of the contract
+# (tests/engine_contract.py), so every engine, the real one and the tests' fake, says it alike.
+NO_THINKING_NOTE = "this model has no thinking mode; answered in fast mode"
+JSON_FAST_NOTE = "JSON-constrained answers run in fast mode"
+BUDGET_NOTE = "reasoning budget reached; the answer was forced"
+
 # Qwen3's published recommendations for each mode.
 SAMPLING = {
     Mode.THINKING: Sampling(temperature=0.6, top_p=0.95, top_k=20, min_p=0.0),

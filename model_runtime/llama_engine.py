@@ -19,19 +19,23 @@ from typing import Any
 
 from model_runtime.amx_guard import weights_without_amx
 from model_runtime.chat_template import CHATML, ChatTemplate, strip_reasoning
-from model_runtime.engine import SAMPLING, GenerationLimits, Message, Mode, ModelInfo
+from model_runtime.engine import (
+    BUDGET_NOTE,
+    JSON_FAST_NOTE,
+    NO_THINKING_NOTE,
+    SAMPLING,
+    GenerationLimits,
+    Message,
+    Mode,
+    ModelInfo,
+)
 from model_runtime.errors import ContextOverflowError, ModelFileError, SchemaError
 from model_runtime.events import AnswerDelta, Event, ReasoningDelta, Usage
 from model_runtime.gguf_file import check_gguf, native_context
 from model_runtime.hardware import RuntimeSettings, choose_settings, restore_is_faster, tuned
 from model_runtime.kv_cache import KvCache, prefix_key
 from model_runtime.schema_guard import check_schema
-from model_runtime.thinking import ThinkSplitter
-
-FORCED_CLOSE = "\n</think>\n\n"
-NO_THINKING_NOTE = "this model has no thinking mode; answered in fast mode"
-JSON_FAST_NOTE = "JSON-constrained answers run in fast mode"
-BUDGET_NOTE = "reasoning budget reached; the answer was forced"
+from model_runtime.thinking import FORCED_CLOSE, ThinkSplitter
 
 
 class LlamaCppEngine:

@@ -14,6 +14,7 @@ from model_runtime.events import AnswerDelta, ReasoningDelta
 
 OPEN = "<think>"
 CLOSE = "</think>"
+FORCED_CLOSE = "\n</think>\n\n"  # written for the model when its reasoning budget runs out
 
 
 class ThinkSplitter:

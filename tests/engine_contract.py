@@ -16,10 +16,17 @@ import threading
 
 import pytest
 
-from model_runtime.engine import Engine, GenerationLimits, Message, Mode
+from model_runtime.engine import (
+    BUDGET_NOTE,
+    JSON_FAST_NOTE,
+    NO_THINKING_NOTE,
+    Engine,
+    GenerationLimits,
+    Message,
+    Mode,
+)
 from model_runtime.errors import ContextOverflowError
 from model_runtime.events import AnswerDelta, Event, ReasoningDelta, Usage
-from model_runtime.llama_engine import BUDGET_NOTE, JSON_FAST_NOTE, NO_THINKING_NOTE
 
 HELLO: list[Message] = [{"role": "user", "content": "What was capex?"}]
 

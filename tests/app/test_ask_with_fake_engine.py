@@ -17,8 +17,8 @@ from app.services.ingest import ingest
 from app.workspace import Workspace
 from model_runtime.engine import Mode
 from model_runtime.events import AnswerDelta, ReasoningDelta, Usage
-from model_runtime.fake_engine import FakeEngine, Reply
 from tests.conftest import answering_with
+from tests.fake_engine import FakeEngine, Reply
 
 QUESTION = "What were Northwind's capital expenditures in fiscal 2023?"
 

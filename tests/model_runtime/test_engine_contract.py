@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from model_runtime.engine import Engine
-from model_runtime.fake_engine import FakeEngine, Reply
 from model_runtime.llama_engine import LlamaCppEngine
 from tests.engine_contract import EngineContract
+from tests.fake_engine import FakeEngine, Reply
 
 
 def load(path: Path) -> LlamaCppEngine:

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from model_runtime.engine import GenerationLimits, Message, Mode
+from model_runtime.engine import BUDGET_NOTE, NO_THINKING_NOTE, GenerationLimits, Message, Mode
 from model_runtime.errors import ContextOverflowError
 from model_runtime.events import AnswerDelta, Event, ReasoningDelta, Usage
-from model_runtime.llama_engine import BUDGET_NOTE, NO_THINKING_NOTE, LlamaCppEngine
+from model_runtime.llama_engine import LlamaCppEngine
 
 HELLO: list[Message] = [{"role": "user", "content": "What was capex?"}]
 

@@ -13,8 +13,8 @@ from textual.widgets import Collapsible, DataTable, Input, OptionList, Static
 from app.services.ingest import ingest
 from app.workspace import Workspace
 from model_runtime.engine import Mode
-from model_runtime.fake_engine import FakeEngine, Reply
 from tests.conftest import answering_with
+from tests.fake_engine import FakeEngine, Reply
 from tests.tui_helpers import SIZE, ask, rendered, wait_until
 from tui.chat_screen import ChatScreen
 from tui.library_screen import LibraryScreen

@@ -1,7 +1,8 @@
 """A scripted engine for fast tests of the ask, cancel and streaming logic around a model.
 
-It is real code held to the same contract as `LlamaCppEngine` (tests/engine_contract.py
-runs one suite against both), as simonw/llm's `MockModel` is a model like any other. It
+It lives with the tests, not in the product, and is real code held to the same contract
+as `LlamaCppEngine` (tests/engine_contract.py runs one suite against both), as simonw/llm's
+`MockModel` is a model like any other. It
 writes a fixed reply token by token — `<think>`, each character of the reasoning,
 `</think>`, each character of the answer — and passes it through the same `ThinkSplitter`
 as the real engine, so events, stop reasons, limits, budgets and cancellation behave alike.
@@ -14,16 +15,18 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from model_runtime.engine import GenerationLimits, Message, Mode, ModelInfo
-from model_runtime.errors import ContextOverflowError
-from model_runtime.events import Event, Usage
-from model_runtime.llama_engine import (  # the real engine's notes; llama_cpp loads lazily
+from model_runtime.engine import (
     BUDGET_NOTE,
-    FORCED_CLOSE,
     JSON_FAST_NOTE,
     NO_THINKING_NOTE,
+    GenerationLimits,
+    Message,
+    Mode,
+    ModelInfo,
 )
-from model_runtime.thinking import CLOSE, OPEN, ThinkSplitter
+from model_runtime.errors import ContextOverflowError
+from model_runtime.events import Event, Usage
+from model_runtime.thinking import CLOSE, FORCED_CLOSE, OPEN, ThinkSplitter
 
 
 @dataclass(frozen=True)
