@@ -26,7 +26,7 @@ from app.services.answer_checks import (
 )
 from app.services.ask import Answer, Retrieved, ask, prepare
 from app.services.evaluate import EvalScope, library_for, read_questions
-from app.services.ports import Answering
+from app.services.ports import EvaluatingAnswers
 from model_runtime.engine import Mode
 from model_runtime.errors import ModelError
 from retrieval.errors import PromptTooLongError
@@ -130,7 +130,7 @@ def recall(question: Question, sources: list[Source]) -> bool:
     )
 
 
-def run_key(workspace: Answering, questions_path: Path, parts: dict[str, object]) -> str:
+def run_key(workspace: EvaluatingAnswers, questions_path: Path, parts: dict[str, object]) -> str:
     """Same questions, settings, model and arguments: same results file."""
     settings = workspace.settings
     entry = workspace.model_entry()
@@ -166,7 +166,7 @@ def read_results(path: Path) -> dict[str, AnswerResult]:
 
 
 def evaluate_answers(
-    workspace: Answering,
+    workspace: EvaluatingAnswers,
     questions_path: Path,
     scope: EvalScope = EvalScope.DOCUMENT,
     docs: Path | None = None,
@@ -209,7 +209,7 @@ def evaluate_answers(
 
 
 def _one(
-    workspace: Answering,
+    workspace: EvaluatingAnswers,
     question: Question,
     names: list[str] | None,
     context_length: int | None,
@@ -244,7 +244,7 @@ def _read(question: Question, sources: list[Source], tokens: int, result: Answer
 
 
 def _generate(
-    workspace: Answering,
+    workspace: EvaluatingAnswers,
     question: Question,
     names: list[str] | None,
     mode: Mode,

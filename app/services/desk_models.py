@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.errors import InputError
-from app.services.ports import Models
+from app.services.ports import ModelDesk
 from model_runtime.errors import ModelError
 from model_runtime.gguf_file import check_gguf
 from model_runtime.registry import ModelEntry, starter_model
@@ -34,14 +34,14 @@ class HardwareView:
     threads: str
 
 
-def _active_path(workspace: Models) -> Path | None:
+def _active_path(workspace: ModelDesk) -> Path | None:
     try:
         return workspace.model_entry().path.resolve()
     except Exception:  # noqa: BLE001 - no model is a state to show
         return None
 
 
-def _status(workspace: Models, entry: ModelEntry) -> str:
+def _status(workspace: ModelDesk, entry: ModelEntry) -> str:
     """Cheap when the file is unchanged since its last full check (size and mtime)."""
     if not entry.path.is_file():
         return "missing"
@@ -56,7 +56,7 @@ def _status(workspace: Models, entry: ModelEntry) -> str:
     return "verified"
 
 
-def _view(workspace: Models, entry: ModelEntry, active: Path | None) -> ModelView:
+def _view(workspace: ModelDesk, entry: ModelEntry, active: Path | None) -> ModelView:
     size = entry.path.stat().st_size if entry.path.is_file() else 0
     return ModelView(
         entry.name,
@@ -69,7 +69,7 @@ def _view(workspace: Models, entry: ModelEntry, active: Path | None) -> ModelVie
     )
 
 
-def list_models(workspace: Models) -> list[ModelView]:
+def list_models(workspace: ModelDesk) -> list[ModelView]:
     active = _active_path(workspace)
     entries: list[ModelEntry] = []
     starter = starter_model()
@@ -83,7 +83,7 @@ def list_models(workspace: Models) -> list[ModelView]:
     return views
 
 
-def import_model(workspace: Models, source: Path) -> ModelView:
+def import_model(workspace: ModelDesk, source: Path) -> ModelView:
     """Copy a GGUF into `models/` and record its checksum; a non-GGUF file is refused."""
     if not source.is_file():
         raise InputError(f"no such file: {source}")
@@ -94,7 +94,7 @@ def import_model(workspace: Models, source: Path) -> ModelView:
     return _view(workspace, entry, _active_path(workspace))
 
 
-def use_model(workspace: Models, name: str) -> None:
+def use_model(workspace: ModelDesk, name: str) -> None:
     """Answer with another model from now on (as `archivist models use`); loads on first use."""
     view = next((v for v in list_models(workspace) if v.name == name), None)
     if view is None:
@@ -104,7 +104,7 @@ def use_model(workspace: Models, name: str) -> None:
     workspace.use_model(name)
 
 
-def hardware(workspace: Models) -> HardwareView:
+def hardware(workspace: ModelDesk) -> HardwareView:
     from model_runtime.hardware import build_info
 
     build = build_info()
@@ -119,7 +119,7 @@ def hardware(workspace: Models) -> HardwareView:
     )
 
 
-def _context_length(workspace: Models) -> int:
+def _context_length(workspace: ModelDesk) -> int:
     """The setting, else the automatic choice once the model is loaded, else 0 (not yet)."""
     if workspace.settings.context_length is not None:
         return workspace.settings.context_length

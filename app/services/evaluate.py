@@ -9,7 +9,7 @@ from pathlib import Path
 
 from app.errors import InputError
 from app.services.ingest import ProgressState, ingest
-from app.services.ports import Indexing
+from app.services.ports import Ingesting
 from retrieval.baseline import BaselineIndex
 from retrieval.catalogue import READY, DocumentInfo
 from retrieval.evaluation import EvalSummary, Question, Ranking, evaluate, load_questions
@@ -48,7 +48,7 @@ class RetrievalEval:
 
 
 def evaluate_retrieval(
-    workspace: Indexing,
+    workspace: Ingesting,
     questions_path: Path,
     ks: list[int],
     scope: EvalScope = EvalScope.DOCUMENT,
@@ -112,7 +112,7 @@ def read_questions(path: Path) -> list[Question]:
 
 
 def library_for(
-    workspace: Indexing,
+    workspace: Ingesting,
     questions: list[Question],
     questions_path: Path,
     docs: Path | None,

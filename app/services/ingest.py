@@ -24,7 +24,7 @@ from app.services.indexing import (
     recover,
     retire_other_versions,
 )
-from app.services.ports import Configured, Indexing
+from app.services.ports import Configured, Ingesting
 from ingestion.pipeline import ParseOptions
 from ingestion.readers import file_sha256, is_supported
 from ingestion.records import ParsedDocument
@@ -125,7 +125,7 @@ def skip_reason(path: Path) -> str:
 
 
 def ingest(
-    workspace: Indexing,
+    workspace: Ingesting,
     paths: Iterable[Path],
     progress: Progress | None = None,
     workers: int | None = None,
@@ -148,7 +148,7 @@ def ingest(
     return report
 
 
-def _plan(workspace: Indexing, files: list[Path], report: IngestReport) -> dict[Path, str]:
+def _plan(workspace: Ingesting, files: list[Path], report: IngestReport) -> dict[Path, str]:
     """Which files need parsing: path -> content hash. Unchanged files are skipped here."""
     catalogue = workspace.catalogue
     todo: dict[Path, str] = {}
@@ -186,7 +186,7 @@ def _plan(workspace: Indexing, files: list[Path], report: IngestReport) -> dict[
 
 
 def _run(
-    workspace: Indexing,
+    workspace: Ingesting,
     todo: dict[Path, str],
     unfinished: list[DocumentInfo],
     report: IngestReport,

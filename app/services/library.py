@@ -7,11 +7,11 @@ from collections.abc import Callable
 from app.errors import InputError
 from app.services.indexing import reindex_document, remove_document
 from app.services.ingest import ingest_lock
-from app.services.ports import Indexing, Library
+from app.services.ports import Reindexing, Removing
 from retrieval.catalogue import INDEXING, READY, SEARCHABLE, DocumentInfo
 
 
-def remove(workspace: Library, key: str) -> DocumentInfo:
+def remove(workspace: Removing, key: str) -> DocumentInfo:
     """`key` is a document id (or 8+ character prefix), name or path."""
     matches = workspace.catalogue.find(key)
     if not matches:
@@ -25,7 +25,7 @@ def remove(workspace: Library, key: str) -> DocumentInfo:
 
 
 def reindex(
-    workspace: Indexing, progress: Callable[[int, int, str], None] | None = None
+    workspace: Reindexing, progress: Callable[[int, int, str], None] | None = None
 ) -> dict[str, int]:
     """Empty the vector index and rebuild it from the catalogue alone (no files read).
 

@@ -1,14 +1,18 @@
-"""What each use case receives: the ports it uses, and nothing of how they are built.
+"""What each use case receives: small protocols, one per capability, and nothing of how
+they are built.
+
+After haystack's `DocumentStore` protocol: a capability is a protocol of one to four
+members (`HasCatalogue` is the catalogue, `Embedding` the embedder and its dimension), and a
+service names the few it uses, combined in one flat protocol beside it (`Removing` is the
+catalogue and the index; `Answering` adds the embedder and the engine). No protocol
+extends a service's protocol, so a test, or another front end, hands a service an object
+holding exactly what it uses.
 
 The composition root, `app.workspace.Workspace`, builds the ports once per entry point
-(a CLI command, the TUI's desk) and satisfies every protocol here; a service names the
-narrowest one it needs and never imports the workspace (an import-linter contract). So a
-test, or another front end, hands a service exactly its ports: a catalogue and an index
-for removal, an embedder for ingest, an engine and a token counter for answers.
-
-The ports stay lazy behind these protocols: the engine and the embedder load on first
-use, so a command that needs neither (a `--no-generate` evaluation, a removal) never
-pays for them.
+(a CLI command, the TUI's desk) and satisfies every protocol here; services never import
+it (an import-linter contract). The ports stay lazy behind these protocols: the engine
+and the embedder load on first use, so a command that needs neither (a `--no-generate`
+evaluation, a removal) never pays for them.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ from retrieval.assembler import TokenCounter
 from retrieval.catalogue import Catalogue
 from retrieval.store import VectorStore
 
+# --- capabilities ------------------------------------------------------------------------
+
 
 class Configured(Protocol):
     """The settings and the workspace folder (locks, caches, evaluation records)."""
@@ -37,27 +43,32 @@ class Configured(Protocol):
     def home(self) -> Path: ...
 
 
-class Library(Configured, Protocol):
-    """The documents: the catalogue (the only SQL) and the vector index."""
+class HasCatalogue(Protocol):
+    """The documents, pages and chunks (the only SQL)."""
 
     @property
     def catalogue(self) -> Catalogue: ...
+
+
+class HasIndex(Protocol):
+    """The vector index."""
 
     @property
     def store(self) -> VectorStore: ...
 
 
-class Indexing(Library, Protocol):
-    """Library + the embedder and the recipe the index's vectors are made with."""
+class Embedding(Protocol):
+    """The embedder (loaded on first use) and the dimension of what it makes."""
 
     @property
     def embedder(self) -> Embedder: ...
 
     @property
-    def embedder_folder(self) -> Path | None: ...
-
-    @property
     def embedding_dimension(self) -> int: ...
+
+
+class IndexRecipe(Protocol):
+    """The recipe the index's vectors are made with, recorded so a changed one is caught."""
 
     @property
     def vectors_recipe(self) -> str: ...
@@ -68,29 +79,27 @@ class Indexing(Library, Protocol):
 
     def check_recipe(self) -> None: ...
 
-    def reset_store(self) -> VectorStore: ...
 
-
-class Models(Configured, Protocol):
-    """The installed models, the one answering, and the context it was given."""
+class HasModels(Protocol):
+    """The installed models and the one answering."""
 
     @property
     def models(self) -> ModelStore: ...
-
-    @property
-    def context_choice(self) -> ContextChoice | None: ...
 
     def model_entry(self) -> ModelEntry: ...
 
     def use_model(self, name: str) -> ModelEntry: ...
 
 
-class Inspected(Indexing, Models, Protocol):
-    """What `doctor` checks: the library, its index recipe and the models, no engine."""
+class HasContext(Protocol):
+    """The context the answering model was given, and why (None until chosen)."""
+
+    @property
+    def context_choice(self) -> ContextChoice | None: ...
 
 
-class Generating(Library, Models, Protocol):
-    """Library + the loaded model and its tokenizer (summaries)."""
+class Generating(Protocol):
+    """The loaded model (loaded on first use) and its tokenizer."""
 
     @property
     def engine(self) -> Engine: ...
@@ -99,5 +108,53 @@ class Generating(Library, Models, Protocol):
     def counter(self) -> TokenCounter: ...
 
 
-class Answering(Indexing, Generating, Protocol):
-    """Everything a question needs: the library, the embedder, the engine, its tokenizer."""
+# --- what each service uses --------------------------------------------------------------
+
+
+class Removing(Configured, HasCatalogue, HasIndex, Protocol):
+    """`library.remove`: a document out of the catalogue and the index (under the
+    workspace's ingest lock)."""
+
+
+class Indexing(HasCatalogue, HasIndex, Embedding, Protocol):
+    """`indexing`: a document's points written, embedded, rewritten."""
+
+
+class Reindexing(Configured, HasCatalogue, HasIndex, Embedding, IndexRecipe, Protocol):
+    """`library.reindex`: the index rebuilt from the catalogue under the current recipe."""
+
+    def reset_store(self) -> VectorStore: ...
+
+
+class Ingesting(Configured, HasCatalogue, HasIndex, Embedding, IndexRecipe, Protocol):
+    """`ingest` (and `evaluate`, which ingests its filings first, then searches without a
+    model): files parsed in the sandbox (which loads the embedder's tokenizer from
+    `embedder_folder`), stored and indexed."""
+
+    @property
+    def embedder_folder(self) -> Path | None: ...
+
+
+class Inspected(Configured, HasCatalogue, HasIndex, Embedding, IndexRecipe, HasModels, Protocol):
+    """`doctor`: the library, its index recipe and the models; never the engine."""
+
+
+class ModelDesk(Configured, HasModels, HasContext, Protocol):
+    """`desk_models`: list, import and choose models; the hardware they run on."""
+
+
+class Summarizing(Configured, HasCatalogue, HasModels, Generating, Protocol):
+    """`summarize`: pages in, the model's summary out, checkpoints in the catalogue."""
+
+
+class Answering(Configured, HasCatalogue, HasIndex, Embedding, HasContext, Generating, Protocol):
+    """`ask`: a question scoped, searched, assembled and answered."""
+
+
+class EvaluatingAnswers(Answering, Ingesting, HasModels, Protocol):
+    """`answer_eval`: the filings ingested, then `ask` over a question set, its records
+    keyed by the model."""
+
+
+class SummarizingFiles(Ingesting, Summarizing, Protocol):
+    """`summary_batch`: files ingested when needed, then summarised."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from app.services.ports import Generating
+from app.services.ports import Summarizing
 from app.services.summary_format import (
     SECTIONS,
     build_record,
@@ -227,7 +227,7 @@ class Summarizer:
 
 
 def open_summarizer(
-    workspace: Generating, mode: Mode, progress: StepProgress | None = None
+    workspace: Summarizing, mode: Mode, progress: StepProgress | None = None
 ) -> Summarizer:
     """A summarizer wired from the composition root: the model is the active one, named
     by the hash its store verified (not rehashed for every summary)."""

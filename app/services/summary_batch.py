@@ -10,7 +10,7 @@ from pathlib import Path
 
 from app.errors import EmptyWorkspaceError, InputError
 from app.services.ingest import ingest
-from app.services.ports import Answering
+from app.services.ports import SummarizingFiles
 from app.services.summarize import StepProgress, Summarizer, open_summarizer
 from app.services.summary_record import SummaryRecord
 from ingestion.readers import file_sha256
@@ -28,7 +28,9 @@ class SummaryResult:
     files: tuple[str, ...] = ()
 
 
-def resolve_targets(workspace: Answering, targets: list[str], every: bool) -> list[DocumentInfo]:
+def resolve_targets(
+    workspace: SummarizingFiles, targets: list[str], every: bool
+) -> list[DocumentInfo]:
     """Document names from the library, or file paths (ingested first when needed)."""
     documents = {d.name: d for d in workspace.catalogue.documents() if d.status == READY}
     if every:
@@ -57,7 +59,7 @@ def resolve_targets(workspace: Answering, targets: list[str], every: bool) -> li
 
 
 def summarize_batch(
-    workspace: Answering,
+    workspace: SummarizingFiles,
     documents: list[DocumentInfo],
     mode: Mode,
     out: Path,

@@ -20,15 +20,15 @@ from app.workspace import Workspace
 from ingestion.embedder import Embedder
 from model_runtime.context_size import ContextChoice
 from model_runtime.engine import Engine
-from model_runtime.model_store import ModelStore
-from model_runtime.registry import ModelEntry
 from retrieval.assembler import TokenCounter
 from retrieval.catalogue import Catalogue
 from retrieval.store import VectorStore
 
 
 @dataclass
-class LibraryPorts:
+class RemovingPorts:
+    """What `library.remove` names (`Removing`): settings, home, catalogue, index."""
+
     settings: Settings
     home: Path
     catalogue: Catalogue
@@ -36,38 +36,17 @@ class LibraryPorts:
 
 
 @dataclass
-class AnsweringPorts(LibraryPorts):
-    """Everything `ask.prepare` may use; the engine is a trap (a budget is given)."""
+class AnsweringPorts(RemovingPorts):
+    """What `ask.prepare` names (`Answering`); the engine is a trap (a budget is given)."""
 
     embedder: Embedder
-    embedder_folder: Path | None
     embedding_dimension: int
-    models: ModelStore
     counter: TokenCounter
     context_choice: ContextChoice | None = None
-    vectors_recipe: str = ""
 
     @property
     def engine(self) -> Engine:
         raise AssertionError("prepare with a budget must not load the model")
-
-    def model_entry(self) -> ModelEntry:
-        raise AssertionError("not needed to assemble a prompt")
-
-    def use_model(self, name: str) -> ModelEntry:
-        raise AssertionError("not needed to assemble a prompt")
-
-    def index_recipe(self) -> str | None:
-        raise AssertionError("not needed to assemble a prompt")
-
-    def record_recipe(self) -> None:
-        raise AssertionError("not needed to assemble a prompt")
-
-    def check_recipe(self) -> None:
-        raise AssertionError("not needed to assemble a prompt")
-
-    def reset_store(self) -> VectorStore:
-        raise AssertionError("not needed to assemble a prompt")
 
 
 @pytest.fixture
@@ -77,7 +56,7 @@ def library(workspace: Workspace, report_pdf: Path) -> Workspace:
 
 
 def test_remove_needs_only_the_catalogue_and_the_index(library: Workspace) -> None:
-    ports = LibraryPorts(library.settings, library.home, library.catalogue, library.store)
+    ports = RemovingPorts(library.settings, library.home, library.catalogue, library.store)
     removed = remove(ports, "NORTHWIND_2023_10K")
     assert removed.name == "NORTHWIND_2023_10K"
     assert library.catalogue.documents() == [] and library.store.count() == 0
@@ -90,9 +69,7 @@ def test_a_prompt_is_assembled_without_the_model(library: Workspace) -> None:
         library.catalogue,
         library.store,
         embedder=library.embedder,
-        embedder_folder=library.embedder_folder,
         embedding_dimension=library.embedding_dimension,
-        models=library.models,
         counter=library.counter,
     )
     prompt = prepare(ports, "What were capital expenditures in fiscal 2023?", context_length=2048)
