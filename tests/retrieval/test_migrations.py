@@ -8,6 +8,7 @@ row has none, a rejected file, one conversation turn, one summary step with its 
 the side table that release made, and one finished summary.
 """
 
+import json
 import shutil
 import sqlite3
 from pathlib import Path
@@ -20,6 +21,7 @@ from retrieval.storage.errors import CatalogueBusyError, CatalogueDamagedError
 from retrieval.storage.history_store import HistoryStore
 from retrieval.storage.migrations import MIGRATIONS, applied, migrate
 from retrieval.storage.summary_store import SummaryStore
+from tests.cli_runner import archivist
 
 RELEASE = Path(__file__).parent.parent / "fixtures" / "catalogue-release.sqlite"
 DOC = "a" * 64
@@ -158,3 +160,23 @@ def test_a_writer_holding_the_lock_is_busy_not_damaged(tmp_path: Path) -> None:
         holder.execute("ROLLBACK")
         holder.close()
         catalogue.close()
+
+
+def test_the_release_workspace_lists_through_the_real_command(archivist_home: Path) -> None:
+    """`archivist docs list` on a home holding the release's catalogue: migrated on open,
+    every document listed with its status and metadata, the JSON shape unchanged."""
+    archivist_home.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(RELEASE, archivist_home / "catalogue.sqlite")
+    result = archivist("docs", "list", "--json", home=archivist_home)
+    assert result.returncode == 0, result.stderr
+    listed = {d["name"]: d for d in json.loads(result.stdout)}
+    assert {name: d["status"] for name, d in listed.items()} == {
+        "3M_2018_10K": "ready",
+        "AMCOR_2023Q2_10Q": "searchable",
+        "broken": "rejected",
+    }
+    assert set(listed["3M_2018_10K"]) == {
+        "id", "name", "path", "sha256", "status", "reason", "page_count", "chunk_count",
+        "added_at", "company", "form_type", "fiscal_year", "fiscal_period", "doc_date",
+    }  # fmt: skip
+    assert listed["AMCOR_2023Q2_10Q"]["fiscal_period"] == "2023Q2"
