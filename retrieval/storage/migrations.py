@@ -29,7 +29,7 @@ from sqlalchemy import (
     text,
 )
 
-from ingestion.records import normalise_form, parse_file_name
+from ingestion.records import DocumentMeta, normalise_form, parse_file_name
 
 VERSIONS = "schema_migrations"
 Migration = Callable[[Connection], None]
@@ -107,8 +107,13 @@ def m001_release_tables(connection: Connection) -> None:
         Column("record", Text, nullable=False),
         Column("created_at", String(40), nullable=False),
     )
-    Table("summary_steps", metadata, *_summary_keys(), Column("output", Text, nullable=False),
-          Column("created_at", String(40), nullable=False))  # fmt: skip
+    Table(
+        "summary_steps",
+        metadata,
+        *_summary_keys(),
+        Column("output", Text, nullable=False),
+        Column("created_at", String(40), nullable=False),
+    )
     Table(
         "summary_step_usage",
         metadata,
@@ -160,34 +165,23 @@ def m003_metadata_decided_at_ingest(connection: Connection) -> None:
     """Fill the metadata a document's FinanceBench-style file name gives where its row has
     none, with the form spelled one way, so the row is the one answer and nothing parses
     names per question. Ingest decides the same way for new documents."""
-    rows = connection.execute(
-        text("SELECT id, name, company, form_type, fiscal_year, fiscal_period, doc_date "
-             "FROM documents")
-    ).all()  # fmt: skip
+    columns = "company, form_type, fiscal_year, fiscal_period, doc_date"
+    rows = connection.execute(text(f"SELECT id, name, {columns} FROM documents")).all()
     for row in rows:
-        parsed = parse_file_name(row.name)
-        company = row.company or (parsed.company if parsed else "")
-        form = normalise_form(row.form_type or (parsed.form_type if parsed else ""))
-        year = row.fiscal_year if row.fiscal_year is not None else parsed and parsed.fiscal_year
-        period = row.fiscal_period or (parsed.fiscal_period if parsed else "")
-        doc_date = row.doc_date or (parsed.doc_date if parsed else "")
-        decided = (company, form, year, period, doc_date)
-        if decided != (
-            row.company,
-            row.form_type,
-            row.fiscal_year,
-            row.fiscal_period,
-            row.doc_date,
-        ):
+        parsed = parse_file_name(row.name) or DocumentMeta()
+        company = row.company or parsed.company
+        form = normalise_form(row.form_type or parsed.form_type)
+        year = row.fiscal_year if row.fiscal_year is not None else parsed.fiscal_year
+        period = row.fiscal_period or parsed.fiscal_period
+        doc_date = row.doc_date or parsed.doc_date
+        decided = {"company": company, "form_type": form, "fiscal_year": year,
+                   "fiscal_period": period, "doc_date": doc_date}  # fmt: skip
+        if decided != {key: getattr(row, key) for key in decided}:
+            assignments = ", ".join(f"{key} = :{key}" for key in decided)
             connection.execute(
-                text(
-                    "UPDATE documents SET company = :company, form_type = :form, "
-                    "fiscal_year = :year, fiscal_period = :period, doc_date = :date "
-                    "WHERE id = :id"
-                ),
-                {"company": company, "form": form, "year": year, "period": period,
-                 "date": doc_date, "id": row.id},
-            )  # fmt: skip
+                text(f"UPDATE documents SET {assignments} WHERE id = :id"),
+                {**decided, "id": row.id},
+            )
 
 
 MIGRATIONS: list[Migration] = [
