@@ -180,3 +180,20 @@ def test_the_release_workspace_lists_through_the_real_command(archivist_home: Pa
         "added_at", "company", "form_type", "fiscal_year", "fiscal_period", "doc_date",
     }  # fmt: skip
     assert listed["AMCOR_2023Q2_10Q"]["fiscal_period"] == "2023Q2"
+
+
+def test_two_processes_opening_an_old_workspace_together_migrate_it_once(release: Path) -> None:
+    """The TUI and a CLI command start together on an old workspace: one migrates, the other
+    waits for the write lock, reads the steps recorded and runs none."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def open_and_close(_: int) -> None:
+        Catalogue(f"sqlite:///{release}").close()
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(open_and_close, range(4)))
+    recorded = rows(release, "SELECT name FROM schema_migrations")
+    assert sorted(name for (name,) in recorded) == sorted(m.__name__ for m in MIGRATIONS)
+    assert rows(release, "SELECT prompt_tokens, completion_tokens FROM summary_steps") == [
+        (120, 30)
+    ]
