@@ -21,6 +21,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from model_runtime.chat_template import check_template
 from model_runtime.errors import ModelFileError
 from model_runtime.gguf_file import check_gguf
 from model_runtime.registry import STARTER_NAME, STARTER_SHA256, ModelEntry, starter_model
@@ -114,7 +115,9 @@ class ModelStore:
 
     def import_file(self, source: Path) -> ModelEntry:
         """Copy a GGUF into models/ (checked, hashed, atomic) and record its hash."""
-        check_gguf(source)
+        metadata = check_gguf(source)  # the shape against the tensors, too
+        template = metadata.get("tokenizer.chat_template")
+        check_template(template if isinstance(template, str) else None)  # bounded, at import
         target = self.folder / source.name
         if target.exists() and target.resolve() == source.resolve():
             digest = sha256_file(target)
