@@ -40,6 +40,14 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def check_model_file(path: Path) -> None:
+    """What import checks before copying: the header, the shape against the tensors, and the
+    chat template rendered bounded (a hostile one is refused here, not at the first ask)."""
+    metadata = check_gguf(path)
+    template = metadata.get("tokenizer.chat_template")
+    check_template(template if isinstance(template, str) else None)
+
+
 IDENTITY = ("size", "mtime_ns", "ctime_ns", "inode", "device")
 
 
@@ -115,9 +123,7 @@ class ModelStore:
 
     def import_file(self, source: Path) -> ModelEntry:
         """Copy a GGUF into models/ (checked, hashed, atomic) and record its hash."""
-        metadata = check_gguf(source)  # the shape against the tensors, too
-        template = metadata.get("tokenizer.chat_template")
-        check_template(template if isinstance(template, str) else None)  # bounded, at import
+        check_model_file(source)
         target = self.folder / source.name
         if target.exists() and target.resolve() == source.resolve():
             digest = sha256_file(target)

@@ -19,7 +19,7 @@ export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 HF_DATASETS_OFFLINE=1 \
 echo "1/5 verifying checksums" >&2
 # Only regular files are compared below (and sha256sum would follow a link out of the
 # bundle, or wait on a FIFO): a link or special file anywhere in the bundle is refused.
-odd=$(find . ! -type f ! -type d -printf '%P ' | head -c 300)
+odd=$(find . ! -type f ! -type d -printf '%P\n' | sort | sed -n '1,5p' | paste -sd ' ' -)
 if [ -n "$odd" ]; then
   echo "install.sh: refusing to install, links or special files in the bundle: ${odd}" >&2
   exit 1
