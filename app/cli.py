@@ -54,6 +54,12 @@ eval_cli.command("answers")(eval.answers)
 @cli.callback(invoke_without_command=True)
 def root(ctx: typer.Context) -> None:
     if ctx.invoked_subcommand is None:
+        if not on_a_terminal():
+            err(
+                "archivist: the terminal UI needs a terminal; use the CLI commands "
+                "(see: archivist --help)"
+            )
+            raise typer.Exit(ExitCode.USAGE)
         from tui.main_app import run_tui
 
         workspace = open_workspace()
@@ -61,6 +67,16 @@ def root(ctx: typer.Context) -> None:
             run_tui(workspace)
         finally:
             workspace.close()
+
+
+def on_a_terminal() -> bool:
+    """Whether stdin and stdout are a terminal: with stdin closed the UI crashed, and with
+    stdout a pipe it drew escape sequences into it and never returned."""
+    streams = (sys.stdin, sys.stdout)
+    try:
+        return all(stream is not None and stream.isatty() for stream in streams)
+    except (OSError, ValueError):  # a closed stream
+        return False
 
 
 def main() -> None:

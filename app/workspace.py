@@ -188,17 +188,28 @@ class Workspace:
         return ModelStore(self.models_dir)
 
     def model_entry(self) -> ModelEntry:
-        """ARCHIVIST_MODEL (an imported name or a GGUF path), else `models use`, else starter."""
-        chosen = self.settings.model or self.models.active_name()
+        """ARCHIVIST_MODEL (an imported name or a GGUF path), else `models use`, else starter.
+
+        A name that an imported model answers to is always that verified file in models/,
+        whatever it looks like: `report.gguf` (imported from `report.gguf.gguf`) once named a
+        path relative to the current folder, so another file of that name loaded unverified.
+        """
+        chosen = self.settings.model
+        active = self.models.active_name()
         if chosen:
+            try:
+                return self.models.find(chosen)
+            except ModelError:
+                pass
             path = Path(chosen).expanduser()
             if path.suffix.lower() == ".gguf" or path.is_file():
                 recorded = self.models.sums().get(path.name)
                 if path.resolve().parent == self.models_dir.resolve() and recorded:
                     return ModelEntry(path.stem, path, path.name, sha256=recorded)
                 return ModelEntry(path.stem, path, path.name)
+        if chosen or active:
             try:
-                return self.models.find(chosen)
+                return self.models.find(chosen or str(active))
             except ModelError as exc:
                 raise ModelUnavailableError(str(exc)) from exc
         entry = starter_model()

@@ -11,8 +11,11 @@ finds no text in), so a PDF one engine can read is never rejected for the other'
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,8 +39,15 @@ class RawPage:
 
 
 def file_sha256(path: Path) -> str:
+    """The file's SHA-256. Only a regular file is read: a FIFO with no writer would block
+    forever (holding the ingest lock), and a device such as /dev/zero never ends, so the
+    file is opened without waiting and anything else is refused as an OSError."""
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        raise OSError(errno.EINVAL, "not a regular file (a FIFO, a socket or a device)")
+    with os.fdopen(descriptor, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()

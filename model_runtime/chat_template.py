@@ -1,7 +1,9 @@
 """Render a model's own chat template (from its GGUF) in a sandbox.
 
 A chat template is Jinja code that arrived inside an untrusted model file, so it runs only in
-`ImmutableSandboxedEnvironment`: no attribute tricks, no mutation of what we pass in. Qwen3's
+`ImmutableSandboxedEnvironment`: no attribute tricks, no mutation of what we pass in; and
+bounded in time and size (`model_runtime.template_sandbox`), checked when a model is
+imported (`check_template`) so a hostile template is refused there, not at the first ask. Qwen3's
 template takes `enable_thinking`; that switch is how thinking and fast modes differ in the
 prompt. Reasoning is removed from earlier assistant turns before rendering, whatever the
 template does, so it never goes back into history.
@@ -14,10 +16,9 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import jinja2
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from model_runtime.engine import Message
-from model_runtime.errors import ModelError
+from model_runtime.template_sandbox import BoundedEnvironment, TemplateError, render_bounded
 
 # Used when a model file has no template: plain ChatML, which the Qwen family speaks.
 CHATML = (
@@ -28,10 +29,6 @@ CHATML = (
 )
 _CONTROL_MARKER = re.compile(r"<\|[^<>|\s]{1,64}\|>")
 _THINK_BLOCK = re.compile(r"(?s)^.*?</think>\s*|^\s*<think>.*$")
-
-
-class TemplateError(ModelError):
-    """The model's chat template could not be rendered."""
 
 
 def defuse_control_tokens(text: str) -> str:
@@ -69,11 +66,11 @@ class ChatTemplate:
 
     @cached_property
     def _compiled(self) -> jinja2.Template:
-        env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)
+        env = BoundedEnvironment(trim_blocks=True, lstrip_blocks=True)
         env.globals["raise_exception"] = _raise
         try:
             return env.from_string(self.source)
-        except jinja2.TemplateError as exc:
+        except (jinja2.TemplateError, RecursionError, MemoryError) as exc:
             raise TemplateError(f"the model's chat template is not valid Jinja: {exc}") from exc
 
     @property
@@ -90,10 +87,7 @@ class ChatTemplate:
         }
         if enable_thinking is not None:
             variables["enable_thinking"] = enable_thinking
-        try:
-            return self._compiled.render(**variables)
-        except jinja2.TemplateError as exc:
-            raise TemplateError(f"the model's chat template failed: {exc}") from exc
+        return render_bounded(self._compiled, variables)
 
     def opens_reasoning(self, enable_thinking: bool) -> bool:
         """True when the generation prompt itself ends inside an open `<think>` block."""
@@ -103,3 +97,24 @@ class ChatTemplate:
         except TemplateError:
             return False
         return rendered.endswith("<think>")
+
+
+def check_template(source: str | None) -> None:
+    """Refuse (one line, exit code 6) a template that cannot render a short conversation in
+    time and size, in each thinking mode; a model without a template gets ChatML. A template
+    that merely refuses this conversation (roles it does not take) is not refused here."""
+    if not source:
+        return
+    template = ChatTemplate(source)
+    probe: list[Message] = [
+        {"role": "system", "content": "You answer from the sources."},
+        {"role": "user", "content": "What were capital expenditures?"},
+        {"role": "assistant", "content": "<think>\nLook.\n</think>\n\n412 [S1]"},
+        {"role": "user", "content": "And revenue?"},
+    ]
+    for enable_thinking in (True, False, None):
+        try:
+            template.render(probe, enable_thinking)
+        except TemplateError as exc:
+            if exc.hostile:
+                raise

@@ -21,6 +21,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from model_runtime.chat_template import check_template
 from model_runtime.errors import ModelFileError
 from model_runtime.gguf_file import check_gguf
 from model_runtime.registry import STARTER_NAME, STARTER_SHA256, ModelEntry, starter_model
@@ -37,6 +38,14 @@ def sha256_file(path: Path) -> str:
         while chunk := handle.read(_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def check_model_file(path: Path) -> None:
+    """What import checks before copying: the header, the shape against the tensors, and the
+    chat template rendered bounded (a hostile one is refused here, not at the first ask)."""
+    metadata = check_gguf(path)
+    template = metadata.get("tokenizer.chat_template")
+    check_template(template if isinstance(template, str) else None)
 
 
 IDENTITY = ("size", "mtime_ns", "ctime_ns", "inode", "device")
@@ -114,7 +123,7 @@ class ModelStore:
 
     def import_file(self, source: Path) -> ModelEntry:
         """Copy a GGUF into models/ (checked, hashed, atomic) and record its hash."""
-        check_gguf(source)
+        check_model_file(source)
         target = self.folder / source.name
         if target.exists() and target.resolve() == source.resolve():
             digest = sha256_file(target)

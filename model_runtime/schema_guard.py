@@ -17,6 +17,7 @@ from typing import Any
 from model_runtime.errors import SchemaError
 
 MAX_SCHEMA_BYTES = 64 * 1024
+MAX_SCHEMA_FILE_BYTES = 1024 * 1024  # the file as written: indented, it may be 64 KB x many
 MAX_DEPTH = 64  # nested objects and arrays, counted on the JSON text (two per schema level)
 MAX_NODES = 2000
 TYPES = {"object", "array", "string", "number", "integer", "boolean", "null"}

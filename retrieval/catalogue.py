@@ -176,7 +176,7 @@ class Catalogue:
         """Documents whose id, id prefix (8+ characters), name or path is `key`."""
         condition = (DocumentRow.id == key) | (DocumentRow.name == key) | (DocumentRow.path == key)
         if len(key) >= 8:
-            condition = condition | DocumentRow.id.startswith(key)
+            condition = condition | DocumentRow.id.startswith(key, autoescape=True)  # % _ literal
         with Session(self.engine) as session:
             return [_info(row) for row in session.scalars(select(DocumentRow).where(condition))]
 

@@ -5,6 +5,11 @@ Parse (`markers`, `cited_pages`), map to pages (`CitationCheck.cited`), render f
 (`render_citations`, `[DOC p.N]`; `CitationRewriter` while text streams) and check
 (`check_citations`: grounded, or citing markers that name no evidence). An answer that
 cites no valid evidence is flagged, never passed off as grounded.
+
+A model (or a document steering it) can also type text that reads like a rendered citation,
+`[OTHERDOC_2019_10K p.999]` or `INJCO_2023_10K p.6-7`, without citing anything it was given.
+Such look-alikes are found in the raw answer (so a real marker's rendering is never one),
+listed by the check, and rendered as `(not a source: ...)`, never like a real citation.
 """
 
 from __future__ import annotations
@@ -17,6 +22,15 @@ from retrieval.types import Evidence
 
 CITATION = re.compile(r"\[S(\d+)\]")
 LONGEST_MARKER = 6  # "[S999]"
+_PAGES = r"pp?\.\s?\d{1,6}(?:\s?[-\u2013]\s?\d{1,6})?(?!\d)"
+# What the answer may cite or seem to: a real marker, a bracketed "[... p.N]", or a
+# document-like name (it holds an underscore, as file stems do) followed by "p.N".
+_SEGMENT = re.compile(
+    r"\[S(?P<number>\d+)\]"
+    rf"|\[(?P<bracketed>[^\[\]\n]{{0,100}}?\S\s{{1,3}}{_PAGES})\]"
+    rf"|(?<![\w\[.&-])(?P<bare>[A-Za-z0-9][\w.&-]{{0,63}}_[\w.&-]{{0,63}}\s{{1,3}}{_PAGES})"
+)
+LONGEST_LOOKALIKE = 140  # how far back a streamed look-alike may have started
 # "p. 12", "pp. 12-14", "[p. 3]": how summaries cite pages (one-based).
 PAGE_CITATION = re.compile(r"\bp{1,2}\.\s*(\d+)(?:\s*[-–]\s*(\d+))?", re.IGNORECASE)
 
@@ -72,17 +86,19 @@ class Citation:
 
 @dataclass
 class CitationCheck:
-    """What the answer cites: valid evidence, markers that name none, and a flag."""
+    """What the answer cites: valid evidence, markers that name none, typed look-alikes
+    that name no given source, and a flag."""
 
     cited: list[Citation] = field(default_factory=list)
     invalid: list[str] = field(default_factory=list)
+    lookalikes: list[str] = field(default_factory=list)
 
     @property
     def grounded(self) -> bool:
         return bool(self.cited)
 
     def warning(self) -> str | None:
-        if self.grounded and not self.invalid:
+        if self.grounded and not self.invalid and not self.lookalikes:
             return None
         if not self.grounded:
             text = "the answer cites no valid source; check it against the sources listed"
@@ -90,18 +106,77 @@ class CitationCheck:
             text = "the answer cites sources it was not given"
         if self.invalid:
             text += f" (unknown markers: {', '.join(self.invalid)})"
+        if self.lookalikes:
+            typed = "; ".join(self.lookalikes)
+            text += f" (text that looks like a citation but is none: {typed})"
         return text
 
 
-def check_citations(answer: str, sources: list[Evidence]) -> CitationCheck:
+@dataclass(frozen=True)
+class Segment:
+    """A piece of an answer: plain text, a marker naming a source (`source` set), a marker
+    naming none (`kind` "invalid"), or a look-alike naming no source (`kind` "lookalike")."""
+
+    text: str
+    kind: str = "text"  # text, cited, invalid, lookalike
+    source: Evidence | None = None
+    number: int = 0
+
+    @property
+    def readable(self) -> str:
+        """How a reader sees it: `[DOC p.N]` for a real citation, a look-alike marked."""
+        if self.source is not None:
+            return f"[{self.source.label}]"
+        if self.kind == "lookalike":
+            return f"(not a source: {self.text.strip('[]')})"
+        return self.text
+
+
+def _normal(label: str) -> str:
+    return re.sub(r"\s+", "", label).replace("\u2013", "-").lower()
+
+
+def segments(answer: str, sources: list[Evidence]) -> Iterator[Segment]:
+    """The answer cut into text, real citations, unknown markers and look-alikes.
+
+    A look-alike that spells a given source's label exactly (the model echoing a block's
+    heading) names that source, so it is left as typed, not flagged.
+    """
     by_number = {s.number: s for s in sources}
-    check = CitationCheck()
-    for number in cited_numbers(answer):
-        source = by_number.get(number)
-        if source is None:
-            check.invalid.append(marker(number))
+    labels = {_normal(s.label) for s in sources}
+    position = 0
+    for match in _SEGMENT.finditer(answer):
+        if match.start() > position:
+            yield Segment(answer[position : match.start()])
+        position = match.end()
+        if match.group("number") is not None:
+            number = int(match.group("number"))
+            source = by_number.get(number)
+            kind = "cited" if source else "invalid"
+            yield Segment(match.group(0), kind, source, number)
+            continue
+        typed = match.group("bracketed") or match.group("bare")
+        if _normal(typed) in labels:
+            yield Segment(match.group(0))
         else:
-            check.cited.append(Citation(source, cited_by_model=True))
+            yield Segment(match.group(0), "lookalike")
+    if position < len(answer):
+        yield Segment(answer[position:])
+
+
+def check_citations(answer: str, sources: list[Evidence]) -> CitationCheck:
+    check = CitationCheck()
+    seen: set[int] = set()
+    for segment in segments(answer, sources):
+        if segment.kind == "lookalike":
+            if segment.text not in check.lookalikes:
+                check.lookalikes.append(segment.text)
+        elif segment.kind in ("cited", "invalid") and segment.number not in seen:
+            seen.add(segment.number)
+            if segment.source is None:
+                check.invalid.append(marker(segment.number))
+            else:
+                check.cited.append(Citation(segment.source, cited_by_model=True))
     return check
 
 
@@ -116,18 +191,13 @@ def shown_citations(answer: str, sources: list[Evidence]) -> list[Citation]:
 
 
 def render_citations(answer: str, sources: list[Evidence]) -> str:
-    """Replace [S3] markers with readable [DOC p.N] citations."""
-    by_number = {s.number: s for s in sources}
-
-    def readable(match: re.Match[str]) -> str:
-        source = by_number.get(int(match.group(1)))
-        return f"[{source.label}]" if source else match.group(0)
-
-    return CITATION.sub(readable, answer)
+    """Replace [S3] markers with readable [DOC p.N] citations and mark look-alikes."""
+    return "".join(segment.readable for segment in segments(answer, sources))
 
 
 class CitationRewriter:
-    """`render_citations` for streamed text: holds back a marker cut in two by a chunk."""
+    """`render_citations` for streamed text: holds back a marker or a look-alike that a
+    chunk may have cut in two."""
 
     def __init__(self, sources: list[Evidence]) -> None:
         self._sources = sources
@@ -135,13 +205,29 @@ class CitationRewriter:
 
     def feed(self, text: str) -> str:
         self._held += text
-        cut = self._held.rfind("[")
-        if cut >= 0 and "]" not in self._held[cut:] and len(self._held) - cut < LONGEST_MARKER:
-            ready, self._held = self._held[:cut], self._held[cut:]
-        else:
-            ready, self._held = self._held, ""
+        cut = _open_tail(self._held)
+        ready, self._held = self._held[:cut], self._held[cut:]
         return render_citations(ready, self._sources)
 
     def finish(self) -> str:
         rest, self._held = self._held, ""
         return render_citations(rest, self._sources)
+
+
+# The last word (it may grow into a name) or a name with what may grow into its pages.
+_NAME_START = re.compile(r"(?<![\w\[.&-])[A-Za-z0-9][\w.&-]*(?:_[\w.&-]*[\sp.\d\u2013-]{0,20})?$")
+
+
+def _open_tail(text: str) -> int:
+    """Where text that may still become a citation or a look-alike starts (else its end):
+    an unclosed `[` or a document-like name near the end, with no line break after it."""
+    cut = len(text)
+    bracket = text.rfind("[")
+    tail = text[bracket:] if bracket >= 0 else ""
+    if tail and "]" not in tail and "\n" not in tail and len(tail) < LONGEST_LOOKALIKE:
+        cut = bracket
+    window = max(0, len(text) - LONGEST_LOOKALIKE)
+    name = _NAME_START.search(text, window)
+    if name is not None and "\n" not in name.group(0):
+        cut = min(cut, name.start())
+    return cut

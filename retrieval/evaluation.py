@@ -12,7 +12,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ingestion.bounded_read import MB, read_text_bounded
 from retrieval.errors import RetrievalError
+
+MAX_QUESTIONS_BYTES = 64 * MB  # the 58 FinanceBench dev questions with evidence: 376 KB
 
 
 @dataclass(frozen=True)
@@ -27,7 +30,7 @@ class Question:
 def load_questions(path: Path) -> list[Question]:
     """Read a FinanceBench JSONL file; a bad line is an error naming the line."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = read_text_bounded(path, MAX_QUESTIONS_BYTES).splitlines()
     except OSError as exc:
         raise RetrievalError(f"{path}: {exc.strerror or exc}") from exc
     questions = []

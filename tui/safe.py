@@ -1,19 +1,18 @@
-"""Document and model text is data: it is never parsed as Rich markup, and control
-characters (a PDF can hold `\\x1b[2J`) are shown as visible escapes, never sent to the
-terminal."""
+"""Document and model text is data: it is never parsed as Rich markup, and invisible
+characters are shown as visible escapes, never sent to the terminal: controls (a PDF can
+hold `\\x1b[2J`), and the bidi overrides, zero-width characters and BOMs that make text read
+other than it is (a company named with U+202E shows reversed). The CLI escapes the same set
+(`app.plain_text.escape_invisible`)."""
 
 from __future__ import annotations
 
-import re
-
 from rich.text import Text
 
-# C0 and C1 controls and DEL, except newline and tab.
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+from app.plain_text import escape_invisible
 
 
 def clean(text: str) -> str:
-    return CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
+    return escape_invisible(text)
 
 
 def literal(text: str, style: str = "") -> Text:

@@ -9,12 +9,13 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Collapsible, Static
 
-from retrieval.citations import markers
+from retrieval.citations import segments
 from tui.desk import Answer, Evidence
 from tui.safe import clean, literal
 
 LINK = "underline bold cyan"
 UNVERIFIED = "bold black on yellow"
+LOOKALIKE = "italic black on red"  # typed text that reads like a citation but is none
 STATUS = {
     "other_source": "found on another page of the sources, not the one cited",
     "not_found": "not found in the sources",
@@ -25,23 +26,18 @@ def answer_text(
     raw: str, sources: list[Evidence], turn: int, unverified: list[str] | None = None
 ) -> Text:
     """The answer with each [S3] shown as [DOC p.N], a link that opens the source viewer,
-    and each figure not found on its cited page highlighted."""
-    by_number = {s.number: s for s in sources}
+    typed look-alike citations marked, and each figure not found on its cited page
+    highlighted."""
     text = Text()
-    position = 0
-    safe = clean(raw)
-    for start, end, number in markers(safe):
-        text.append(safe[position:start])
-        source = by_number.get(number)
-        if source is None:
-            text.append(safe[start:end])
+    for segment in segments(clean(raw), sources):
+        if segment.source is not None:
+            action = f"screen.open_citation({turn}, {segment.source.number})"
+            link = Style.parse(LINK) + Style(meta={"@click": action})
+            text.append(clean(segment.readable), style=link)
+        elif segment.kind == "lookalike":
+            text.append(clean(segment.readable), style=LOOKALIKE)
         else:
-            action = f"screen.open_citation({turn}, {source.number})"
-            text.append(
-                clean(f"[{source.label}]"), style=Style.parse(LINK) + Style(meta={"@click": action})
-            )
-        position = end
-    text.append(safe[position:])
+            text.append(segment.text)
     if unverified:
         text.highlight_words([clean(u) for u in unverified], style=UNVERIFIED)
     return text

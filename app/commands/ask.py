@@ -11,7 +11,7 @@ import click
 import typer
 
 from app.commands.common import JsonFlag, err, open_workspace
-from app.plain_text import printable, require_utf8
+from app.plain_text import escape_invisible, printable, require_utf8
 
 
 def ask(
@@ -95,9 +95,10 @@ def ask(
             elif as_json:
                 continue
             elif isinstance(event, AnswerDelta) and rewriter is not None:
-                print(rewriter.feed(event.text), end="", flush=True)
+                # Model text: a document could steer it to write terminal sequences.
+                print(escape_invisible(rewriter.feed(event.text)), end="", flush=True)
             elif isinstance(event, ReasoningDelta):
-                sys.stderr.write(event.text)
+                sys.stderr.write(escape_invisible(event.text))
     finally:
         workspace.close()
     assert answer is not None
@@ -115,25 +116,27 @@ def ask(
             data["context"]["window"] = workspace.context_choice.as_dict()
         print(json.dumps(data, indent=2))
     else:
-        print(rewriter.finish() if rewriter else "")
+        print(escape_invisible(rewriter.finish()) if rewriter else "")
         print("\nSources:")
         for citation in answer.citations:
             source = citation.source
             mark = "" if citation.cited_by_model else " (given; not cited by the model)"
             print(f"  [{printable(source.label)}]{mark}")
     if warning:
-        err(f"archivist: warning: {warning}")
+        err(f"archivist: warning: {printable(warning)}")
     for figure in answer.figures:
         if not figure.verified:
-            err(f"archivist: unverified {figure.kind}: {figure.text} ({figure.status.describe()})")
+            text = printable(figure.text)
+            err(f"archivist: unverified {figure.kind}: {text} ({figure.status.describe()})")
 
 
 def read_schema(path: Path) -> dict[str, object]:
     from app.errors import InputError
-    from model_runtime.schema_guard import check_schema
+    from ingestion.bounded_read import read_text_bounded
+    from model_runtime.schema_guard import MAX_SCHEMA_FILE_BYTES, check_schema
 
     try:
-        schema = json.loads(path.read_text(encoding="utf-8"))
+        schema = json.loads(read_text_bounded(path, MAX_SCHEMA_FILE_BYTES))
     except OSError as exc:
         raise InputError(f"cannot read the JSON schema {path}: {exc.strerror}") from exc
     except ValueError as exc:

@@ -15,7 +15,7 @@ from app.commands.common import JsonFlag, err, open_workspace
 from app.errors import InputError, ModelUnavailableError
 from app.workspace import Workspace
 from model_runtime.errors import ModelError
-from model_runtime.gguf_file import check_gguf
+from model_runtime.model_store import check_model_file
 from model_runtime.registry import QWEN3_FAMILY, STARTER_NAME, known_file, starter_model
 
 
@@ -74,7 +74,7 @@ def models_import(
     """Copy a GGUF file into the workspace's models/ and record its SHA-256."""
     if not path.exists():
         raise InputError(f"no such file: {path}")
-    check_gguf(path)  # refuse a bad file before saying anything
+    check_model_file(path)  # refuse a bad file (or chat template) before saying anything
     workspace = _workspace()
     err(f"importing {path.name} (copying and hashing)")
     entry = workspace.models.import_file(path)

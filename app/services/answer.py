@@ -94,6 +94,7 @@ class Answer:
             "grounded": check.grounded,
             "warning": check.warning(),
             "invalid_citations": check.invalid,
+            "lookalike_citations": check.lookalikes,
             "verified": not unverified,
             "figures": [f.as_dict() for f in figures],
             "citations": [c.as_dict() for c in self.citations],

@@ -90,8 +90,10 @@ def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
     """(supported files, files found in folders that will be skipped); a missing path is an
     error.
 
-    A file named explicitly is kept even if unsupported, so it is reported as rejected.
-    A link in a folder that leads nowhere (a loop, a missing target) is skipped, not lost.
+    A file named explicitly is kept even if unsupported, so it is reported as rejected (a
+    FIFO or a device too: the reader refuses it without waiting on it). In a folder, a link
+    that leads nowhere (a loop, a missing target) and anything that is not a regular file
+    (a FIFO, a socket, a device) is listed as skipped, not passed over.
     """
     files: list[Path] = []
     unsupported: list[Path] = []
@@ -103,7 +105,10 @@ def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
                 if _dead_link(found):
                     unsupported.append(found)
                     continue
+                if found.is_dir():
+                    continue
                 if not found.is_file():
+                    unsupported.append(found)
                     continue
                 (files if is_supported(found) else unsupported).append(found)
         elif path.exists():
@@ -121,6 +126,8 @@ def skip_reason(path: Path) -> str:
     """Why a file `expand_paths` found is skipped."""
     if _dead_link(path):
         return "a link that leads nowhere (a loop or a missing target)"
+    if not path.is_file() and not path.is_dir():
+        return "not a regular file (a FIFO, a socket or a device)"
     return "unsupported file type"
 
 

@@ -17,6 +17,13 @@ export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 HF_DATASETS_OFFLINE=1 \
   HF_HUB_DISABLE_TELEMETRY=1 DO_NOT_TRACK=1 ORT_DISABLE_TELEMETRY=1
 
 echo "1/5 verifying checksums" >&2
+# Only regular files are compared below (and sha256sum would follow a link out of the
+# bundle, or wait on a FIFO): a link or special file anywhere in the bundle is refused.
+odd=$(find . ! -type f ! -type d -printf '%P\n' | sort | sed -n '1,5p' | paste -sd ' ' -)
+if [ -n "$odd" ]; then
+  echo "install.sh: refusing to install, links or special files in the bundle: ${odd}" >&2
+  exit 1
+fi
 if ! failed=$(sha256sum --quiet --strict -c SHA256SUMS 2>&1); then
   echo "install.sh: refusing to install, checksum mismatch: ${failed}" >&2
   exit 1

@@ -84,3 +84,36 @@ def test_the_history_stores_the_answer_and_reads_old_records() -> None:
     turn = Answer.from_json(json.dumps(old))
     assert turn.sources[0].passage == (3, 0, 1) and turn.sources[0].number == 1
     assert turn.ttft_s == 0.5 and [c.source.page for c in turn.citations] == [3]
+
+
+def test_typed_lookalike_citations_are_marked_never_rendered_as_real() -> None:
+    """Issue 24 item 9: "[OTHERDOC_2019_10K p.999]" copied from a planted page, or the starter's
+    "[S4] INJCO_2023_10K p.6-7" for a 5-page document, read exactly like real citations."""
+    sources = [*SOURCES, Evidence("d2", "INJCO_2023_10K", 2, 2, "x", score=0.1, number=4)]
+    answer = (
+        "Capex 412 [S1] [OTHERDOC_2019_10K p.999]; [S4] INJCO_2023_10K p.6-7; "
+        "[S4] INJCO_2023_10K p.3 (its heading, echoed)."
+    )
+    check = check_citations(answer, sources)
+    assert check.grounded and check.invalid == []
+    assert check.lookalikes == ["[OTHERDOC_2019_10K p.999]", "INJCO_2023_10K p.6-7"]
+    assert "looks like a citation but is none" in (check.warning() or "")
+    assert render_citations(answer, sources) == (
+        "Capex 412 [BOEING_2022_10K p.112] (not a source: OTHERDOC_2019_10K p.999); "
+        "[INJCO_2023_10K p.3] (not a source: INJCO_2023_10K p.6-7); "
+        "[INJCO_2023_10K p.3] INJCO_2023_10K p.3 (its heading, echoed)."
+    )
+    data = Answer("Capex?", "fast", answer, sources=sources).as_dict()
+    assert data["lookalike_citations"] == check.lookalikes
+    assert data["warning"] == check.warning()
+    assert "[OTHERDOC_2019_10K p.999]" not in str(data["answer"])
+
+
+def test_streamed_lookalikes_render_as_the_whole_text_does_at_any_chunk_size() -> None:
+    answer = "Capex [S1] [OTHERDOC_2019_10K p.999] and ZZ_CORP_10K pp. 6-7 [S2]\n[S"
+    whole = render_citations(answer, SOURCES)
+    assert "(not a source: ZZ_CORP_10K pp. 6-7)" in whole
+    for size in range(1, 12):
+        rewriter = CitationRewriter(SOURCES)
+        pieces = [answer[i : i + size] for i in range(0, len(answer), size)]
+        assert "".join(rewriter.feed(p) for p in pieces) + rewriter.finish() == whole
