@@ -1,7 +1,7 @@
 """The ONNX Runtime backend for sentence-transformers models (BERT-style, mean pooling).
 
 Measured on 2 cores (real 10-K chunks): fp32 runs at torch's speed with the same vectors;
-int8 runs ~2x faster with vectors at cosine ~0.99 to fp32 (see README). The model is
+int8 runs ~2x faster with vectors at cosine ~0.99 to fp32 (see bench/RESULTS.md). The model is
 exported once from the local folder with torch's own exporter (no network, no extra
 packages) and cached in the workspace; int8 is a dynamic quantization of that export with
 signed, per-channel weights: unsigned per-tensor weights were 1.5x slower on AVX-512 VNNI

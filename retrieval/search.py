@@ -1,7 +1,7 @@
 """Search: dense and BM25 candidates fused in the engine, then grouped into evidence units.
 
 Each choice here was measured on the FinanceBench dev split with `archivist eval
-retrieval` (figures in the README); the defaults are the ones that scored best, not the
+retrieval` (figures in bench/RESULTS.md); the defaults are the ones that scored best, not the
 ones that sound best.
 """
 

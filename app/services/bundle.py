@@ -60,7 +60,10 @@ def create_bundle(
 
     say("1/4 collecting wheels (llama-cpp-python: the wheel compiled on this machine)")
     wheels = out / "wheels"
-    _pip("wheel", "--wheel-dir", str(wheels), str(project_root()), TORCH)
+    # The wheel `make setup` compiled here satisfies the llama-cpp-python pin; without it pip
+    # would compile llama.cpp again from the sdist (minutes) for a wheel replaced below.
+    local = ["--find-links", str(LOCAL_LLAMA_WHEELS)] if LOCAL_LLAMA_WHEELS.is_dir() else []
+    _pip("wheel", *local, "--wheel-dir", str(wheels), str(project_root()), TORCH)
     _pip("wheel", "--no-deps", "--wheel-dir", str(wheels), STARTER_WHEEL)
     build = build_info()
     llama_build = use_local_llama_wheel(wheels, LOCAL_LLAMA_WHEELS, str(build["backend"]))

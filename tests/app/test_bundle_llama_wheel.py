@@ -48,3 +48,26 @@ def test_a_cpu_install_may_use_the_cached_wheel(tmp_path: Path) -> None:
     entry = use_local_llama_wheel(wheels, local, "CPU")
     assert entry == {"file": None, "backend": "CPU", "source": "pip cache"}
     assert (wheels / WHEEL).read_bytes() == b"cpu build from pip's cache"
+
+
+def test_pip_collects_the_wheel_compiled_here_instead_of_compiling_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without the local wheel among pip's links, `pip wheel` builds llama.cpp from the sdist."""
+    import app.services.bundle as bundle
+
+    _, local = folders(tmp_path)
+    (local / WHEEL).write_bytes(b"compiled by make setup")
+    calls: list[tuple[str, ...]] = []
+
+    def pip(*args: str) -> None:
+        calls.append(args)
+        raise BundleError("stop after collecting")
+
+    monkeypatch.setattr(bundle, "LOCAL_LLAMA_WHEELS", local)
+    monkeypatch.setattr(bundle, "_pip", pip)
+    with pytest.raises(BundleError, match="stop after collecting"):
+        bundle.create_bundle(tmp_path / "bundle", [])
+    [collect] = calls
+    assert collect[0] == "wheel" and "--find-links" in collect
+    assert collect[collect.index("--find-links") + 1] == str(local)

@@ -88,6 +88,7 @@ def test_offline_install_then_full_flow_without_network(
         "ARCHIVIST_HOME": str(home),
         "EGRESS_LOG": str(log),
         "ARCHIVIST_MAX_ANSWER_TOKENS": "24",
+        "ARCHIVIST_THREADS": "1",
         "LD_PRELOAD": str(shim),
         "NETLOG_FILE": str(native_log),
     }

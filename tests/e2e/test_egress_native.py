@@ -119,6 +119,7 @@ def test_ingest_then_tui_question_and_idle_make_no_lookup(
             "ARCHIVIST_ONNX_CACHE",
             "ARCHIVIST_MAX_ANSWER_TOKENS",
             "ARCHIVIST_MODEL",
+            "ARCHIVIST_THREADS",
         )
     )
     command = f"env {exports} TERM=xterm-256color {ARCHIVIST}"

@@ -50,7 +50,10 @@ def session(archivist_home: Path, report_pdf: Path) -> Iterator[str]:
     )
     assert ingested.returncode == 0, ingested.stderr
     name = f"archivist-test-{uuid.uuid4().hex[:8]}"
-    env = f"ARCHIVIST_HOME={archivist_home} ARCHIVIST_MAX_ANSWER_TOKENS=24 TERM=xterm-256color"
+    env = (
+        f"ARCHIVIST_HOME={archivist_home} ARCHIVIST_MAX_ANSWER_TOKENS=24 ARCHIVIST_THREADS=1 "
+        "TERM=xterm-256color"
+    )
     tmux("new-session", "-d", "-s", name, "-x", "120", "-y", "40", f"env {env} {ARCHIVIST}")
     try:
         yield name

@@ -1,4 +1,4 @@
-"""The non-UI packages must never load Textual (DESIGN.md's package table)."""
+"""The non-UI packages must never load Textual (docs/architecture.md, "Packages")."""
 
 import subprocess
 import sys

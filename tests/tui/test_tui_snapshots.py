@@ -31,6 +31,8 @@ DOCS = Path(tempfile.gettempdir()) / "archivist-snapshot-docs"
 
 @pytest.fixture
 def library(workspace: Workspace) -> Workspace:
+    # The models screen shows the thread setting: the product's default, not the tests' one.
+    workspace.settings = workspace.settings.model_copy(update={"threads": None})
     DOCS.mkdir(exist_ok=True)
     ingest(workspace, [make_pdf(DOCS / "NORTHWIND_2023_10K.pdf", REPORT_PAGES)])
     return workspace
