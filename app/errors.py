@@ -8,6 +8,7 @@ from enum import IntEnum
 from ingestion.errors import IngestError
 from model_runtime.errors import ModelError, SchemaError
 from retrieval.errors import PromptTooLongError, RetrievalError
+from retrieval.process_lock import LockBusyError
 
 
 class ExitCode(IntEnum):
@@ -18,6 +19,7 @@ class ExitCode(IntEnum):
     CONFIG = 4  # bad settings file or environment
     EMPTY = 5  # nothing to work on (e.g. `ask` with no documents)
     MODEL = 6  # model missing, corrupt, or the prompt does not fit
+    BUSY = 7  # another process held the library past the wait (the message names it)
     INTERRUPTED = 130
 
 
@@ -62,6 +64,8 @@ def exit_code_for(exc: BaseException) -> ExitCode:
         return ExitCode.INPUT
     if isinstance(exc, IngestError | SchemaError):
         return ExitCode.INPUT
+    if isinstance(exc, LockBusyError):
+        return ExitCode.BUSY
     if isinstance(exc, ModelError | PromptTooLongError):
         return ExitCode.MODEL
     if isinstance(exc, RetrievalError):

@@ -13,6 +13,7 @@ pays for them.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Protocol
 
@@ -68,7 +69,7 @@ class Indexing(Library, Protocol):
 
     def check_recipe(self) -> None: ...
 
-    def reset_store(self) -> VectorStore: ...
+    def rebuilt_store(self) -> AbstractContextManager[VectorStore]: ...
 
 
 class Models(Configured, Protocol):

@@ -7,6 +7,8 @@ AttributeError; and a port it must not touch raises when touched.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
+
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,7 +68,7 @@ class AnsweringPorts(LibraryPorts):
     def check_recipe(self) -> None:
         raise AssertionError("not needed to assemble a prompt")
 
-    def reset_store(self) -> VectorStore:
+    def rebuilt_store(self) -> AbstractContextManager[VectorStore]:
         raise AssertionError("not needed to assemble a prompt")
 
 
