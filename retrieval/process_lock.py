@@ -128,6 +128,8 @@ class ProcessLock:
 
     def wanted(self) -> bool:
         """Has another process asked for this lock since this one took it?"""
+        if not self._state.locked:
+            return False
         try:
             return self.want_path.stat().st_mtime >= self._state.since
         except OSError:

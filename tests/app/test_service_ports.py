@@ -8,7 +8,6 @@ AttributeError; and a port it must not touch raises when touched.
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
-
 from dataclasses import dataclass
 from pathlib import Path
 
