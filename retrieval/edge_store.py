@@ -62,6 +62,7 @@ def build_filter(
 LOCK_WAIT_S = 600.0  # how long an operation waits for another process's turn
 LINGER_S = 2.0  # an idle shard stays open this long, unless another process asks for it
 WATCH_S = 0.05
+CLOSE_WAIT_S = 1.0
 
 
 class EdgeStore:
@@ -273,10 +274,15 @@ class EdgeStore:
                 self.delete_document(document_id)
 
     def close(self) -> None:
-        """Give the shard back now (it reopens on the next use)."""
-        with self.lock.held(self.wait_s):
-            if self._open is not None and not self._active:
-                self._give_back()
+        """Give the shard back now (it reopens on the next use). Never waits long: a session
+        still running in another thread (a quitting TUI's ingest) gives it back itself,
+        and every write is flushed when made."""
+        try:
+            with self.lock.held(CLOSE_WAIT_S):
+                if self._open is not None and not self._active:
+                    self._give_back()
+        except LockBusyError:
+            pass
 
     def replace_with(self, built: Path) -> None:
         """Make the index built in `built` this one, in one step that readers never see
