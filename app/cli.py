@@ -11,6 +11,7 @@ from app.commands import ask, bundle, config, doctor, eval, library, models, set
 from app.commands.common import err, open_workspace
 from app.errors import ExitCode, exit_code_for, user_message
 from app.plain_text import printable
+from retrieval.process_lock import Holder
 
 cli = typer.Typer(
     name="archivist",
@@ -53,7 +54,11 @@ eval_cli.command("answers")(eval.answers)
 
 @cli.callback(invoke_without_command=True)
 def root(ctx: typer.Context) -> None:
-    if ctx.invoked_subcommand is None:
+    if ctx.invoked_subcommand is not None:  # a command says on stderr whom it waits for
+        from retrieval.process_lock import set_waiting_notice
+
+        set_waiting_notice(say_waiting)
+    else:
         if not on_a_terminal():
             err(
                 "archivist: the terminal UI needs a terminal; use the CLI commands "
@@ -77,6 +82,11 @@ def on_a_terminal() -> bool:
         return all(stream is not None and stream.isatty() for stream in streams)
     except (OSError, ValueError):  # a closed stream
         return False
+
+
+def say_waiting(holder: Holder | None, waited: float) -> None:
+    who = holder.describe() if holder else "another process"
+    err(f"archivist: waiting for {printable(who)} ({waited:.0f} s so far)")
 
 
 def main() -> None:

@@ -7,6 +7,8 @@ from enum import IntEnum
 from ingestion.errors import IngestError
 from model_runtime.errors import ModelError, SchemaError
 from retrieval.errors import PromptTooLongError, RetrievalError
+from retrieval.process_lock import LockBusyError
+from retrieval.storage.errors import CatalogueBusyError
 
 
 class ExitCode(IntEnum):
@@ -17,6 +19,7 @@ class ExitCode(IntEnum):
     CONFIG = 4  # bad settings file or environment
     EMPTY = 5  # nothing to work on (e.g. `ask` with no documents)
     MODEL = 6  # model missing, corrupt, or the prompt does not fit
+    BUSY = 7  # another process held the library past the wait (the message names it)
     INTERRUPTED = 130
 
 
@@ -51,6 +54,8 @@ def exit_code_for(exc: BaseException) -> ExitCode:
         return exc.exit_code
     if isinstance(exc, IngestError | SchemaError):
         return ExitCode.INPUT
+    if isinstance(exc, LockBusyError | CatalogueBusyError):
+        return ExitCode.BUSY
     if isinstance(exc, ModelError | PromptTooLongError):
         return ExitCode.MODEL
     if isinstance(exc, RetrievalError):

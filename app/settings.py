@@ -125,6 +125,12 @@ class Settings(BaseSettings):
     parse_memory_mb: int = Field(
         2048, ge=128, description="Address-space cap of one parsing worker, in MB."
     )
+    lock_wait_s: float = Field(
+        600.0,
+        gt=0,
+        description="Seconds a command waits for another process's turn at the library "
+        "(a write, or the index) before it gives up naming that process.",
+    )
     qdrant_url: str | None = Field(
         None, description="Qdrant server or cluster URL; default: embedded Qdrant Edge."
     )

@@ -12,6 +12,8 @@ import-linter contract): each declares the ports it uses as a protocol in
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 
@@ -104,19 +106,31 @@ class Workspace:
             )
         from retrieval.edge_store import EdgeStore
 
-        return EdgeStore(self.index_dir, self.embedding_dimension)
+        return EdgeStore(self.index_dir, self.embedding_dimension, self.settings.lock_wait_s)
 
-    def reset_store(self) -> VectorStore:
-        """An empty index (reindex starts here): the Edge shard folder is recreated."""
+    @contextmanager
+    def rebuilt_store(self) -> Iterator[VectorStore]:
+        """An empty index to fill (reindex); when the block ends it replaces the live one.
+
+        The Edge index is built beside the live one (`index.next`), which keeps answering
+        questions from other processes meanwhile, and then swapped in under the index lock,
+        so no reader ever sees it half-built or deleted. A Qdrant server's collection is
+        cleared and refilled in place.
+        """
         if self.settings.qdrant_url:
             self.store.clear()
-            return self.store
-        if "store" in self.__dict__:
-            self.store.close()
-            del self.__dict__["store"]
-        shutil.rmtree(self.index_dir, ignore_errors=True)
-        self.index_dir.mkdir(parents=True, exist_ok=True)
-        return self.store
+            yield self.store
+            return
+        from retrieval.edge_store import EdgeStore
+
+        building = self.index_dir.with_name(self.index_dir.name + ".next")
+        shutil.rmtree(building, ignore_errors=True)  # what a killed reindex left
+        new = EdgeStore(building, self.embedding_dimension, self.settings.lock_wait_s)
+        yield new
+        new.close()
+        live = self.store
+        assert isinstance(live, EdgeStore)
+        live.replace_with(building)
 
     @cached_property
     def embedder(self) -> Embedder:

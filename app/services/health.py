@@ -8,12 +8,14 @@ from typing import Any
 
 from app.errors import ArchivistError, user_message
 from app.offline import OFFLINE_SWITCHES
+from app.services.ingest import WRITE_LOCK
 from app.services.ports import Inspected
 from ingestion.embedder import bundled_model_folder
 from model_runtime.errors import ModelError
 from model_runtime.gguf_file import check_gguf
 from retrieval.catalogue import INDEXING, INGESTING, READY, SEARCHABLE
 from retrieval.integrity import INDEX_FIX, index_problem
+from retrieval.process_lock import ProcessLock
 from retrieval.storage.errors import CATALOGUE_FIX
 
 
@@ -43,6 +45,7 @@ class Health:
 def workspace_health(workspace: Inspected) -> Health:
     health = Health()
     _catalogue(workspace, health)
+    _in_use(workspace, health)
     _model(workspace, health)
     _embedder(workspace, health)
     _vectors(workspace, health)
@@ -55,6 +58,19 @@ def workspace_health(workspace: Inspected) -> Health:
         "run through the `archivist` command, which sets them before any import",
     )
     return health
+
+
+def _in_use(workspace: Inspected, health: Health) -> None:
+    """Who is writing the library or reading the index now: in use is not damage."""
+    users = [
+        f"{what} by {holder.describe()}"
+        for what, holder in (
+            ("written", ProcessLock(workspace.home / WRITE_LOCK, "the library").holder()),
+            ("index open", ProcessLock(workspace.home / "index.lock", "the index").holder()),
+        )
+        if holder is not None and holder.pid != os.getpid()
+    ]
+    health.add("in use", True, "; ".join(users) if users else "no other process")
 
 
 def _catalogue(workspace: Inspected, health: Health) -> None:

@@ -76,8 +76,11 @@ def write_points(
     meta: DocumentMeta,
     chunks: list[Chunk],
     dense: bool = True,
+    store: VectorStore | None = None,
 ) -> None:
-    """Upsert the document's points; `dense=False` writes their BM25 vectors alone."""
+    """Upsert the document's points (into `store`, default the workspace's index);
+    `dense=False` writes their BM25 vectors alone."""
+    store = store or workspace.store
     batch_size = DENSE_BATCH if dense else KEYWORD_BATCH
     for start in range(0, len(chunks), batch_size):
         batch = chunks[start : start + batch_size]
@@ -86,7 +89,7 @@ def write_points(
             if dense
             else [None] * len(batch)
         )
-        workspace.store.upsert(
+        store.upsert(
             [
                 IndexedPoint(
                     id=chunk_id(doc_id, c.ordinal),
@@ -129,14 +132,14 @@ def embed_document(workspace: Indexing, doc_id: str) -> int:
     return len(chunks)
 
 
-def reindex_document(workspace: Indexing, doc_id: str) -> int:
+def reindex_document(workspace: Indexing, store: VectorStore, doc_id: str) -> int:
+    """Write a document's points into `store` (an index being rebuilt) from the catalogue."""
     info = workspace.catalogue.get(doc_id)
     if info is None:
         return 0
     chunks = [_as_chunk(c) for c in workspace.catalogue.document_chunks(doc_id)]
-    workspace.store.delete_document(doc_id)
-    write_points(workspace, doc_id, info.name, info.meta, chunks)
-    workspace.catalogue.mark_ready(doc_id)
+    store.delete_document(doc_id)
+    write_points(workspace, doc_id, info.name, info.meta, chunks, store=store)
     return len(chunks)
 
 

@@ -10,14 +10,13 @@ finishes any document a killed run left `searchable` (see `app.services.indexing
 
 from __future__ import annotations
 
-import fcntl
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app.errors import ArchivistError, InputError
+from app.errors import InputError
 from app.services.indexing import (
     embed_document,
     index_document,
@@ -30,6 +29,9 @@ from ingestion.readers import file_sha256, is_supported
 from ingestion.records import ParsedDocument
 from ingestion.sandbox import Parsed, ParsePool, SandboxLimits
 from retrieval.catalogue import READY, REJECTED, SEARCHABLE, DocumentInfo
+from retrieval.process_lock import ProcessLock, Waiting
+
+WRITE_LOCK = "write.lock"
 
 
 @dataclass
@@ -69,20 +71,17 @@ class ProgressState:
 Progress = Callable[[ProgressState], None]
 
 
-class WorkspaceBusyError(ArchivistError):
-    pass
+def write_lock(workspace: Configured) -> ProcessLock:
+    """Ingest, `docs rm` and reindex take turns (readers never wait for it)."""
+    return ProcessLock(workspace.home / WRITE_LOCK, "the library")
 
 
 @contextmanager
-def ingest_lock(workspace: Configured) -> Iterator[None]:
-    """One writer at a time; the kernel drops the lock when its holder dies (even kill -9)."""
-    with (workspace.home / "ingest.lock").open("w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            raise WorkspaceBusyError(
-                f"another ingest is running on {workspace.home}; try again when it ends"
-            ) from exc
+def ingest_lock(workspace: Configured, waiting: Waiting | None = None) -> Iterator[None]:
+    """One writer at a time: a second waits its turn, saying for whom through `waiting`
+    (by default the process's notice, see `retrieval.process_lock`), and gives up after
+    `lock_wait_s` naming the holder. The kernel drops the lock when its holder dies."""
+    with write_lock(workspace).held(workspace.settings.lock_wait_s, waiting):
         yield
 
 

@@ -27,22 +27,28 @@ def remove(workspace: Removing, key: str) -> DocumentInfo:
 def reindex(
     workspace: Reindexing, progress: Callable[[int, int, str], None] | None = None
 ) -> dict[str, int]:
-    """Empty the vector index and rebuild it from the catalogue alone (no files read).
+    """Rebuild the vector index from the catalogue alone (no files read).
 
-    Documents are flipped to `indexing` first and back to `ready` one by one, so a killed
-    reindex leaves the unfinished ones visibly `indexing`; running it again completes it.
+    The new index is built beside the live one, which goes on answering other processes'
+    questions, and replaces it in one step at the end (`Workspace.rebuilt_store`); a killed
+    reindex leaves the live index and every status as they were. Documents a reindex of
+    an older release left `indexing` are rebuilt too.
     """
     with ingest_lock(workspace):
         catalogue = workspace.catalogue
         catalogue.require_sound("reindex")  # before any state changes
-        catalogue.mark_all(READY, INDEXING)
-        catalogue.mark_all(SEARCHABLE, INDEXING)  # its dense vectors come with the rest
-        workspace.reset_store()
-        workspace.record_recipe()
-        todo = catalogue.with_status(INDEXING)
+        todo = [
+            info
+            for status in (READY, SEARCHABLE, INDEXING)
+            for info in catalogue.with_status(status)
+        ]
         chunks = 0
-        for number, info in enumerate(todo, start=1):
-            chunks += reindex_document(workspace, info.id)
-            if progress:
-                progress(number, len(todo), info.name)
+        with workspace.rebuilt_store() as building:
+            for number, info in enumerate(todo, start=1):
+                chunks += reindex_document(workspace, building, info.id)
+                if progress:
+                    progress(number, len(todo), info.name)
+        workspace.record_recipe()
+        for info in todo:  # dense vectors now in the live index, for searchable ones too
+            catalogue.mark_ready(info.id)
         return {"documents": len(todo), "chunks": chunks, "points": workspace.store.count()}

@@ -17,6 +17,7 @@ evaluation, a removal) never pays for them.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Protocol
 
@@ -123,7 +124,7 @@ class Indexing(HasCatalogue, HasIndex, Embedding, Protocol):
 class Reindexing(Configured, HasCatalogue, HasIndex, Embedding, IndexRecipe, Protocol):
     """`library.reindex`: the index rebuilt from the catalogue under the current recipe."""
 
-    def reset_store(self) -> VectorStore: ...
+    def rebuilt_store(self) -> AbstractContextManager[VectorStore]: ...
 
 
 class Ingesting(Configured, HasCatalogue, HasIndex, Embedding, IndexRecipe, Protocol):

@@ -7,8 +7,10 @@ resumes where it stopped.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from app.services.ports import Summarizing
 from app.services.summary_format import (
@@ -24,6 +26,7 @@ from model_runtime.events import AnswerDelta, Usage
 from retrieval.assembler import TokenBudget, TokenCounter
 from retrieval.catalogue import Catalogue, DocumentInfo
 from retrieval.citations import page_marker
+from retrieval.process_lock import ProcessLock
 from retrieval.storage.summary_store import SummaryStore
 
 SYSTEM = (
@@ -107,7 +110,13 @@ class Summarizer:
         answer_tokens: int,
         mode: Mode,
         progress: StepProgress | None = None,
+        locks: Path | None = None,
+        wait_s: float = 600.0,
     ) -> None:
+        """`locks`: a folder for the per-step locks that let two processes summarising one
+        document take turns at each step (the second reuses the first's checkpoint)."""
+        self.locks = locks
+        self.wait_s = wait_s
         self.catalogue = catalogue
         self._engine = engine
         self.answer_tokens = answer_tokens
@@ -193,6 +202,21 @@ class Summarizer:
         tally: Tally,
         max_tokens: int | None = None,
     ) -> str:
+        if self.locks is None or self.store.step(document.id, self.run_key, key) is not None:
+            return self._run_step(document, key, source, task, tally, max_tokens)
+        name = hashlib.sha256(f"{document.id}|{self.run_key}|{key}".encode()).hexdigest()[:24]
+        with ProcessLock(self.locks / f"{name}.lock", "this summary step").held(self.wait_s):
+            return self._run_step(document, key, source, task, tally, max_tokens)
+
+    def _run_step(
+        self,
+        document: DocumentInfo,
+        key: str,
+        source: str,
+        task: str,
+        tally: Tally,
+        max_tokens: int | None,
+    ) -> str:
         saved = self.store.step(document.id, self.run_key, key)
         if saved is not None:
             tally.resumed_steps += 1
@@ -240,6 +264,8 @@ def open_summarizer(
         workspace.settings.max_answer_tokens,
         mode,
         progress,
+        locks=workspace.home / "cache" / "summary-locks",
+        wait_s=workspace.settings.lock_wait_s,
     )
 
 

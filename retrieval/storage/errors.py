@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import ExceptionContext
-from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
 
 from retrieval.errors import RetrievalError
 
@@ -41,6 +41,8 @@ def _translate(context: ExceptionContext) -> None:
     original = context.sqlalchemy_exception
     if original is None or not isinstance(original, DatabaseError):
         return
+    if isinstance(original, IntegrityError):
+        return  # a row another process wrote first: the repository decides (not damage)
     reason = _reason(context.original_exception)
     if isinstance(original, OperationalError) and any(w in reason.lower() for w in BUSY_WORDS):
         raise CatalogueBusyError(

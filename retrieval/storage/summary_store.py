@@ -5,13 +5,15 @@ Keyed by document, model hash and mode: a different model or mode starts afresh.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from retrieval.catalogue import Catalogue
-from retrieval.storage.tables import SummaryRow, SummaryStepRow
+from retrieval.storage.tables import Base, SummaryRow, SummaryStepRow
 
 
 def _now() -> str:
@@ -35,6 +37,19 @@ class SummaryStore:
             row = session.get(SummaryStepRow, (document_id, run_key, step))
             return (row.prompt_tokens, row.completion_tokens) if row else (0, 0)
 
+    def _merge(self, rows: Callable[[], list[Base]]) -> None:
+        """Insert or replace; when another process inserted the same row between our read
+        and our write (two summaries of one document at once), the second try replaces it."""
+        for attempt in (1, 2):
+            try:
+                with Session(self._engine) as session, session.begin():
+                    for row in rows():
+                        session.merge(row)
+                return
+            except IntegrityError:
+                if attempt == 2:
+                    raise
+
     def save_step(
         self,
         document_id: str,
@@ -43,8 +58,8 @@ class SummaryStore:
         output: str,
         tokens: tuple[int, int] = (0, 0),
     ) -> None:
-        with Session(self._engine) as session, session.begin():
-            session.merge(
+        self._merge(
+            lambda: [
                 SummaryStepRow(
                     document_id=document_id,
                     run_key=run_key,
@@ -53,8 +68,9 @@ class SummaryStore:
                     created_at=_now(),
                     prompt_tokens=tokens[0],
                     completion_tokens=tokens[1],
-                )
-            )
+                ),
+            ]
+        )
 
     def finished(self, document_id: str, run_key: str) -> tuple[str, str] | None:
         with Session(self._engine) as session:
@@ -62,8 +78,8 @@ class SummaryStore:
             return (row.record, row.markdown) if row else None
 
     def save_finished(self, document_id: str, run_key: str, record: str, markdown: str) -> None:
-        with Session(self._engine) as session, session.begin():
-            session.merge(
+        self._merge(
+            lambda: [
                 SummaryRow(
                     document_id=document_id,
                     run_key=run_key,
@@ -71,7 +87,8 @@ class SummaryStore:
                     markdown=markdown,
                     created_at=_now(),
                 )
-            )
+            ]
+        )
 
     def forget(self, document_id: str, run_key: str) -> None:
         with Session(self._engine) as session, session.begin():

@@ -209,3 +209,26 @@ def test_one_generation_is_split_into_the_four_sections() -> None:
     assert sections["key_figures"].bullets == ["Capex | $412 million | p. 2"]
     assert sections["risks"].bullets == ["Fuel prices (p. 3)"]
     assert sections["outlook"].text == ""  # left out by the model: empty, not invented
+
+
+@pytest.mark.slow
+def test_two_summaries_of_one_document_at_once_share_the_steps(
+    archivist_home: Path, tmp_path: Path
+) -> None:
+    """The TUI's summary and a batch of the same document: both finish, no step is
+    generated twice (the second waits at each step the first is writing and reuses it)."""
+    pdf = long_report(tmp_path / "LONG_2023_10K.pdf")
+    assert archivist("ingest", str(pdf), home=archivist_home).returncode == 0
+    runs = [run_cli(archivist_home, "summarize", "LONG_2023_10K", "--format", "jsonl")]
+    time.sleep(2)
+    runs.append(run_cli(archivist_home, "summarize", "LONG_2023_10K", "--format", "jsonl"))
+    records = []
+    for run in runs:
+        out, err = run.communicate(timeout=600)
+        assert run.returncode == 0, err
+        [line] = out.strip().splitlines()
+        records.append(json.loads(line))
+    assert [r["status"] for r in records] == ["done", "done"]
+    steps = records[0]["generated_steps"] + records[0]["resumed_steps"]
+    assert steps == records[1]["generated_steps"] + records[1]["resumed_steps"]
+    assert records[0]["generated_steps"] + records[1]["generated_steps"] == steps

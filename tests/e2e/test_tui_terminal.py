@@ -6,6 +6,7 @@ Needs tmux (`.ci/run` installs it where it is missing); skips with a message wit
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -16,9 +17,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import make_pdf
+
 pytestmark = pytest.mark.slow  # a real `archivist` in a real terminal (tmux)
 
 ARCHIVIST = Path(sys.executable).with_name("archivist")
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def tmux(*args: str) -> str:
@@ -46,7 +50,11 @@ def session(archivist_home: Path, report_pdf: Path) -> Iterator[str]:
         pytest.skip("tmux is not installed (.ci/run installs it)")
     assert ARCHIVIST.exists(), f"the console script is not installed at {ARCHIVIST}"
     ingested = subprocess.run(
-        [str(ARCHIVIST), "ingest", str(report_pdf)], capture_output=True, text=True, timeout=300
+        [str(ARCHIVIST), "ingest", str(report_pdf)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     assert ingested.returncode == 0, ingested.stderr
     name = f"archivist-test-{uuid.uuid4().hex[:8]}"
@@ -54,6 +62,7 @@ def session(archivist_home: Path, report_pdf: Path) -> Iterator[str]:
         f"ARCHIVIST_HOME={archivist_home} ARCHIVIST_MAX_ANSWER_TOKENS=24 ARCHIVIST_THREADS=1 "
         "TERM=xterm-256color"
     )
+    env += f" PYTHONPATH={ROOT}"  # this checkout's code, however the command was installed
     tmux("new-session", "-d", "-s", name, "-x", "120", "-y", "40", f"env {env} {ARCHIVIST}")
     try:
         yield name
@@ -77,6 +86,46 @@ def test_ask_in_a_real_terminal_and_open_the_cited_page(session: str) -> None:
     assert any(line in shown for line in ("Capital expenditures", "Revenue grew", "Northwind"))
 
     tmux("send-keys", "-t", session, "Escape")
+    tmux("send-keys", "-t", session, "C-q")
+    deadline = time.monotonic() + 30
+    while session in tmux("list-sessions", "-F", "#{session_name}"):
+        assert time.monotonic() < deadline, "archivist did not quit on Ctrl+Q"
+        time.sleep(0.25)
+
+
+def run_cli(home: Path, *args: str, model: Path) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "ARCHIVIST_HOME": str(home),
+        "ARCHIVIST_MODEL": str(model),
+        "ARCHIVIST_MAX_ANSWER_TOKENS": "16",
+        "PYTHONPATH": str(ROOT),
+    }
+    return subprocess.run(
+        [str(ARCHIVIST), *args], capture_output=True, text=True, timeout=300, env=env
+    )
+
+
+def test_the_cli_works_beside_an_open_tui(
+    session: str, archivist_home: Path, tmp_path: Path, tiny_models: dict[str, Path]
+) -> None:
+    """The TUI open on a workspace (it has just answered), and in another terminal `ask`,
+    `ingest` and `docs rm`: all succeed, none is told the index is damaged."""
+    wait_for(session, lambda s: "Ask a question" in s)
+    tmux("send-keys", "-t", session, "-l", "What were capital expenditures?")
+    tmux("send-keys", "-t", session, "Enter")
+    wait_for(session, lambda s: "tok/s" in s)
+
+    model = tiny_models["qwen3"]
+    asked = run_cli(archivist_home, "ask", "What were capital expenditures?", "--json", model=model)
+    assert asked.returncode == 0, asked.stderr
+    assert "reindex" not in asked.stderr
+    other = make_pdf(tmp_path / "CONTOSO_2022_10K.pdf", ["Contoso capital spending rose."] * 3)
+    ingested = run_cli(archivist_home, "ingest", str(other), model=model)
+    assert ingested.returncode == 0, ingested.stderr
+    removed = run_cli(archivist_home, "docs", "rm", "NORTHWIND_2023_10K", model=model)
+    assert removed.returncode == 0, removed.stderr
+
     tmux("send-keys", "-t", session, "C-q")
     deadline = time.monotonic() + 30
     while session in tmux("list-sessions", "-F", "#{session_name}"):
