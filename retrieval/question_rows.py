@@ -28,8 +28,7 @@ _UNIT = re.compile(
     r"in (millions|thousands|billions)|\((millions|thousands|billions)\)|except per share", re.I
 )
 # Words of a question that name no line item.
-_STOP = frozenset(
-    """what which when where were was the and for from with that this these those their
+_STOP_WORDS = """what which when where were was the and for from with that this these those their
     amount amounts value total company company's companies fiscal year years usd dollars
     millions billions thousands million billion based data give response question answer
     relying details shown statement statements report reported please provide using use
@@ -38,8 +37,8 @@ _STOP = frozenset(
     information outlined stated only clearly within according assume you are your analyst
     public equities investment banker resources following defined define reasonable
     approximation exact possible primary financial sheet balance income cash flow flows
-    consolidated end year-end term during period quarter annual basis used shown""".split()
-)
+    consolidated end year-end term during period quarter annual basis used shown"""
+_STOP = frozenset(_STOP_WORDS.split())
 # What a question calls a metric, and the line items a statement writes it with.
 _ITEMS: list[tuple[re.Pattern[str], tuple[str, ...]]] = [
     (
