@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from retrieval.catalogue import StoredChunk
-from retrieval.question_rows import row_spans
+from retrieval.question_rows import NEAR_ROWS, TABLE_ROWS, row_spans
 from retrieval.types import Evidence
 
 BEST_CHUNKS = 3  # matched chunks a passage is built around
@@ -32,7 +32,8 @@ def unit_passages(
     """Shorter alternatives to the unit's whole pages (`whole`), longest first (may be
     empty), cut from `pages` around its best chunks; `chunks` holds them and their
     neighbours (`Catalogue.chunks_near`). The rows and column headers the question's line
-    items and periods point to are kept at every level (retrieval/question_rows.py)."""
+    items and periods point to are kept at every level, the tables holding them in the
+    passage (retrieval/question_rows.py)."""
     best = [
         chunks[i]
         for i in unit.chunk_ids[:BEST_CHUNKS]
@@ -41,8 +42,9 @@ def unit_passages(
     if not best:
         return ()
     by_position = {(c.document_id, c.ordinal): c for c in chunks.values()}
-    rows = row_spans(question, pages) if question else {}
-    passage = _render(unit, pages, _spans(best, by_position, pages, True, rows))
+    tables = row_spans(question, pages, TABLE_ROWS) if question else {}
+    passage = _render(unit, pages, _spans(best, by_position, pages, True, tables))
+    rows = row_spans(question, pages, NEAR_ROWS) if question else {}
     excerpt = _render(unit, pages, _spans(best[:1], by_position, pages, False, rows))
     whole = whole.strip()
     return tuple(t for t in dict.fromkeys((passage, excerpt)) if t and len(t) < len(whole))

@@ -19,10 +19,15 @@ import re
 from collections.abc import Mapping
 
 MAX_ROWS = 8  # rows kept per page: the question's line items, best-matched first
+MIN_SCORE = 2  # a line item the question names (2), or two of its words (1 each)
 MAX_HEADERS = 3  # header lines kept per page: periods and units
+TABLE_ROWS = 30  # a passage's reach: rows either side of a matched row (its whole table)
+NEAR_ROWS = 6  # an excerpt's reach: a small table whole, a large one around the row
 _WORD = re.compile(r"[a-z][a-z&]+")
 _LETTERS = re.compile(r"[A-Za-z]{2,}")
 _DIGIT = re.compile(r"\d")
+_FIGURES = r"[$€£]?\s*\(?-?\d[\d,]*(?:\.\d+)?%?\)?%?"
+_TRAILING = re.compile(rf"(?:^|\s){_FIGURES}(?:\s+{_FIGURES})+\s*$")
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 _UNIT = re.compile(
     r"in (millions|thousands|billions)|\((millions|thousands|billions)\)|except per share", re.I
@@ -87,9 +92,12 @@ _ITEMS: list[tuple[re.Pattern[str], tuple[str, ...]]] = [
 ]
 
 
-def row_spans(question: str, pages: Mapping[int, str]) -> dict[int, list[tuple[int, int]]]:
+def row_spans(
+    question: str, pages: Mapping[int, str], reach: int = 0
+) -> dict[int, list[tuple[int, int]]]:
     """Character spans, per page, of the rows the question's line items name and of the
-    column headers (the periods it names, the unit of the figures)."""
+    column headers (the periods it names, the unit of the figures), with up to `reach`
+    rows of the same table either side of each (the peers and periods compared with it)."""
     phrases = {p for pattern, items in _ITEMS if pattern.search(question) for p in items}
     stems = {w[:6] for w in _WORD.findall(question.lower()) if len(w) > 3 and w not in _STOP}
     years = set(_YEAR.findall(question)) | {
@@ -100,16 +108,19 @@ def row_spans(question: str, pages: Mapping[int, str]) -> dict[int, list[tuple[i
         rows = _rows(text)
         scored = []
         for order, (start, end, label) in enumerate(rows):
-            if not _DIGIT.search(text[start:end]):
-                continue  # a heading, not a row of figures
+            if not _is_row(text[start:end]):
+                continue  # a heading or a line of prose, not a row of figures
             lower = label.lower()
             score = 2 * sum(p in lower for p in phrases)
             score += len({w[:6] for w in _WORD.findall(lower)} & stems)
-            if score:
+            if score >= MIN_SCORE:
                 scored.append((-score, order, start, end))
-        kept = [(start, end) for _, _, start, end in sorted(scored)[:MAX_ROWS]]
+        best = sorted(scored)[:MAX_ROWS]
+        kept = [(start, end) for _, _, start, end in best]
         if not kept:
             continue
+        if reach:
+            kept += [_table(text, rows, order, reach) for _, order, _, _ in best]
         first = min(start for start, _ in kept)
         headers = [
             (start, end)
@@ -133,6 +144,32 @@ def _rows(text: str) -> list[tuple[int, int, str]]:
             rows[-1] = (start, end, label)
         at += len(line)
     return rows
+
+
+def _table(text: str, rows: list[tuple[int, int, str]], at: int, reach: int) -> tuple[int, int]:
+    """The span of the table holding row `at`: the rows either side of it, across single
+    lines that are not rows (a sub-heading), at most `reach` each way."""
+    bounds = []
+    for step in (-1, 1):
+        edge, gap, n = at, 0, at + step
+        while 0 <= n < len(rows) and abs(n - at) <= reach and gap <= 1:
+            if _is_row(text[rows[n][0] : rows[n][1]]):
+                edge, gap = n, 0
+            else:
+                gap += 1
+            n += step
+        bounds.append(edge)
+    return rows[bounds[0]][0], rows[bounds[1]][1]
+
+
+def _is_row(row: str) -> bool:
+    """A table row: its figures on lines of their own under the label (pypdf), or two or
+    more figures ending the line ("Net sales $ 3,226.8 $ 2,729.4"); prose that quotes a
+    figure ("rose 18.2% to $3.2 billion") is neither."""
+    first, _, rest = row.partition("\n")
+    if _DIGIT.search(rest):
+        return True
+    return bool(_TRAILING.search(first))
 
 
 def _header(row: str, years: set[str]) -> bool:
