@@ -51,7 +51,11 @@ def prepare(
 ) -> AssembledPrompt:
     """Scope the library, rank evidence and assemble the prompt, without generating.
 
-    `context_length` assembles to another budget than the engine's (`eval answers`).
+    The catalogue is read a few times, each once: the document list, the scoped documents'
+    pages (`auto`/`whole` with a named scope: put whole when they fit, and then nothing is
+    ranked), the ranked chunks with their neighbours, the pages the units need (only those
+    not read yet). `context_length` assembles to another budget than the engine's (`eval
+    answers`).
     """
     if not question.strip():
         raise EmptyWorkspaceError("the question is empty")
