@@ -16,6 +16,7 @@ fit at all raises `PromptTooLongError` naming the numbers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Protocol
@@ -192,13 +193,16 @@ class ContextAssembler:
     def assemble(
         self,
         question: str,
-        evidence: list[Evidence],
+        evidence: list[Evidence] | Callable[[], list[Evidence]],
         documents: list[Evidence] | None = None,
         mode: ContextMode = ContextMode.AUTO,
         scope: str = "",
         filtered: list[Omission] | None = None,
     ) -> AssembledPrompt:
-        """The messages for `question`, documents first; `documents` are pages in order."""
+        """The messages for `question`, documents first; `documents` are pages in order.
+
+        `evidence` may be a function that ranks it: it is called only when the whole
+        documents do not fit, so a question about a short document ranks nothing."""
         report = ContextReport(
             mode_requested=mode.value,
             context_length=self.context_length,
@@ -219,7 +223,8 @@ class ContextAssembler:
             if mode == ContextMode.WHOLE:
                 needed = report.question_tokens + sum(self._count(c.text) for c in documents or [])
                 raise self._too_long(report, needed, free, "the whole of the scoped documents")
-        return self._evidence(question, evidence, report, free)
+        ranked = evidence() if callable(evidence) else evidence
+        return self._evidence(question, ranked, report, free)
 
     def _free(self, report: ContextReport) -> int:
         budget = TokenBudget(self.context_length, self.answer_tokens, self.reasoning_tokens)

@@ -11,18 +11,22 @@ the sandbox refused, with the reason.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
+    and_,
+    case,
     create_engine,
     delete,
     event,
     func,
     insert,
+    literal,
+    or_,
     select,
     update,
 )
@@ -322,6 +326,63 @@ class Catalogue:
         with Session(self.engine) as session:
             row = session.get(PageRow, (doc_id, index))
             return row.label if row else None
+
+    # Batched reads: a question reads each chunk and page it uses once, in one query each.
+
+    def chunks_near(self, ids: Iterable[str], near: int) -> dict[str, StoredChunk]:
+        """The chunks `ids` and every chunk within `near` places of one in its document,
+        in one query: what ranking and passages need. Neighbours come without their text
+        (a passage is cut from the stored page by offsets), the chunks `ids` with it."""
+        ids = list(dict.fromkeys(ids))
+        if not ids:
+            return {}
+        hit = select(ChunkRow.document_id, ChunkRow.ordinal).where(ChunkRow.id.in_(ids))
+        hits = hit.subquery()
+        text = case((ChunkRow.id.in_(ids), ChunkRow.text), else_=literal(""))
+        query = (
+            select(
+                ChunkRow.id,
+                ChunkRow.document_id,
+                DocumentRow.name,
+                ChunkRow.first_page,
+                ChunkRow.last_page,
+                ChunkRow.start_char,
+                ChunkRow.end_char,
+                text,
+                ChunkRow.section,
+                ChunkRow.ordinal,
+                ChunkRow.kind,
+            )
+            .join(DocumentRow, DocumentRow.id == ChunkRow.document_id)
+            .join(
+                hits,
+                and_(
+                    ChunkRow.document_id == hits.c.document_id,
+                    ChunkRow.ordinal.between(hits.c.ordinal - near, hits.c.ordinal + near),
+                ),
+            )
+        )
+        with Session(self.engine) as session:
+            return {row[0]: StoredChunk(*row) for row in session.execute(query)}
+
+    def page_texts(self, wanted: Mapping[str, Iterable[int] | None]) -> dict[str, dict[int, str]]:
+        """Pages of several documents in one query, by document id then zero-based index:
+        the pages named, or every page of a document mapped to None."""
+        conditions = [
+            PageRow.document_id == doc_id
+            if indexes is None
+            else and_(PageRow.document_id == doc_id, PageRow.index.in_(list(indexes)))
+            for doc_id, indexes in wanted.items()
+            if indexes is None or indexes
+        ]
+        out: dict[str, dict[int, str]] = {doc_id: {} for doc_id in wanted}
+        if not conditions:
+            return out
+        query = select(PageRow.document_id, PageRow.index, PageRow.text).where(or_(*conditions))
+        with Session(self.engine) as session:
+            for doc_id, index, text in session.execute(query.order_by(PageRow.index)):
+                out[doc_id][index] = text
+        return out
 
 
 def _now() -> str:

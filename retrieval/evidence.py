@@ -9,10 +9,12 @@ are already covered adds weight to that unit instead of a duplicate.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from retrieval.catalogue import Catalogue, StoredChunk
-from retrieval.types import Evidence
+from retrieval.passages import unit_passages
+from retrieval.types import Evidence, PageTexts
 
 
 @dataclass(frozen=True)
@@ -71,14 +73,56 @@ def _absorbing(units: list[Evidence], c: StoredChunk, max_span: int) -> int | No
     return None
 
 
-def fill_text(catalogue: Catalogue, units: list[Evidence]) -> list[Evidence]:
-    """Each unit with the full text of its pages, each page headed by its number."""
-    filled = []
+def read_units(
+    units: list[Evidence],
+    pages: PageTexts,
+    chunks: Mapping[str, StoredChunk],
+    question: str = "",
+) -> list[Evidence]:
+    """Each unit with the text of its pages (each headed by its number when it spans two)
+    and its passages, in one step, from pages and chunks already read: nothing is re-read."""
+    read = []
     for unit in units:
-        pages = catalogue.pages(unit.document_id, unit.pages)
-        if len(pages) == 1:
-            text = next(iter(pages.values())).strip()
+        have = pages.get(unit.document_id, {})
+        texts = {i: have[i] for i in unit.pages if i in have}
+        if len(texts) == 1:
+            text = next(iter(texts.values())).strip()
         else:
-            text = "\n\n".join(f"(page {i + 1})\n{t.strip()}" for i, t in pages.items())
-        filled.append(replace(unit, text=text))
-    return filled
+            text = "\n\n".join(f"(page {i + 1})\n{t.strip()}" for i, t in texts.items())
+        passages = unit_passages(unit, text, texts, chunks, question)
+        read.append(replace(unit, text=text, passages=passages))
+    return read
+
+
+class PageReader:
+    """The page texts one question has read; each `read` asks the catalogue, in one query,
+    only for the pages it does not hold yet."""
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        self._catalogue = catalogue
+        self.texts: PageTexts = {}
+        self._whole: set[str] = set()  # documents read in full
+
+    def read(self, wanted: Mapping[str, Iterable[int] | None]) -> PageTexts:
+        """Every page of a document mapped to None, else the pages named."""
+        missing: dict[str, set[int] | None] = {}
+        for doc, indexes in wanted.items():
+            if doc in self._whole:
+                continue
+            if indexes is None:
+                missing[doc] = None
+            elif lacking := set(indexes) - set(self.texts.get(doc, {})):
+                missing[doc] = lacking
+        if missing:
+            for doc, texts in self._catalogue.page_texts(missing).items():
+                self.texts.setdefault(doc, {}).update(texts)
+            self._whole.update(doc for doc, indexes in missing.items() if indexes is None)
+        return self.texts
+
+
+def pages_of(units: list[Evidence]) -> dict[str, set[int]]:
+    """The pages the units cover, by document."""
+    wanted: dict[str, set[int]] = {}
+    for unit in units:
+        wanted.setdefault(unit.document_id, set()).update(unit.pages)
+    return wanted

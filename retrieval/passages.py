@@ -10,55 +10,56 @@ a unit spanning two pages heads each page's part with its page number.
 
 from __future__ import annotations
 
-from retrieval.catalogue import Catalogue, StoredChunk, chunk_id
+from collections.abc import Mapping
+
+from retrieval.catalogue import StoredChunk
+from retrieval.question_rows import NEAR_ROWS, TABLE_ROWS, row_spans
 from retrieval.types import Evidence
 
 BEST_CHUNKS = 3  # matched chunks a passage is built around
 CAPTION_CHARS = 240  # how far above a table its caption is looked for
 GAP = " … "
-NEAR = 4  # chunks fetched either side of a match: neighbours, and the rest of a table
+NEAR = 4  # chunks read either side of a match: neighbours, and the rest of a table
 
 
-def unit_passages(catalogue: Catalogue, units: list[Evidence]) -> list[tuple[str, ...]]:
-    """For each unit, shorter alternatives to its whole pages, longest first (may be empty)."""
-    wanted: set[str] = set()
-    for unit in units:
-        wanted.update(unit.chunk_ids[:BEST_CHUNKS])
-    matched = catalogue.chunks(wanted)
-    around: set[str] = set()
-    for chunk in matched.values():
-        around.update(
-            chunk_id(chunk.document_id, chunk.ordinal + d) for d in range(-NEAR, NEAR + 1) if d
-        )
-    neighbours = catalogue.chunks(around - set(matched)) | matched
-    by_position = {(c.document_id, c.ordinal): c for c in neighbours.values()}
-    out: list[tuple[str, ...]] = []
-    for unit in units:
-        best = [
-            matched[i]
-            for i in unit.chunk_ids[:BEST_CHUNKS]
-            if i in matched and matched[i].first_page in unit.pages
-        ]
-        if not best:
-            out.append(())
-            continue
-        pages = catalogue.pages(unit.document_id, unit.pages)
-        passage = _render(unit, pages, _spans(best, by_position, pages, neighbours=True))
-        excerpt = _render(unit, pages, _spans(best[:1], by_position, pages, neighbours=False))
-        whole = unit.text.strip()
-        levels = [t for t in dict.fromkeys((passage, excerpt)) if t and len(t) < len(whole)]
-        out.append(tuple(levels))
-    return out
+def unit_passages(
+    unit: Evidence,
+    whole: str,
+    pages: Mapping[int, str],
+    chunks: Mapping[str, StoredChunk],
+    question: str = "",
+) -> tuple[str, ...]:
+    """Shorter alternatives to the unit's whole pages (`whole`), longest first (may be
+    empty), cut from `pages` around its best chunks; `chunks` holds them and their
+    neighbours (`Catalogue.chunks_near`). The rows and column headers the question's line
+    items and periods point to are kept at every level, the tables holding them in the
+    passage (retrieval/question_rows.py)."""
+    best = [
+        chunks[i]
+        for i in unit.chunk_ids[:BEST_CHUNKS]
+        if i in chunks and chunks[i].first_page in unit.pages
+    ]
+    if not best:
+        return ()
+    by_position = {(c.document_id, c.ordinal): c for c in chunks.values()}
+    tables = row_spans(question, pages, TABLE_ROWS) if question else {}
+    passage = _render(unit, pages, _spans(best, by_position, pages, True, tables))
+    rows = row_spans(question, pages, NEAR_ROWS) if question else {}
+    excerpt = _render(unit, pages, _spans(best[:1], by_position, pages, False, rows))
+    whole = whole.strip()
+    return tuple(t for t in dict.fromkeys((passage, excerpt)) if t and len(t) < len(whole))
 
 
 def _spans(
     best: list[StoredChunk],
     by_position: dict[tuple[str, int], StoredChunk],
-    pages: dict[int, str],
+    pages: Mapping[int, str],
     neighbours: bool,
+    rows: Mapping[int, list[tuple[int, int]]],
 ) -> dict[int, list[tuple[int, int]]]:
-    """Character spans to show, per page: each chunk, its neighbours, whole tables."""
-    spans: dict[int, list[tuple[int, int]]] = {}
+    """Character spans to show, per page: each chunk, its neighbours, whole tables, and
+    the question's rows and headers."""
+    spans: dict[int, list[tuple[int, int]]] = {i: list(r) for i, r in rows.items() if i in pages}
     for chunk in best:
         members = [chunk]
         if neighbours:
@@ -104,7 +105,9 @@ def _caption_start(page: str, start: int) -> int:
     return max(0, start - CAPTION_CHARS) + (cut + 1 if cut >= 0 else 0)
 
 
-def _render(unit: Evidence, pages: dict[int, str], spans: dict[int, list[tuple[int, int]]]) -> str:
+def _render(
+    unit: Evidence, pages: Mapping[int, str], spans: dict[int, list[tuple[int, int]]]
+) -> str:
     parts: list[str] = []
     for index in sorted(spans):
         text = pages[index]

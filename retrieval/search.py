@@ -11,18 +11,19 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from ingestion.embedder import Embedder
-from retrieval.catalogue import ASKABLE, SEARCHABLE, Catalogue, DocumentInfo
-from retrieval.evidence import RankedChunk, build_units, fill_text
+from retrieval.catalogue import ASKABLE, SEARCHABLE, Catalogue, DocumentInfo, StoredChunk
+from retrieval.evidence import PageReader, RankedChunk, build_units, pages_of, read_units
+from retrieval.passages import NEAR
 from retrieval.statements import (
     Statement,
     question_statements,
     statement_pages,
 )
-from retrieval.store import Fusion, Hit, VectorStore
-from retrieval.types import Evidence
+from retrieval.store import Fusion, VectorStore
+from retrieval.types import Evidence, PageTexts
 
-_STATEMENTS: dict[str, tuple[str, dict[Statement, list[int]]]] = {}
-_STATEMENTS_KEPT = 1024  # documents; each entry is a name and a few page numbers
+_STATEMENTS: dict[str, dict[Statement, list[int]]] = {}
+_STATEMENTS_KEPT = 1024  # documents; each entry is a few page numbers
 
 
 class Method(StrEnum):
@@ -54,11 +55,17 @@ class Retriever:
         store: VectorStore,
         embedder: Embedder,
         config: SearchConfig | None = None,
+        documents: list[DocumentInfo] | None = None,
     ) -> None:
         self._catalogue = catalogue
         self._store = store
         self._embedder = embedder
         self.config = config or SearchConfig()
+        # The document list the question read (None: read the catalogue's on each use).
+        self._documents = documents
+
+    def library(self) -> list[DocumentInfo]:
+        return self._documents if self._documents is not None else self._catalogue.documents()
 
     def rank_chunks(
         self,
@@ -68,6 +75,16 @@ class Retriever:
         vector: list[float] | None = None,
     ) -> list[RankedChunk]:
         """Chunks in rank order; hits the catalogue does not know are never returned."""
+        return self._rank(question, limit, document_ids, vector)[0]
+
+    def _rank(
+        self,
+        question: str,
+        limit: int,
+        document_ids: list[str] | None,
+        vector: list[float] | None,
+    ) -> tuple[list[RankedChunk], dict[str, StoredChunk]]:
+        """Ranked chunks, and those chunks with their neighbours: one catalogue query."""
         config = self.config
         keywords = question
         method = self.method_for(document_ids)
@@ -82,12 +99,16 @@ class Retriever:
                 hits = self._store.hybrid_search(
                     vector, keywords, limit, document_ids, config.fusion
                 )
-        return self._resolve(hits)
+        chunks = self._catalogue.chunks_near((hit.id for hit in hits), NEAR)
+        return [RankedChunk(chunks[h.id], h.score) for h in hits if h.id in chunks], chunks
 
     def without_dense(self, document_ids: list[str] | None) -> list[DocumentInfo]:
         """Documents in scope (None: the library) still waiting for their dense vectors."""
-        pending = self._catalogue.with_status(SEARCHABLE)
-        return [d for d in pending if document_ids is None or d.id in document_ids]
+        return [
+            d
+            for d in self.library()
+            if d.status == SEARCHABLE and (document_ids is None or d.id in document_ids)
+        ]
 
     def method_for(self, document_ids: list[str] | None) -> Method:
         """The configured method, unless documents in scope have no dense vectors yet: then
@@ -98,7 +119,8 @@ class Retriever:
             return method
         if document_ids is not None and len(pending) >= len(set(document_ids)):
             return Method.BM25
-        if document_ids is None and len(pending) >= self._catalogue.askable_count():
+        askable = sum(1 for d in self.library() if d.status in ASKABLE)
+        if document_ids is None and len(pending) >= askable:
             return Method.BM25
         return Method.HYBRID
 
@@ -110,34 +132,55 @@ class Retriever:
         vector: list[float] | None = None,
         with_text: bool = True,
         chunks: int | None = None,
+        pages: PageReader | None = None,
     ) -> list[Evidence]:
-        """The top `k` evidence units (whole pages or short spans) for the question.
+        """The top `k` evidence units (whole pages or short spans) for the question, with
+        their text and passages (`with_text`), read with one query for the chunks and one
+        for the pages (none for pages `pages` already holds).
 
         `chunks` ranks more chunks than the configured number, to find more units for a
         large budget; the units the configured number finds keep their rank and span, and
         the further chunks only add units on pages not already covered."""
         config = self.config
         wanted_chunks = max(config.chunks, chunks or 0, k)
-        ranked = self.rank_chunks(question, wanted_chunks, document_ids, vector)
+        ranked, near = self._rank(question, wanted_chunks, document_ids, vector)
         units = build_units(ranked[: max(config.chunks, k)], k, config.max_span, config.aggregate)
         if len(ranked) > max(config.chunks, k) and len(units) < k:
             more = build_units(
                 ranked[max(config.chunks, k) :], k, config.max_span, config.aggregate
             )
             units += [u for u in more if not any(_overlap(u, v) for v in units)][: k - len(units)]
+        pages = pages or PageReader(self._catalogue)
         wanted = question_statements(question) if config.statements else []
+        narrow: list[str] | None = None
         if wanted:
             narrow = document_ids or self._small_library()
-            if narrow and len(narrow) <= config.statement_documents:
-                units = self._statements_first(wanted, narrow, units, k)
-        return fill_text(self._catalogue, units) if with_text else units
+            if narrow and len(narrow) > config.statement_documents:
+                narrow = None
+        # One read: the units' pages, the statement pages already found, and every page
+        # of a document whose statement pages are still to be found.
+        needed: dict[str, set[int] | None] = dict(pages_of(units)) if with_text else {}
+        for doc_id in narrow or ():
+            found = _STATEMENTS.get(doc_id)
+            if found is None:
+                needed[doc_id] = None
+            elif with_text:
+                listed = {
+                    p for s in wanted if (at := found.get(s)) for p in range(at[0], at[-1] + 1)
+                }
+                needed[doc_id] = (needed.get(doc_id) or set()) | listed
+        texts = pages.read(needed) if needed else pages.texts
+        if narrow:
+            units = self._statements_first(wanted, narrow, units, k, texts)
+            if with_text:  # a pinned page found just now is in a document read whole
+                texts = pages.read(pages_of(units))
+        return read_units(units, texts, near, question) if with_text else units
 
     def _small_library(self) -> list[str] | None:
         """Every askable document, when there are few enough for the statement step (an
         analyst with one 10-K open need not name the company)."""
-        if self._catalogue.askable_count() > self.config.statement_documents:
-            return None
-        return [d.id for d in self._catalogue.documents() if d.status in ASKABLE]
+        askable = [d.id for d in self.library() if d.status in ASKABLE]
+        return askable if len(askable) <= self.config.statement_documents else None
 
     def _statements_first(
         self,
@@ -145,16 +188,18 @@ class Retriever:
         document_ids: list[str],
         units: list[Evidence],
         k: int,
+        pages: PageTexts,
     ) -> list[Evidence]:
         """The statement pages the question needs, ahead of the searched units (those
         overlapping them are dropped as duplicates); scored just above the best unit."""
+        names = {d.id: d.name for d in self.library()}
         pinned: list[Evidence] = []
         for statement in wanted:
             for doc_id in document_ids:
-                name, found = self._statement_pages(doc_id)
-                pages = found.get(statement)
-                if pages and len(pinned) < self.config.statement_units:
-                    pinned.append(Evidence(doc_id, name, pages[0], pages[-1], score=0.0))
+                found = _statement_pages(doc_id, pages)
+                at = found.get(statement)
+                if at and len(pinned) < self.config.statement_units:
+                    pinned.append(Evidence(doc_id, names.get(doc_id, ""), at[0], at[-1], score=0.0))
         if not pinned:
             return units
         top = max((u.score or 0.0 for u in units), default=0.0)
@@ -170,21 +215,17 @@ class Retriever:
         rest = [u for u in units if not any(_overlap(u, p) for p in pinned)]
         return (pinned + rest)[:k]
 
-    def _statement_pages(self, doc_id: str) -> tuple[str, dict[Statement, list[int]]]:
-        """The document's name and statement pages, found once per process: a document id
-        is its content's hash, so what is found never goes stale."""
-        found = _STATEMENTS.get(doc_id)
-        if found is None:
-            info = self._catalogue.get(doc_id)
-            found = (info.name if info else "", statement_pages(self._catalogue.pages(doc_id)))
-            if len(_STATEMENTS) >= _STATEMENTS_KEPT:
-                _STATEMENTS.pop(next(iter(_STATEMENTS)))
-            _STATEMENTS[doc_id] = found
-        return found
 
-    def _resolve(self, hits: list[Hit]) -> list[RankedChunk]:
-        chunks = self._catalogue.chunks(hit.id for hit in hits)
-        return [RankedChunk(chunks[h.id], h.score) for h in hits if h.id in chunks]
+def _statement_pages(doc_id: str, pages: PageTexts) -> dict[Statement, list[int]]:
+    """The document's statement pages, found once per process (from its pages, read whole
+    the first time): a document id is its content's hash, so what is found never goes stale."""
+    found = _STATEMENTS.get(doc_id)
+    if found is None:
+        found = statement_pages(pages.get(doc_id, {}))
+        if len(_STATEMENTS) >= _STATEMENTS_KEPT:
+            _STATEMENTS.pop(next(iter(_STATEMENTS)))
+        _STATEMENTS[doc_id] = found
+    return found
 
 
 def _overlap(a: Evidence, b: Evidence) -> bool:

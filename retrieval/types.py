@@ -11,6 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+# Page texts read for a question, by document id then zero-based page index: read once, in
+# one query (`Catalogue.page_texts`), then every unit's text and passages are cut from them.
+PageTexts = dict[str, dict[int, str]]
+
 
 @dataclass(frozen=True)
 class Evidence:

@@ -1,6 +1,8 @@
 """`eval answers`: the real ask path on FinanceBench questions, measured end to end.
 
-Per question: context recall (a gold page is inside the prompt the model read), prompt
+Per question: context recall (a gold page is inside the prompt the model read), figure
+recall (the stricter measure: at least 80% of the figures of a gold evidence snippet are in
+the prompt's text, so the model could read the numbers, not just the page's label), prompt
 tokens and sources; with generation also correctness where the gold answer is a number,
 citation precision, unverified figures, refusals, time to first token and tokens/s.
 Every finished question is appended to a results file (JSONL, flushed and synced), so a
@@ -12,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -43,6 +46,7 @@ class AnswerResult:
     document: str
     gold_pages: list[int]  # one-based
     context_recall: bool = False
+    figures_recall: bool = False
     prompt_tokens: int = 0
     sources: int = 0
     context_length: int = 0
@@ -88,6 +92,7 @@ class AnswerEval:
         totals: dict[str, Any] = {
             "questions": len(rs),
             "context_recall": round(sum(r.context_recall for r in rs) / n, 4),
+            "figures_recall": round(sum(r.figures_recall for r in rs) / n, 4),
             "prompt_tokens_mean": mean([r.prompt_tokens for r in rs]),
             "sources_mean": mean([r.sources for r in rs]),
             "seconds_per_question": mean([r.seconds for r in rs]),
@@ -128,6 +133,49 @@ def recall(question: Question, sources: list[Source]) -> bool:
         s.document_name == question.doc_name and question.gold_pages.intersection(s.pages)
         for s in sources
     )
+
+
+FIGURES_SHARE = 0.8  # of a gold snippet's figures that must be in the prompt
+_NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
+
+
+def figures(text: str) -> set[str]:
+    """The numbers a text writes, as digits ("1,577.0" and "1577.0" are one figure)."""
+    return {m.group().replace(",", "").rstrip(".") for m in _NUMBER.finditer(text)}
+
+
+def figures_recall(
+    question: Question, snippets: list[tuple[int, str]], sources: list[Source]
+) -> bool:
+    """A gold evidence snippet's figures (at least `FIGURES_SHARE` of them) are in the text
+    the model reads; a snippet with no figure counts when its page is in (context recall)."""
+    read = figures("\n".join(s.text for s in sources))
+    for page, snippet in snippets:
+        wanted = figures(snippet)
+        if not wanted:
+            on_page = any(s.document_name == question.doc_name and page in s.pages for s in sources)
+            if on_page:
+                return True
+        elif len(wanted & read) >= FIGURES_SHARE * len(wanted):
+            return True
+    return False
+
+
+def gold_snippets(path: Path) -> dict[str, list[tuple[int, str]]]:
+    """Each question's gold evidence (zero-based page, snippet) in its own document."""
+    snippets: dict[str, list[tuple[int, str]]] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        try:
+            row = json.loads(line)
+            doc = row["doc_name"]
+            snippets[str(row.get("financebench_id", number))] = [
+                (int(e["evidence_page_num"]), str(e.get("evidence_text") or ""))
+                for e in row.get("evidence", [])
+                if e.get("doc_name", doc) == doc and "evidence_page_num" in e
+            ]
+        except (ValueError, KeyError, TypeError, AttributeError):
+            continue  # read_questions has already refused a bad file
+    return snippets
 
 
 def run_key(workspace: EvaluatingAnswers, questions_path: Path, parts: dict[str, object]) -> str:
@@ -189,6 +237,7 @@ def evaluate_answers(
     if fresh:
         path.unlink(missing_ok=True)
     done = read_results(path)
+    snippets = gold_snippets(questions_path)
     result = AnswerEval(scope.value, generate, context_length, str(path), ingested=ingested)
     with path.open("a", encoding="utf-8") as out:
         for number, question in enumerate(questions, start=1):
@@ -197,7 +246,8 @@ def evaluate_answers(
                 result.resumed += 1
                 continue
             names = [by_name[question.doc_name].id] if scope == EvalScope.DOCUMENT else None
-            one = _one(workspace, question, names, context_length, generate, mode)
+            gold = snippets.get(question.id, [])
+            one = _one(workspace, question, gold, names, context_length, generate, mode)
             out.write(json.dumps(one.as_dict()) + "\n")
             out.flush()
             os.fsync(out.fileno())
@@ -211,6 +261,7 @@ def evaluate_answers(
 def _one(
     workspace: EvaluatingAnswers,
     question: Question,
+    snippets: list[tuple[int, str]],
     names: list[str] | None,
     context_length: int | None,
     generate: bool,
@@ -225,10 +276,10 @@ def _one(
     started = time.perf_counter()
     try:
         if generate:
-            _generate(workspace, question, names, mode, result)
+            _generate(workspace, question, snippets, names, mode, result)
         else:
             prompt = prepare(workspace, question.question, mode, names, None, context_length)
-            _read(question, prompt.sources, prompt.report.prompt_tokens, result)
+            _read(question, snippets, prompt.sources, prompt.report.prompt_tokens, result)
             result.context_length = prompt.report.context_length
             result.mode_used = prompt.report.mode_used
     except (PromptTooLongError, ModelError) as exc:
@@ -237,8 +288,15 @@ def _one(
     return result
 
 
-def _read(question: Question, sources: list[Source], tokens: int, result: AnswerResult) -> None:
+def _read(
+    question: Question,
+    snippets: list[tuple[int, str]],
+    sources: list[Source],
+    tokens: int,
+    result: AnswerResult,
+) -> None:
     result.context_recall = recall(question, sources)
+    result.figures_recall = figures_recall(question, snippets, sources)
     result.prompt_tokens = tokens
     result.sources = len(sources)
 
@@ -246,6 +304,7 @@ def _read(question: Question, sources: list[Source], tokens: int, result: Answer
 def _generate(
     workspace: EvaluatingAnswers,
     question: Question,
+    snippets: list[tuple[int, str]],
     names: list[str] | None,
     mode: Mode,
     result: AnswerResult,
@@ -253,7 +312,7 @@ def _generate(
     answer: Answer | None = None
     for event in ask(workspace, question.question, mode, names, seed=0):
         if isinstance(event, Retrieved):
-            _read(question, event.sources, event.report.prompt_tokens, result)
+            _read(question, snippets, event.sources, event.report.prompt_tokens, result)
             result.context_length = event.report.context_length
             result.mode_used = event.report.mode_used
         elif isinstance(event, Answer):

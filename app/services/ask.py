@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from app.errors import EmptyWorkspaceError, InputError
 from app.services.answer import Answer
@@ -21,8 +21,8 @@ from retrieval.assembler import (
     Omission,
 )
 from retrieval.catalogue import ASKABLE, INDEXING, READY
+from retrieval.evidence import PageReader
 from retrieval.integrity import require_readable_index
-from retrieval.passages import unit_passages
 from retrieval.scope import Scope, document_meta, resolve_scope
 from retrieval.search import Retriever, SearchConfig
 from retrieval.types import Evidence
@@ -51,7 +51,11 @@ def prepare(
 ) -> AssembledPrompt:
     """Scope the library, rank evidence and assemble the prompt, without generating.
 
-    `context_length` assembles to another budget than the engine's (`eval answers`).
+    The catalogue is read a few times, each once: the document list, the scoped documents'
+    pages (`auto`/`whole` with a named scope: put whole when they fit, and then nothing is
+    ranked), the ranked chunks with their neighbours, the pages the units need (only those
+    not read yet). `context_length` assembles to another budget than the engine's (`eval
+    answers`).
     """
     if not question.strip():
         raise EmptyWorkspaceError("the question is empty")
@@ -74,24 +78,26 @@ def prepare(
     scope = _scope(question, [document_meta(d) for d in documents], document_names)
     ids = scope.document_ids if scope.narrowed else None
     config = SearchConfig.from_settings(settings.search_method, settings.statements_first)
-    retriever = Retriever(catalogue, workspace.store, workspace.embedder, config)
+    retriever = Retriever(catalogue, workspace.store, workspace.embedder, config, everything)
     window = context_length or workspace.engine.context_length
-    # Rank enough units to fill the context (top_k is a floor, not a cap).
-    wanted = max(settings.top_k, window // TOKENS_PER_UNIT)
-    units = retriever.evidence(question, wanted, ids, chunks=window // TOKENS_PER_CHUNK)
-    evidence = [
-        replace(unit, passages=passages)
-        for unit, passages in zip(units, unit_passages(catalogue, units), strict=True)
-    ]
     chosen = context_mode or ContextMode(settings.context_mode)
-    pages: list[Evidence] = []
+    pages = PageReader(catalogue)  # every page this question reads, read once
+    whole: list[Evidence] = []
     if chosen != ContextMode.EVIDENCE and scope.narrowed:
         names = {d.id: d.name for d in documents}
-        for doc_id in scope.document_ids:
-            pages += [
-                Evidence(doc_id, names[doc_id], index, index, text)
-                for index, text in catalogue.pages(doc_id).items()
-            ]
+        texts = pages.read(dict.fromkeys(scope.document_ids))
+        whole = [
+            Evidence(doc_id, names[doc_id], index, index, text)
+            for doc_id in scope.document_ids
+            for index, text in texts[doc_id].items()
+        ]
+
+    def ranked() -> list[Evidence]:
+        # Rank enough units to fill the context (top_k is a floor, not a cap).
+        wanted = max(settings.top_k, window // TOKENS_PER_UNIT)
+        chunks = window // TOKENS_PER_CHUNK
+        return retriever.evidence(question, wanted, ids, chunks=chunks, pages=pages)
+
     outside = len(documents) - len(scope.document_ids)
     filtered = (
         [Omission(f"{outside} other document(s)", "filter", None, scope.describe())]
@@ -105,7 +111,7 @@ def prepare(
         settings.reasoning_budget if mode == Mode.THINKING else 0,
         floor=settings.top_k,
     )
-    prompt = assembler.assemble(question, evidence, pages, chosen, scope.describe(), filtered)
+    prompt = assembler.assemble(question, ranked, whole, chosen, scope.describe(), filtered)
     pending = retriever.without_dense(ids)
     if pending:  # searchable, not ready: the answer rests on keywords (and statements)
         waiting = ", ".join(d.name for d in pending)

@@ -156,3 +156,20 @@ def test_gold_answers_that_are_not_numbers() -> None:
     assert [f.text for f in answer_figures("NORTHWIND_2023_10K p.4 says 5.2bn [S4]")] == ["5.2bn"]
     assert is_refusal("The sources do not contain the capex figure.")
     assert not is_refusal("Capex was $412 million [S2].")
+
+
+def test_figure_recall_needs_the_snippets_figures_not_just_the_page() -> None:
+    from app.services.answer_eval import figures_recall
+    from retrieval.evaluation import Question
+    from retrieval.types import Evidence
+
+    question = Question("q", "What was capex in 2023?", "ACME", frozenset({1}))
+    snippet = [(1, "Capital expenditures (in millions) 2023 2022\nTools 412 380\nParts 118 97")]
+    page = "Capital expenditures (in millions) 2023 2022\nTools 412 380\nParts 118 97"
+    whole = [Evidence("id", "ACME", 1, 1, page)]
+    cut = [Evidence("id", "ACME", 1, 1, "Capital expenditures (in millions) 2023 2022 …")]
+    assert figures_recall(question, snippet, whole)
+    assert not figures_recall(question, snippet, cut)  # the page is in, its rows are not
+    prose = [(1, "Capital expenditures rose on new warehouses.")]  # no figure: the page counts
+    assert figures_recall(question, prose, cut)
+    assert not figures_recall(question, prose, [Evidence("id", "ACME", 2, 2, page)])

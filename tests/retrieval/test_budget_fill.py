@@ -10,8 +10,8 @@ import pytest
 from ingestion.records import Chunk, DocumentMeta, Page, ParsedDocument
 from retrieval.assembler import ContextAssembler, ContextMode
 from retrieval.catalogue import Catalogue, chunk_id
-from retrieval.evidence import fill_text
-from retrieval.passages import unit_passages
+from retrieval.evidence import PageReader, pages_of, read_units
+from retrieval.passages import NEAR
 from retrieval.types import Evidence
 
 QUESTION = "What were capital expenditures in 2023?"
@@ -137,12 +137,19 @@ def catalogue(tmp_path: Path) -> Catalogue:
     return cat
 
 
+def passages(catalogue: Catalogue, unit: Evidence) -> list[tuple[str, ...]]:
+    """The unit's passages, cut from its chunks and pages read as a question reads them."""
+    chunks = catalogue.chunks_near(unit.chunk_ids, NEAR)
+    pages = PageReader(catalogue).read(pages_of([unit]))
+    return [u.passages for u in read_units([unit], pages, chunks)]
+
+
 def test_a_matched_table_chunk_brings_the_whole_table_and_its_caption(
     catalogue: Catalogue,
 ) -> None:
     doc = "a" * 64
     matched = Evidence(doc, "ACME_2023_10K", 1, 1, score=1.0, chunk_ids=(chunk_id(doc, 3),))
-    [levels] = unit_passages(catalogue, fill_text(catalogue, [matched]))
+    [levels] = passages(catalogue, matched)
     passage, *_ = levels
     assert "Capital expenditures by segment (in millions)" in passage  # the caption
     assert "Tools  412  380" in passage and "Total  530  477" in passage  # the whole table
@@ -156,7 +163,7 @@ def test_a_text_match_brings_its_neighbours_and_the_excerpt_is_the_chunk_alone(
 ) -> None:
     doc = "a" * 64
     matched = Evidence(doc, "ACME_2023_10K", 1, 1, score=1.0, chunk_ids=(chunk_id(doc, 4),))
-    [levels] = unit_passages(catalogue, fill_text(catalogue, [matched]))
+    [levels] = passages(catalogue, matched)
     passage, excerpt = levels
     assert passage.startswith("… ")  # cut: marked, never passed off as the page
     assert "Total  530  477" in passage and "Outlook. We expect" in passage  # the neighbour
