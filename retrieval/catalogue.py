@@ -26,7 +26,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DatabaseError
+from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Session
 
 from ingestion.records import Chunk, DocumentMeta, ParsedDocument
@@ -107,6 +107,8 @@ class Catalogue:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         try:
             Base.metadata.create_all(self.engine)
+        except OperationalError:
+            raise  # a server that is down, a read-only folder: not damage (app/errors.py)
         except DatabaseError as exc:  # a truncated or overwritten file: say what to do
             reason = str(exc.orig).splitlines()[0] if exc.orig else "unreadable"
             raise CatalogueDamagedError(

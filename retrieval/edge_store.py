@@ -29,6 +29,7 @@ from qdrant_edge import (
 )
 from qdrant_edge import Fusion as EdgeFusion
 
+from retrieval.disk_space import require_space_for, space_error
 from retrieval.integrity import IndexUnreadableError
 from retrieval.store import (
     DENSE,
@@ -56,6 +57,7 @@ def build_filter(
 
 class EdgeStore:
     def __init__(self, folder: Path, dimension: int) -> None:
+        self._folder = folder
         config = EdgeConfig(
             vectors={DENSE: EdgeVectorParams(size=dimension, distance=Distance.Cosine)},
             sparse_vectors={SPARSE: EdgeSparseVectorParams(modifier=Modifier.Idf)},
@@ -78,9 +80,16 @@ class EdgeStore:
     def upsert(self, points: list[IndexedPoint]) -> None:
         if not points:
             return
+        require_space_for(self._folder, points)  # a full disk is SIGBUS in the mmap, later
         edge_points = [Point(id=p.id, vector=self._vectors(p), payload=p.payload) for p in points]
-        self._shard.update(UpdateOperation.upsert_points(edge_points))
-        self._shard.flush()
+        try:
+            self._shard.update(UpdateOperation.upsert_points(edge_points))
+            self._shard.flush()
+        except Exception as exc:
+            full = space_error(exc, self._folder)
+            if full is None:
+                raise
+            raise full from exc
 
     def _vectors(self, point: IndexedPoint) -> dict[str, Any]:
         """BM25 always; dense once computed (a searchable document's points have none yet)."""
