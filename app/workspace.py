@@ -122,6 +122,11 @@ class Workspace:
         if not (self.index_dir / "edge_config.json").exists():
             # A shard created on a full disk dies of SIGBUS (see retrieval/disk_space.py).
             require_space(self.index_dir, SHARD_BYTES + HEADROOM_BYTES)
+        elif self.read_only:
+            from retrieval.readonly_index import private_copy
+
+            self.__dict__["_index_copy"] = private_copy(self.index_dir)
+            return EdgeStore(self.__dict__["_index_copy"], self.embedding_dimension)
         return EdgeStore(self.index_dir, self.embedding_dimension)
 
     def reset_store(self) -> VectorStore:
@@ -281,6 +286,11 @@ class Workspace:
         store = self.__dict__.pop("store", None)
         if store is not None:
             store.close()
+        copy = self.__dict__.pop("_index_copy", None)
+        if copy is not None:
+            from retrieval.readonly_index import remove_copy
+
+            remove_copy(copy)
         catalogue = self.__dict__.pop("catalogue", None)
         if catalogue is not None:
             catalogue.close()
