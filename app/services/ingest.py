@@ -211,7 +211,7 @@ def limits_changed(reason: str, settings: Settings) -> bool:
     if timed_out:
         return float(timed_out.group(1)) != float(f"{settings.parse_timeout_s:g}")
     memory = _MEMORY_LIMIT.search(reason)
-    return bool(memory) and int(memory.group(1)) != settings.parse_memory_mb
+    return memory is not None and int(memory.group(1)) != settings.parse_memory_mb
 
 
 def _run(

@@ -20,7 +20,18 @@ from model_runtime.kv_cache import KvCache
 from model_runtime.llama_engine import LlamaCppEngine
 from tests.cli_runner import archivist, one_line_error
 
-WORDS = "revenue capital expenditure million cash flow operating income risk market".split()
+WORDS = [
+    "revenue",
+    "capital",
+    "expenditure",
+    "million",
+    "cash",
+    "flow",
+    "operating",
+    "income",
+    "risk",
+    "market",
+]
 
 
 def _mount(*args: str) -> None:
