@@ -149,6 +149,15 @@ def question(**fields: object) -> str:
         question(question={"nested": True}),
         "[" * 100_000 + "]" * 100_000,
     ],
+    ids=[
+        "evidence-text",
+        "a-list",
+        "evidence-number",
+        "infinity",
+        "negative-page",
+        "question-object",
+        "deep-nesting",
+    ],
 )
 def test_a_malformed_question_is_one_line_with_file_and_line(
     archivist_home: Path, tmp_path: Path, bad_line: str
