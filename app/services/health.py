@@ -73,10 +73,12 @@ def _fix(exc: BaseException, usual: str) -> str:
 
 def _disk(workspace: Inspected, health: Health) -> None:
     free = free_bytes(workspace.home)
+    writable = os.access(workspace.home, os.W_OK)
     health.add(
         "disk space",
         free >= HEADROOM_BYTES,
-        f"{free // (1024 * 1024)} MB free on the workspace's disk",
+        f"{free // (1024 * 1024)} MB free on the workspace's disk"
+        + ("" if writable else "; the workspace is read-only (commands that only read work)"),
         "free space on that disk: ingest refuses to grow the index without room",
     )
 
