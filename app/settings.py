@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import platformdirs
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -68,7 +68,9 @@ class Settings(BaseSettings):
         description="Time-to-first-token target: the automatic context is what this machine "
         "can read within it, from a measured prefill (cached per model and machine).",
     )
-    threads: int | None = Field(None, ge=1, description="CPU threads; default: all cores.")
+    threads: int | None = Field(
+        None, ge=1, description="CPU threads, at most the cores here; default: all cores."
+    )
     max_answer_tokens: int = Field(512, ge=16, description="Tokens reserved for the answer.")
     reasoning_budget: int = Field(
         1024,
@@ -94,7 +96,9 @@ class Settings(BaseSettings):
     chunk_tokens: int = Field(
         224, ge=32, le=8192, description="Chunk size in the embedder's tokens (fits MiniLM 256)."
     )
-    chunk_overlap: int = Field(32, ge=0, description="Tokens shared by chunks cut for size.")
+    chunk_overlap: int = Field(
+        32, ge=0, description="Tokens shared by chunks cut for size; below chunk_tokens."
+    )
     embedder_backend: Literal["torch", "onnx", "onnx-int8"] = Field(
         "onnx-int8",
         description="Embedding runtime: torch, onnx (same vectors) or onnx-int8 (quantized); "
@@ -117,7 +121,9 @@ class Settings(BaseSettings):
         "30 at 32.",
     )
     ingest_workers: int | None = Field(
-        None, ge=1, description="Parsing worker processes; default: one per core."
+        None,
+        ge=1,
+        description="Parsing worker processes, at most the cores here; default: one per core.",
     )
     parse_timeout_s: float = Field(
         300.0, gt=0, description="Per-document parsing time limit; slower files are rejected."
@@ -135,6 +141,33 @@ class Settings(BaseSettings):
         None, description="Qdrant server or cluster URL; default: embedded Qdrant Edge."
     )
     qdrant_api_key: str | None = Field(None, description="API key for the Qdrant server.")
+
+    @model_validator(mode="after")
+    def _agree(self) -> Settings:
+        """Settings that are each valid but not together, or beyond this machine, are refused
+        here, before anything runs: an overlap as long as the chunk rejected every file later
+        (for good), and 100,000 threads made `ask` hang while its memory grew."""
+        problems = []
+        if self.chunk_overlap >= self.chunk_tokens:
+            problems.append(
+                f"'chunk_overlap' is {self.chunk_overlap}: valid range 0 to "
+                f"{self.chunk_tokens - 1} (below chunk_tokens, {self.chunk_tokens})"
+            )
+        cores = os.cpu_count() or 1
+        for name in ("threads", "ingest_workers"):
+            value = getattr(self, name)
+            if value is not None and value > cores:
+                problems.append(
+                    f"'{name}' is {value}: valid range 1 to {cores} (the cores of this machine)"
+                )
+        if self.context_length is not None and self.max_answer_tokens >= self.context_length:
+            problems.append(
+                f"'max_answer_tokens' is {self.max_answer_tokens}: valid range 16 to "
+                f"{self.context_length - 1} (below context_length, {self.context_length})"
+            )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
     @classmethod
     def settings_customise_sources(
@@ -164,12 +197,23 @@ def load_settings(**overrides: Any) -> Settings:
         _read_toml(path)
         settings = Settings(**overrides)
     except ValidationError as exc:
-        error = exc.errors()[0]
-        field = ".".join(str(part) for part in error["loc"]) or "?"
-        if error["type"] == "extra_forbidden":
-            raise ConfigError(f"unknown setting '{field}' (in {path} or the environment)") from exc
-        raise ConfigError(f"invalid setting '{field}': {error['msg']}") from exc
+        raise ConfigError(_validation_message(exc, path)) from exc
     return settings
+
+
+def _validation_message(exc: ValidationError, path: Path) -> str:
+    """Every problem at once, in one line: fixing them one run at a time wastes the runs."""
+    messages = []
+    for error in exc.errors():
+        field = ".".join(str(part) for part in error["loc"])
+        if error["type"] == "extra_forbidden":
+            messages.append(f"unknown setting '{field or '?'}' (in {path} or the environment)")
+        elif field:
+            messages.append(f"invalid setting '{field}': {error['msg']}")
+        else:  # the settings together (`Settings._agree`)
+            text = str(error["msg"]).removeprefix("Value error, ")
+            messages.append(f"invalid settings: {text}")
+    return "; ".join(messages)
 
 
 def _check_environment() -> None:
@@ -193,6 +237,13 @@ def _read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(handle)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path.name} is not UTF-8 (byte 0x{exc.object[exc.start]:02x} at offset "
+            f"{exc.start}): save {path} as UTF-8"
+        ) from exc
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
 
 
 def setting_sources(settings: Settings) -> dict[str, tuple[Any, str]]:

@@ -11,6 +11,7 @@ import-linter contract): each declares the ports it uses as a protocol in
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -79,8 +80,21 @@ class Workspace:
         return self.home / "logs"
 
     @property
+    def read_only(self) -> bool:
+        """A read-only mount, or a restored backup without write permission."""
+        return not os.access(self.home, os.W_OK)
+
+    @property
     def catalogue_url(self) -> str:
-        return self.settings.catalogue_url or f"sqlite:///{self.home / 'catalogue.sqlite'}"
+        if self.settings.catalogue_url:
+            return self.settings.catalogue_url
+        path = self.home / "catalogue.sqlite"
+        if self.read_only and path.is_file():
+            # SQLite cannot open a WAL database where it cannot create its `-shm` file;
+            # nothing can write here, so the file is read as it is (commands that only
+            # read work; a write fails as "the workspace is read-only").
+            return f"sqlite:///file:{path}?immutable=1&uri=true"
+        return f"sqlite:///{path}"
 
     @cached_property
     def catalogue(self) -> Catalogue:
@@ -104,8 +118,19 @@ class Workspace:
                 url=self.settings.qdrant_url,
                 api_key=self.settings.qdrant_api_key,
             )
+        from retrieval.disk_space import HEADROOM_BYTES, SHARD_BYTES, require_space
         from retrieval.edge_store import EdgeStore
 
+        if not (self.index_dir / "edge_config.json").exists():
+            # A shard created on a full disk dies of SIGBUS (see retrieval/disk_space.py).
+            require_space(self.index_dir, SHARD_BYTES + HEADROOM_BYTES)
+        elif self.read_only:
+            from retrieval.readonly_index import private_copy
+
+            self.__dict__["_index_copy"] = private_copy(self.index_dir)
+            return EdgeStore(
+                self.__dict__["_index_copy"], self.embedding_dimension, self.settings.lock_wait_s
+            )
         return EdgeStore(self.index_dir, self.embedding_dimension, self.settings.lock_wait_s)
 
     @contextmanager
@@ -288,6 +313,11 @@ class Workspace:
         store = self.__dict__.pop("store", None)
         if store is not None:
             store.close()
+        copy = self.__dict__.pop("_index_copy", None)
+        if copy is not None:
+            from retrieval.readonly_index import remove_copy
+
+            remove_copy(copy)
         catalogue = self.__dict__.pop("catalogue", None)
         if catalogue is not None:
             catalogue.close()

@@ -143,6 +143,8 @@ class LlamaCppEngine:
         if limits.seed is not None:
             self._llm.set_seed(limits.seed)
 
+        if self._kv is not None:
+            self._kv.save_error = ""  # a failed save is told once, with the answer it spared
         cached = self._prefill(tokens, prefix_len, limits)
         prefill_done = time.perf_counter()
         evaluated = len(tokens) - cached if cached is not None else 0
@@ -211,7 +213,14 @@ class LlamaCppEngine:
             prompt_eval_tokens=evaluated,
             cached_tokens=cached or 0,
             reasoning_tokens=reasoning_tokens,
-            note=note or (BUDGET_NOTE if forced else ""),
+            note="; ".join(
+                text
+                for text in (
+                    note or (BUDGET_NOTE if forced else ""),
+                    self._kv and self._kv.save_error,
+                )
+                if text
+            ),
         )
 
     # -- helpers ---------------------------------------------------------------------------

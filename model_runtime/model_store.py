@@ -109,8 +109,11 @@ class ModelStore:
         cache = self._verified_cache()
         cache[str(path.resolve())] = _identity(path) | {"sha256": digest}
         tmp = self.folder / (VERIFIED_FILE + ".tmp")
-        tmp.write_text(json.dumps(cache, indent=1), encoding="utf-8")
-        tmp.replace(self.folder / VERIFIED_FILE)
+        try:
+            tmp.write_text(json.dumps(cache, indent=1), encoding="utf-8")
+            tmp.replace(self.folder / VERIFIED_FILE)
+        except OSError:
+            return  # a read-only workspace: verified now, hashed again next time
 
     # -- operations ----------------------------------------------------------------------
 

@@ -88,7 +88,10 @@ class PrefillCache:
     def put(self, model_id: str, machine: str, sample: PrefillSample) -> None:
         data = self._read()
         data[f"{model_id} @ {machine}"] = asdict(sample)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         partial = self.path.with_suffix(".partial")
-        partial.write_text(json.dumps(data, indent=1), encoding="utf-8")
-        partial.replace(self.path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            partial.write_text(json.dumps(data, indent=1), encoding="utf-8")
+            partial.replace(self.path)
+        except OSError:
+            return  # a read-only workspace (or a full disk): measured again next time

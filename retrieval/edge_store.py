@@ -33,6 +33,7 @@ from qdrant_edge import (
 )
 from qdrant_edge import Fusion as EdgeFusion
 
+from retrieval.disk_space import require_space_for, space_error
 from retrieval.integrity import IndexUnreadableError
 from retrieval.process_lock import LockBusyError, ProcessLock, Waiting
 from retrieval.store import (
@@ -156,10 +157,17 @@ class EdgeStore:
     def upsert(self, points: list[IndexedPoint]) -> None:
         if not points:
             return
+        require_space_for(self.folder, points)  # a full disk is SIGBUS in the mmap, later
         edge_points = [Point(id=p.id, vector=self._vectors(p), payload=p.payload) for p in points]
-        with self.session() as shard:
-            shard.update(UpdateOperation.upsert_points(edge_points))
-            shard.flush()
+        try:
+            with self.session() as shard:
+                shard.update(UpdateOperation.upsert_points(edge_points))
+                shard.flush()
+        except Exception as exc:
+            full = space_error(exc, self.folder)
+            if full is None:
+                raise
+            raise full from exc
 
     def _vectors(self, point: IndexedPoint) -> dict[str, Any]:
         """BM25 always; dense once computed (a searchable document's points have none yet)."""

@@ -28,39 +28,73 @@ class Question:
 
 
 def load_questions(path: Path) -> list[Question]:
-    """Read a FinanceBench JSONL file; a bad line is an error naming the line."""
+    """Read a FinanceBench JSONL file (bounded in size); a bad line is an error naming the
+    file and line."""
+    questions = []
     try:
-        lines = read_text_bounded(path, MAX_QUESTIONS_BYTES).splitlines()
+        text = read_text_bounded(path, MAX_QUESTIONS_BYTES)
+    except UnicodeDecodeError as exc:
+        at = exc.object[: exc.start].count(b"\n") + 1 if isinstance(exc.object, bytes) else 1
+        raise RetrievalError(f"{path}:{at}: not UTF-8 text") from exc
     except OSError as exc:
         raise RetrievalError(f"{path}: {exc.strerror or exc}") from exc
-    questions = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-            if not isinstance(row, dict):
-                raise TypeError("not a JSON object")
-            doc = str(row["doc_name"])
-            gold = frozenset(
-                int(e["evidence_page_num"])
-                for e in row.get("evidence", [])
-                if e.get("doc_name", doc) == doc
-            )
-            questions.append(
-                Question(
-                    str(row.get("financebench_id", number)),
-                    str(row["question"]),
-                    doc,
-                    gold,
-                    str(row.get("answer") or ""),
-                )
-            )
-        except (ValueError, KeyError, TypeError) as exc:
-            raise RetrievalError(f"{path}:{number}: not a FinanceBench question ({exc})") from exc
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip():
+            questions.append(_question(line, number, path))
     if not questions:
         raise RetrievalError(f"{path}: no questions")
     return questions
+
+
+def _question(line: str, number: int, path: Path) -> Question:
+    """One line; any way it can be wrong (a hostile file finds them all) is one error."""
+    try:
+        row = json.loads(line)
+        if not isinstance(row, dict):
+            raise TypeError("not a JSON object")
+        doc = _text(row, "doc_name")
+        evidence = row.get("evidence", [])
+        if not isinstance(evidence, list):
+            raise TypeError("'evidence' is not a list")
+        gold = set()
+        for item in evidence:
+            if not isinstance(item, dict):
+                raise TypeError("an 'evidence' entry is not an object")
+            if item.get("doc_name", doc) == doc:
+                gold.add(_page(item.get("evidence_page_num")))
+        answer = row.get("answer") or ""
+        return Question(
+            str(row.get("financebench_id", number)),
+            _text(row, "question"),
+            doc,
+            frozenset(gold),
+            answer if isinstance(answer, str) else json.dumps(answer),
+        )
+    except RecursionError as exc:
+        raise RetrievalError(
+            f"{path}:{number}: not a FinanceBench question (nested too deeply)"
+        ) from exc
+    except (ValueError, KeyError, TypeError) as exc:
+        reason = str(exc)[:200]
+        raise RetrievalError(f"{path}:{number}: not a FinanceBench question ({reason})") from exc
+
+
+def _text(row: dict[str, object], key: str) -> str:
+    value = row[key]
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        raise TypeError(f"'{key}' is not text")
+    return str(value)
+
+
+def _page(value: object) -> int:
+    """A zero-based page number: a whole number, not negative (never Infinity or NaN)."""
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 1_000_000:
+        return value
+    raise ValueError(f"'evidence_page_num' is not a page number: {value!r:.40}")
 
 
 # What a pipeline returns for a question: (document name, pages) per unit, best first.
@@ -123,22 +157,37 @@ def evaluate(
     rank: Callable[[Question], Ranking],
     ks: list[int],
 ) -> EvalSummary:
-    summary = EvalSummary(name, scope, sorted(ks))
+    return evaluate_together(scope, questions, {name: rank}, ks)[0]
+
+
+def evaluate_together(
+    scope: str,
+    questions: list[Question],
+    rankers: dict[str, Callable[[Question], Ranking]],
+    ks: list[int],
+) -> list[EvalSummary]:
+    """Every pipeline on one question before the next: what a question needs (its query
+    vector) is made once and dropped after it, so memory does not grow with the file."""
+    summaries = {name: EvalSummary(name, scope, sorted(ks)) for name in rankers}
     depth = max(ks)
     for question in questions:
-        ranking = rank(question)[:depth]
-        summary.results.append(
-            QuestionResult(
-                question.id,
-                question.doc_name,
-                sorted(question.gold_pages),
-                first_hit(question, ranking),
-                [[p + 1 for p in pages] for _, pages in ranking],
+        for name, rank in rankers.items():
+            ranking = rank(question)[:depth]
+            hit = first_hit(question, ranking)
+            summaries[name].results.append(
+                QuestionResult(
+                    question.id,
+                    question.doc_name,
+                    sorted(question.gold_pages),
+                    hit,
+                    # Only a miss is reported with its pages; a hit keeps its rank.
+                    [[p + 1 for p in pages] for _, pages in ranking] if hit != 1 else [],
+                )
             )
-        )
-    n = len(summary.results) or 1
-    for k in summary.ks:
-        hits = sum(1 for r in summary.results if r.hit_rank is not None and r.hit_rank <= k)
-        summary.hit_at[k] = hits / n
-    summary.mrr = sum(1 / r.hit_rank for r in summary.results if r.hit_rank) / n
-    return summary
+    for summary in summaries.values():
+        n = len(summary.results) or 1
+        for k in summary.ks:
+            hits = sum(1 for r in summary.results if r.hit_rank is not None and r.hit_rank <= k)
+            summary.hit_at[k] = hits / n
+        summary.mrr = sum(1 / r.hit_rank for r in summary.results if r.hit_rank) / n
+    return list(summaries.values())

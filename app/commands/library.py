@@ -25,11 +25,20 @@ def ingest(
             "--progress/--no-progress", help="Progress bar on stderr (default: on a TTY)."
         ),
     ] = None,
+    retry_rejected: Annotated[
+        bool,
+        typer.Option(
+            "--retry-rejected",
+            help="Parse again files rejected before (e.g. after changing a setting).",
+        ),
+    ] = False,
 ) -> None:
     """Add files to the library: pages are read (sandboxed), chunked, embedded and indexed.
 
     Unchanged files already in the library are skipped; a changed file replaces its old
-    version; unreadable ones are listed as rejected and the rest go on.
+    version; unreadable ones are listed as rejected and the rest go on. A file rejected
+    before stays rejected (without being read again) unless the time or memory limit that
+    rejected it has changed since, or --retry-rejected is given.
     """
     from app.commands.progress import ProgressBar, progress_wanted
     from app.services.ingest import ingest as run_ingest
@@ -37,7 +46,9 @@ def ingest(
     workspace = open_workspace()
     try:
         bar = ProgressBar() if progress_wanted(progress) else None
-        report = run_ingest(workspace, paths, progress=bar, workers=workers)
+        report = run_ingest(
+            workspace, paths, progress=bar, workers=workers, retry_rejected=retry_rejected
+        )
     finally:
         workspace.close()
     if as_json:

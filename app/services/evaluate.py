@@ -12,7 +12,13 @@ from app.services.ingest import ProgressState, ingest
 from app.services.ports import Ingesting
 from retrieval.baseline import BaselineIndex
 from retrieval.catalogue import READY, DocumentInfo
-from retrieval.evaluation import EvalSummary, Question, Ranking, evaluate, load_questions
+from retrieval.evaluation import (
+    EvalSummary,
+    Question,
+    Ranking,
+    evaluate_together,
+    load_questions,
+)
 from retrieval.scope import document_meta, resolve_scope
 from retrieval.search import Retriever, SearchConfig
 
@@ -61,18 +67,20 @@ def evaluate_retrieval(
     result = RetrievalEval()
     by_name, result.ingested = library_for(workspace, questions, questions_path, docs, progress)
     documents = list(by_name.values())
-    vectors = dict(
-        zip(
-            [q.id for q in questions],
-            workspace.embedder.embed([q.question for q in questions]),
-            strict=True,
-        )
-    )
     depth = max(ks)
     settings = workspace.settings
     config = config or SearchConfig.from_settings(settings.search_method, settings.statements_first)
     retriever = Retriever(workspace.catalogue, workspace.store, workspace.embedder, config)
     metas = [document_meta(d) for d in documents]
+    last: dict[str, list[float]] = {}
+
+    def vector(q: Question) -> list[float]:
+        """The question's embedding, made once for every pipeline and kept only while it
+        is asked (all of them at once were ~16 KB a question: 2 GB for 100,000)."""
+        if q.id not in last:
+            last.clear()
+            last[q.id] = list(workspace.embedder.embed([q.question])[0])
+        return last[q.id]
 
     def ours(q: Question) -> Ranking:
         if scope == EvalScope.DOCUMENT:
@@ -80,24 +88,25 @@ def evaluate_retrieval(
         else:
             found = resolve_scope(q.question, metas)
             ids = found.document_ids if found.narrowed else None
-        units = retriever.evidence(q.question, depth, ids, vectors[q.id], with_text=False)
+        units = retriever.evidence(q.question, depth, ids, vector(q), with_text=False)
         return [(u.document_name, u.pages) for u in units]
 
-    result.summaries.append(evaluate("archivist", scope.value, questions, ours, ks))
-    if not baseline:
-        return result
-    index = BaselineIndex(
-        workspace.catalogue, workspace.embedder, workspace.home / "cache" / "baseline", progress
-    )
-    needed = {q.doc_name for q in questions} if scope == EvalScope.DOCUMENT else set(by_name)
-    for name in sorted(needed):
-        index.add(by_name[name])
+    rankers: dict[str, Callable[[Question], Ranking]] = {"archivist": ours}
+    if baseline:
+        index = BaselineIndex(
+            workspace.catalogue, workspace.embedder, workspace.home / "cache" / "baseline", progress
+        )
+        needed = {q.doc_name for q in questions} if scope == EvalScope.DOCUMENT else set(by_name)
+        for name in sorted(needed):
+            index.add(by_name[name])
 
-    def paper(q: Question) -> Ranking:
-        document = q.doc_name if scope == EvalScope.DOCUMENT else None
-        return [(c.document_name, c.pages) for c in index.search(vectors[q.id], depth, document)]
+        def paper(q: Question) -> Ranking:
+            document = q.doc_name if scope == EvalScope.DOCUMENT else None
+            found = index.search(vector(q), depth, document)
+            return [(c.document_name, c.pages) for c in found]
 
-    result.summaries.append(evaluate("baseline", scope.value, questions, paper, ks))
+        rankers["baseline"] = paper
+    result.summaries = evaluate_together(scope.value, questions, rankers, ks)
     return result
 
 

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.errors import ArchivistError, user_message
+from app.errors import ArchivistError, ExitCode, exit_code_for, read_only_error, user_message
 from app.offline import OFFLINE_SWITCHES
 from app.services.ingest import WRITE_LOCK
 from app.services.ports import Inspected
@@ -14,6 +14,7 @@ from ingestion.embedder import bundled_model_folder
 from model_runtime.errors import ModelError
 from model_runtime.gguf_file import check_gguf
 from retrieval.catalogue import INDEXING, INGESTING, READY, SEARCHABLE
+from retrieval.disk_space import HEADROOM_BYTES, free_bytes
 from retrieval.integrity import INDEX_FIX, index_problem
 from retrieval.process_lock import ProcessLock
 from retrieval.storage.errors import CATALOGUE_FIX
@@ -44,6 +45,7 @@ class Health:
 
 def workspace_health(workspace: Inspected) -> Health:
     health = Health()
+    _disk(workspace, health)
     _catalogue(workspace, health)
     _in_use(workspace, health)
     _model(workspace, health)
@@ -73,11 +75,36 @@ def _in_use(workspace: Inspected, health: Health) -> None:
     health.add("in use", True, "; ".join(users) if users else "no other process")
 
 
+def _fix(exc: BaseException, usual: str) -> str:
+    """The way out for what actually failed: a full disk, a read-only workspace or a
+    server that is down leave the files intact, so restoring or rebuilding them is wrong."""
+    code = exit_code_for(exc)
+    if code == ExitCode.NO_SPACE:
+        return "free space on the workspace's disk; nothing needs rebuilding"
+    if read_only_error(exc):
+        return "nothing to repair: give write access to the workspace to change the library"
+    if user_message(exc).startswith("cannot connect"):
+        return "start the catalogue's database server, or check catalogue_url"
+    return usual
+
+
+def _disk(workspace: Inspected, health: Health) -> None:
+    free = free_bytes(workspace.home)
+    writable = os.access(workspace.home, os.W_OK)
+    health.add(
+        "disk space",
+        free >= HEADROOM_BYTES,
+        f"{free // (1024 * 1024)} MB free on the workspace's disk"
+        + ("" if writable else "; the workspace is read-only (commands that only read work)"),
+        "free space on that disk: ingest refuses to grow the index without room",
+    )
+
+
 def _catalogue(workspace: Inspected, health: Health) -> None:
     try:
         catalogue = workspace.catalogue
     except Exception as exc:  # noqa: BLE001 - a broken catalogue is a finding, not a crash
-        health.add("catalogue", False, user_message(exc), CATALOGUE_FIX)
+        health.add("catalogue", False, user_message(exc), _fix(exc, CATALOGUE_FIX))
         return
     verdict = catalogue.integrity()
     health.add("catalogue", verdict == "ok", f"integrity {verdict[:200]}", CATALOGUE_FIX)
@@ -112,7 +139,7 @@ def _catalogue(workspace: Inspected, health: Health) -> None:
     try:
         points = workspace.store.count()
     except Exception as exc:  # noqa: BLE001
-        health.add("index", False, f"cannot open: {user_message(exc)}", INDEX_FIX)
+        health.add("index", False, f"cannot open: {user_message(exc)}", _fix(exc, INDEX_FIX))
         return
     health.add(
         "index in sync",

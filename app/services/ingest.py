@@ -10,6 +10,7 @@ finishes any document a killed run left `searchable` (see `app.services.indexing
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -24,6 +25,7 @@ from app.services.indexing import (
     retire_other_versions,
 )
 from app.services.ports import Configured, Ingesting
+from app.settings import Settings
 from ingestion.pipeline import ParseOptions
 from ingestion.readers import file_sha256, is_supported
 from ingestion.records import ParsedDocument
@@ -135,7 +137,10 @@ def ingest(
     paths: Iterable[Path],
     progress: Progress | None = None,
     workers: int | None = None,
+    retry_rejected: bool = False,
 ) -> IngestReport:
+    """`retry_rejected`: parse again the files rejected before (after fixing a setting
+    that the reason does not name, e.g. chunk sizes)."""
     started = time.monotonic()
     report = IngestReport()
     files, unsupported = expand_paths(paths)
@@ -144,7 +149,7 @@ def ingest(
     with ingest_lock(workspace):
         workspace.catalogue.require_sound("ingest")  # before any change
         recover(workspace.catalogue, workspace.store)
-        todo = _plan(workspace, files, report)
+        todo = _plan(workspace, files, report, retry_rejected)
         unfinished = workspace.catalogue.with_status(SEARCHABLE)  # a killed run's
         if todo or unfinished:
             workspace.check_recipe()
@@ -154,8 +159,12 @@ def ingest(
     return report
 
 
-def _plan(workspace: Ingesting, files: list[Path], report: IngestReport) -> dict[Path, str]:
-    """Which files need parsing: path -> content hash. Unchanged files are skipped here."""
+def _plan(
+    workspace: Ingesting, files: list[Path], report: IngestReport, retry_rejected: bool = False
+) -> dict[Path, str]:
+    """Which files need parsing: path -> content hash. Unchanged files are skipped here, and
+    so are files rejected before, unless asked to retry or the limit that rejected them has
+    changed since."""
     catalogue = workspace.catalogue
     todo: dict[Path, str] = {}
     seen: dict[str, Path] = {}
@@ -184,11 +193,30 @@ def _plan(workspace: Ingesting, files: list[Path], report: IngestReport) -> dict
         if existing and existing.status == READY:
             retire_other_versions(catalogue, workspace.store, str(path), keep=sha)
             report.skipped.append({"path": str(given), "reason": "already ingested"})
-        elif existing and existing.status == REJECTED:
+        elif (
+            existing
+            and existing.status == REJECTED
+            and not (retry_rejected or limits_changed(existing.reason, workspace.settings))
+        ):
             report.rejected.append({"path": str(given), "reason": existing.reason})
         else:
             todo[path] = sha
     return todo
+
+
+# The sandbox's reasons that name the limit they hit (ingestion/sandbox.py words them).
+_TIME_LIMIT = re.compile(r"parsing took longer than the limit \(([0-9.e+-]+) s\)$")
+_MEMORY_LIMIT = re.compile(r"exceeds the parser's memory limit \((\d+) MB\)$")
+
+
+def limits_changed(reason: str, settings: Settings) -> bool:
+    """A rejection caused by a parsing limit that is no longer the setting: the file gets
+    another try (a 0.05 s time limit once rejected a filing for good)."""
+    timed_out = _TIME_LIMIT.search(reason)
+    if timed_out:
+        return float(timed_out.group(1)) != float(f"{settings.parse_timeout_s:g}")
+    memory = _MEMORY_LIMIT.search(reason)
+    return memory is not None and int(memory.group(1)) != settings.parse_memory_mb
 
 
 def _run(

@@ -4,6 +4,7 @@ stops the batch. Yields one result per document as it finishes."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,15 +33,16 @@ def resolve_targets(
     workspace: SummarizingFiles, targets: list[str], every: bool
 ) -> list[DocumentInfo]:
     """Document names from the library, or file paths (ingested first when needed)."""
-    documents = {d.name: d for d in workspace.catalogue.documents() if d.status == READY}
+    ready = [d for d in workspace.catalogue.documents() if d.status == READY]
     if every:
-        return list(documents.values())
+        return ready
     if not targets:
         raise InputError("name documents or files to summarise, or pass --all")
     chosen: list[DocumentInfo] = []
     for target in targets:
-        if target in documents:
-            chosen.append(documents[target])
+        named = [d for d in ready if d.name == target]  # two folders may hold one file name
+        if named:
+            chosen.extend(d for d in named if d not in chosen)
             continue
         path = Path(target).expanduser()
         if not path.exists():
@@ -51,11 +53,18 @@ def resolve_targets(
         files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
         for file in files:
             found = workspace.catalogue.find_by_sha(file_sha256(file))
-            if found and found.status == READY:
+            if found and found.status == READY and found not in chosen:
                 chosen.append(found)
     if not chosen:
         raise EmptyWorkspaceError("nothing to summarise")
     return chosen
+
+
+def file_stem(document: DocumentInfo, shared: set[str]) -> str:
+    """The output files' name: the document's, with its id's first 12 characters when
+    another ready document has the same name (a/10-K.pdf and b/10-K.pdf), so neither
+    overwrites the other, in this run or a later one."""
+    return f"{document.name}.{document.id[:12]}" if document.name in shared else document.name
 
 
 def summarize_batch(
@@ -70,6 +79,8 @@ def summarize_batch(
 ) -> Iterator[SummaryResult]:
     """`summarizer`: pass one to read its checkpoints while it runs (the TUI streams sections)."""
     summarizer = summarizer or open_summarizer(workspace, mode, step_progress)
+    names = Counter(d.name for d in workspace.catalogue.documents() if d.status == READY)
+    shared = {name for name, count in names.items() if count > 1}
     out.mkdir(parents=True, exist_ok=True)
     for number, document in enumerate(documents, start=1):
         if progress:
@@ -95,8 +106,8 @@ def summarize_batch(
             failed.warnings.append({"kind": "error", "text": reason})
             yield SummaryResult(document.name, "failed", failed, reason=reason)
             continue
-        md_path = out / f"{document.name}.summary.md"
-        json_path = out / f"{document.name}.summary.json"
+        stem = file_stem(document, shared)
+        md_path, json_path = out / f"{stem}.summary.md", out / f"{stem}.summary.json"
         md_path.write_text(markdown)
         json_path.write_text(json.dumps(record.as_dict(), indent=2) + "\n")
         summarizer.store.save_finished(
