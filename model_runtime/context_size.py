@@ -147,7 +147,8 @@ class ContextChoice:
     ttft_target_s: float | None = None
     prefill_tokens_per_s: float | None = None  # measured on the probe
     estimated_ttft_s: float | None = None  # for a full context
-    measured: str = ""  # "now", "cached" or "busy" (measured while the machine was busy)
+    measured: str = ""  # "now" or "cached"
+    busy: bool = False  # the speed was measured while other work held the cores
     over_target: bool = False  # even the smallest context misses the target: answered anyway
 
     def describe(self) -> str:
@@ -175,7 +176,7 @@ class ContextChoice:
         return f"{head}, limited by {why[self.limit]} ({'; '.join(parts)}{est})"
 
     def _busy(self) -> str:
-        return " (measured while the machine was busy)" if self.measured == "busy" else ""
+        return " (measured while the machine was busy)" if self.busy else ""
 
     def short(self) -> str:
         """For an answer's status line: the window and its limit; empty when it was set."""
@@ -214,6 +215,7 @@ def choose_context(
     probe_tokens_per_s: float,
     ttft_target_s: float,
     measured: str = "now",
+    busy: bool = False,
 ) -> ContextChoice:
     """The largest context within the trained range, the memory and the TTFT target; when
     no context that fits is fast enough, the smallest that fits, marked `over_target`."""
@@ -247,6 +249,7 @@ def choose_context(
         prefill_tokens_per_s=round(probe_tokens_per_s, 1),
         estimated_ttft_s=round(shape.prefill_seconds(chosen, probe_tokens, probe_tokens_per_s), 1),
         measured=measured,
+        busy=busy,
         over_target=over,
     )
 

@@ -103,9 +103,10 @@ def ask(
     assert answer is not None
     usage = answer.usage
     window = workspace.context_choice
-    slow = window.slow_note() if window is not None else ""
-    if slow:  # speed shapes the context, it never refuses: say why the window is small
-        sys.stderr.write(f"\nnote: context {window.context_length:,} tokens: {slow}\n")  # type: ignore[union-attr]
+    if window is not None and window.slow_note():  # speed shapes the context, never refuses
+        sys.stderr.write(
+            f"\nnote: context {window.context_length:,} tokens: {window.slow_note()}\n"
+        )
     if usage is not None and usage.note:
         sys.stderr.write(f"\nnote: {usage.note}\n")
     if usage is not None and usage.incomplete and usage.stop_reason != "stop":

@@ -126,12 +126,17 @@ def context_choice(
     if sample is None or sample.tokens <= 0:
         sample = cache.put(model_id, machine, probe_prefill(entry, settings.threads))
         measured = "now"
-    if sample.busy:
-        measured = "busy"
     gpus = gpu_memory_bytes() if build_info()["gpu_offload"] else []
     memory, kind = (max(gpus), "GPU memory") if gpus else (memory_bytes()["available"], "RAM")
     return choose_context(
-        shape, memory, kind, sample.tokens, sample.tokens_per_s, settings.ttft_target_s, measured
+        shape,
+        memory,
+        kind,
+        sample.tokens,
+        sample.tokens_per_s,
+        settings.ttft_target_s,
+        measured,
+        sample.busy,
     )
 
 
