@@ -38,6 +38,9 @@ MIN_LEARN_TOKENS = 256
 # With reasoning_budget = 0 (no limit) the prompt still leaves this share of the context
 # for the thinking, which may then run until only the answer's tokens are left.
 UNLIMITED_REASONING_SHARE = 4
+# The prompt's size is counted before the chat template renders it: what is left unused is
+# given to the thinking less this margin, so the request never overflows the context.
+COUNT_MARGIN = 64
 
 
 def reasoning_room(reasoning_budget: int, context_length: int) -> int:
@@ -52,7 +55,7 @@ def thinking_limits(
     """`(max_tokens, reasoning cap)` for a thinking-mode generation whose prompt reserved
     `reserved` tokens for reasoning and left `unused` more free. With a budget the thinking
     stops at it; with 0 (no limit) it may use everything but the answer's reservation."""
-    cap = reasoning_budget if reasoning_budget > 0 else reserved + max(0, unused)
+    cap = reasoning_budget if reasoning_budget > 0 else reserved + max(0, unused - COUNT_MARGIN)
     return answer_tokens + cap, cap
 
 
