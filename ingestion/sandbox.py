@@ -7,7 +7,9 @@ run goes on. Workers are fresh interpreters started with two pipes and nothing e
 fork of a parent that has torch threads running, no re-import of the caller's script.
 
 A manager thread keeps the workers busy and hands finished documents over through a
-bounded queue, so parsing overlaps with whatever the caller does next (indexing).
+bounded queue, so parsing overlaps with whatever the caller does next (indexing). While a
+question is answered on the workspace (`yield_to`, ingestion/yielding.py) the manager
+stops its workers and lets their time limits wait with them.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import os
 import queue
+import signal
 import subprocess
 import sys
 import threading
@@ -27,6 +30,7 @@ from pathlib import Path
 from ingestion.errors import IngestError
 from ingestion.pipeline import ParseOptions, parse_file
 from ingestion.records import ParsedDocument
+from ingestion.yielding import wait_for_questions
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,7 @@ class SandboxLimits:
     workers: int = max(1, os.cpu_count() or 1)
     time_limit_s: float = 300.0  # per document
     memory_mb: int = 2048  # address space of one worker
+    yield_to: Path | None = None  # the workspace whose questions the workers give way to
 
 
 @dataclass(frozen=True)
@@ -163,6 +168,14 @@ class ParsePool:
         pending = list(reversed(todo))
         try:
             while (pending or any(w.job for w in self._workers)) and not stop.is_set():
+                waited = wait_for_questions(
+                    self.limits.yield_to,
+                    lambda: self._signal(signal.SIGSTOP),
+                    lambda: self._signal(signal.SIGCONT),
+                    stop.is_set,
+                )
+                for worker in self._workers:
+                    worker.deadline += waited  # a stopped worker's time limit waits too
                 for worker in self._workers:
                     if worker.ready and worker.job is None and pending:
                         worker.job = pending.pop()
@@ -188,6 +201,11 @@ class ParsePool:
         except BaseException as exc:  # noqa: BLE001 - surfaced in the consumer thread
             results.put(exc)
         results.put(_DONE)
+
+    def _signal(self, number: signal.Signals) -> None:
+        for worker in self._workers:
+            with contextlib.suppress(OSError):
+                worker.process.send_signal(number)
 
     def _boot(self, worker: _Worker) -> None:
         try:

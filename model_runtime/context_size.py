@@ -5,10 +5,14 @@ the first word. So the context is the largest that (a) the model was trained for
 32,768 native, 131,072 with YaRN; others: their GGUF metadata), (b) fits the memory it runs
 in (weights + KV cache at the size llama.cpp allocates, q8_0 past 32K, + headroom: RAM on
 the CPU, the GPU's memory when layers are offloaded) and (c) this machine can prefill within
-a time-to-first-token target. (c) comes from a short measured prefill, extrapolated with the
-model's own shape: each token costs its matrix products (the same at every position) plus
-attention over every earlier token (growing with the position), so a full-context prefill
-is slower per token than the probe, by a factor the layer sizes give.
+a time-to-first-token target. (c) comes from a measured prefill rate, extrapolated with
+the model's own shape: each token costs its matrix products (the same at every position)
+plus attention over every earlier token (growing with the position), so a full-context
+prefill is slower per token than the probe, by a factor the layer sizes give.
+
+Speed shapes the context but never refuses a question: a machine too slow for the target
+at every size answers at the smallest workable context and says how long it will take (a
+slow answer beats none; the estimate itself may come from a busy moment).
 """
 
 from __future__ import annotations
@@ -29,10 +33,6 @@ Q8_BYTES = 1.0625  # q8_0: 34 bytes per 32 values
 
 
 LIMIT_NAMES = {"trained": "the model's trained range", "memory": "memory", "ttft": "prefill time"}
-
-
-class UnreachableTargetError(ModelError):
-    """Even the smallest useful context cannot be prefilled within the TTFT target."""
 
 
 @dataclass(frozen=True)
@@ -112,6 +112,12 @@ class ModelShape:
         """n tokens cost n x matmul + n^2/2 x attention = n x matmul x (1 + n x growth)."""
         return self.attention_flops_per_position() / (2 * self.matmul_flops_per_token())
 
+    def probe_equivalent(self, tokens: int, seconds: float, probe_tokens: int) -> float:
+        """Seconds a `probe_tokens` prefill takes at the speed a `tokens` prefill showed, so
+        an answer's prefill (any length) updates the same estimate as the probe."""
+        base = (seconds / max(1, tokens)) / (1 + tokens * self._growth)
+        return probe_tokens * base * (1 + probe_tokens * self._growth)
+
     def flops_per_s(self, sample: PrefillSample) -> float:
         """The compute rate the measured prefill shows (at position 0), in FLOP/s."""
         base = (sample.seconds / max(1, sample.tokens)) / (1 + sample.tokens * self._growth)
@@ -142,6 +148,8 @@ class ContextChoice:
     prefill_tokens_per_s: float | None = None  # measured on the probe
     estimated_ttft_s: float | None = None  # for a full context
     measured: str = ""  # "now" or "cached"
+    busy: bool = False  # the speed was measured while other work held the cores
+    over_target: bool = False  # even the smallest context misses the target: answered anyway
 
     def describe(self) -> str:
         """One line: the context and the limiting factor, with the numbers."""
@@ -153,7 +161,12 @@ class ContextChoice:
             parts.append(
                 f"{self.memory_kind} {self.memory_bytes / 1e9:.1f} GB holds {self.memory_max:,}"
             )
-        if self.ttft_max is not None and self.prefill_tokens_per_s is not None:
+        if self.over_target and self.prefill_tokens_per_s is not None:
+            parts.append(
+                f"prefill {self.prefill_tokens_per_s:,.0f} tok/s{self._busy()}: even "
+                f"{self.context_length:,} tokens miss the {self.ttft_target_s:g} s TTFT target"
+            )
+        elif self.ttft_max is not None and self.prefill_tokens_per_s is not None:
             parts.append(
                 f"prefill {self.prefill_tokens_per_s:,.0f} tok/s reads {self.ttft_max:,} "
                 f"within the {self.ttft_target_s:g} s TTFT target"
@@ -162,11 +175,26 @@ class ContextChoice:
         est = f"; est. TTFT {self.estimated_ttft_s:.0f} s" if self.estimated_ttft_s else ""
         return f"{head}, limited by {why[self.limit]} ({'; '.join(parts)}{est})"
 
+    def _busy(self) -> str:
+        return " (measured while the machine was busy)" if self.busy else ""
+
     def short(self) -> str:
         """For an answer's status line: the window and its limit; empty when it was set."""
         if self.limit == "setting":
             return ""
-        return f"window {self.context_length:,}: {LIMIT_NAMES[self.limit]}"
+        head = f"window {self.context_length:,}: {LIMIT_NAMES[self.limit]}"
+        return f"{head}, {self.slow_note()}" if self.over_target else head
+
+    def slow_note(self) -> str:
+        """Why an answer comes slowly, for the CLI's note and the TUI's answer line; empty
+        when the target is met."""
+        if not self.over_target or self.estimated_ttft_s is None:
+            return ""
+        return (
+            f"est. TTFT {self.estimated_ttft_s:.0f} s, over the {self.ttft_target_s:g} s "
+            f"target at the smallest context ({self.context_length:,} tokens; prefill "
+            f"{self.prefill_tokens_per_s or 0:,.0f} tok/s{self._busy()})"
+        )
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self) | {"why": self.describe()}
@@ -187,8 +215,10 @@ def choose_context(
     probe_tokens_per_s: float,
     ttft_target_s: float,
     measured: str = "now",
+    busy: bool = False,
 ) -> ContextChoice:
-    """The largest context within the trained range, the memory and the TTFT target."""
+    """The largest context within the trained range, the memory and the TTFT target; when
+    no context that fits is fast enough, the smallest that fits, marked `over_target`."""
     sizes = _candidates(shape.trained_context)
     usable = memory_bytes - HEADROOM_BYTES - shape.file_bytes
     fits = [s for s in sizes if memory_bytes <= 0 or shape.kv_bytes(s) <= usable]  # 0: unknown
@@ -202,22 +232,11 @@ def choose_context(
             f"the model ({shape.file_bytes / 1e9:.1f} GB) and a {sizes[0]:,}-token KV cache "
             f"do not fit in {memory_kind} ({memory_bytes / 1e9:.1f} GB available)"
         )
-    if not fast:
-        seconds = shape.prefill_seconds(sizes[0], probe_tokens, probe_tokens_per_s)
-        raise UnreachableTargetError(
-            f"ttft_target_s {ttft_target_s:g} cannot be met: this machine reads "
-            f"{probe_tokens_per_s:,.0f} tok/s with this model, so a {sizes[0]:,}-token context "
-            f"takes ~{seconds:.0f} s; raise ttft_target_s or set context_length"
-        )
     both = sorted(set(fits) & set(fast))
-    if not both:  # only contexts past 32K (q8_0 KV) fit, and those are too slow
-        raise ModelError(
-            f"no context fits both {memory_kind} ({memory_bytes / 1e9:.1f} GB) and the "
-            f"{ttft_target_s:g} s TTFT target; set context_length"
-        )
-    chosen = both[-1]
-    limits = {"trained": shape.trained_context, "memory": max(fits), "ttft": max(fast)}
-    limit = min(limits, key=lambda name: (limits[name], name != "trained"))
+    over = not both  # even the smallest context that fits is too slow: answer at it anyway
+    chosen = min(fits) if over else both[-1]
+    limits = {"trained": shape.trained_context, "memory": max(fits), "ttft": max(fast, default=0)}
+    limit = "ttft" if over else min(limits, key=lambda name: (limits[name], name != "trained"))
     return ContextChoice(
         context_length=chosen,
         limit=limit,
@@ -225,11 +244,13 @@ def choose_context(
         memory_max=max(fits),
         memory_bytes=memory_bytes,
         memory_kind=memory_kind,
-        ttft_max=max(fast),
+        ttft_max=max(fast, default=None),
         ttft_target_s=ttft_target_s,
         prefill_tokens_per_s=round(probe_tokens_per_s, 1),
         estimated_ttft_s=round(shape.prefill_seconds(chosen, probe_tokens, probe_tokens_per_s), 1),
         measured=measured,
+        busy=busy,
+        over_target=over,
     )
 
 

@@ -181,6 +181,20 @@ def nvidia_smi(field: str) -> list[str] | None:
     return [line.strip() for line in out.splitlines() if line.strip()]
 
 
+def machine_identity(threads: int, backend: str) -> str:
+    """What prefill speed depends on besides the model: CPU, cores used, backend, GPUs."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    gpus = "\n".join(nvidia_smi("name") or []) if backend != "CPU" else ""
+    return f"{cpu} | {os.cpu_count()} cpus | {threads} threads | {backend} | {gpus}"
+
+
 def gpu_memory_bytes() -> list[int]:
     """Each visible NVIDIA GPU's memory."""
     try:

@@ -103,6 +103,11 @@ def ask(
         workspace.close()
     assert answer is not None
     usage = answer.usage
+    window = workspace.context_choice
+    if window is not None and window.slow_note():  # speed shapes the context, never refuses
+        sys.stderr.write(
+            f"\nnote: context {window.context_length:,} tokens: {window.slow_note()}\n"
+        )
     if usage is not None and usage.note:
         sys.stderr.write(f"\nnote: {usage.note}\n")
     if usage is not None and usage.incomplete and usage.stop_reason != "stop":
@@ -112,8 +117,10 @@ def ask(
         data = answer.as_dict()
         if not show_context:
             data.pop("context")
-        elif isinstance(data["context"], dict) and workspace.context_choice is not None:
-            data["context"]["window"] = workspace.context_choice.as_dict()
+        elif isinstance(data["context"], dict) and window is not None:
+            data["context"]["window"] = window.as_dict()
+        if window is not None and window.limit != "setting":
+            data["window"] = window.as_dict()  # the automatic context, its limit and est. TTFT
         print(json.dumps(data, indent=2))
     else:
         print(escape_invisible(rewriter.finish()) if rewriter else "")

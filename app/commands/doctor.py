@@ -19,11 +19,10 @@ from app.workspace import Workspace
 
 def runtime_sections(workspace: Workspace) -> dict[str, dict[str, object]]:
     """Runtime, model and context sections; the prefill is measured afresh and cached."""
-    from app.services.context import context_choice
+    from app.services.context import context_choice, probe_prefill
     from model_runtime.context_size import shape_of
     from model_runtime.doctor import model_section
     from model_runtime.hardware import runtime_report
-    from model_runtime.prefill_probe import measure_prefill
 
     settings = workspace.settings
     model: dict[str, object]
@@ -34,7 +33,7 @@ def runtime_sections(workspace: Workspace) -> dict[str, dict[str, object]]:
         entry = workspace.model_entry()
         if entry.sha256 is not None or entry.starter:
             workspace.models.verify(entry)  # never load (run) a file that fails its hash
-        sample = measure_prefill(entry.path, settings.threads, None)
+        sample = probe_prefill(entry, settings.threads)
         compute = (shape_of(entry.path), sample)
         try:
             choice = context_choice(workspace, entry, None, sample=sample)

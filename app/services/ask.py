@@ -9,8 +9,10 @@ from dataclasses import dataclass
 
 from app.errors import EmptyWorkspaceError, InputError
 from app.services.answer import Answer
+from app.services.context import PrefillClock, learn_prefill, reasoning_room, thinking_limits
 from app.services.ports import Answering
 from ingestion.records import DocumentMeta
+from ingestion.yielding import answering
 from model_runtime.engine import GenerationLimits, Mode
 from model_runtime.events import AnswerDelta, Event, ReasoningDelta, Usage
 from retrieval.assembler import (
@@ -108,7 +110,7 @@ def prepare(
         workspace.counter,
         window,
         settings.max_answer_tokens,
-        settings.reasoning_budget if mode == Mode.THINKING else 0,
+        reasoning_room(settings.reasoning_budget, window) if mode == Mode.THINKING else 0,
         floor=settings.top_k,
     )
     prompt = assembler.assemble(question, ranked, whole, chosen, scope.describe(), filtered)
@@ -162,11 +164,19 @@ def ask(
     result.context_window = window.short() if window else ""
     result.use_report(prompt.report)
     yield Retrieved(prompt.sources, prompt.report)
-    reasoning_budget = prompt.report.reasoning_tokens
+    report = prompt.report
+    max_tokens, reasoning_cap = settings.max_answer_tokens, 0
+    if report.reasoning_tokens:
+        max_tokens, reasoning_cap = thinking_limits(
+            settings.reasoning_budget,
+            settings.max_answer_tokens,
+            report.reasoning_tokens,
+            report.free_tokens,
+        )
     limits = GenerationLimits(
-        max_tokens=settings.max_answer_tokens + reasoning_budget,
+        max_tokens=max_tokens,
         seed=seed,
-        reasoning_budget=reasoning_budget or None,
+        reasoning_budget=reasoning_cap or None,
         cancel=cancel,
         json_schema=json_schema,
     )
@@ -174,26 +184,32 @@ def ask(
     reasoning_parts: list[str] = []
     started = time.perf_counter()
     first_token: float | None = None
-    stream = workspace.engine.stream(prompt.messages, mode, limits)  # type: ignore[arg-type]
-    try:
-        for event in stream:
-            if cancel.is_set() and isinstance(event, AnswerDelta | ReasoningDelta):
-                # The engine checks `cancel` before every token and ends within one with
-                # its own usage (stop reason "cancelled"); nothing after the key is kept.
-                result.stop_reason = "cancelled"
-                continue
-            if isinstance(event, AnswerDelta | ReasoningDelta):
-                first_token = first_token or time.perf_counter()
-                result.completion_tokens += 1
-                parts = answer_parts if isinstance(event, AnswerDelta) else reasoning_parts
-                parts.append(event.text)
-            elif isinstance(event, Usage):
-                result.use_usage(event)
-            yield event
-    finally:
-        close = getattr(stream, "close", None)
-        if close is not None:
-            close()  # stops llama.cpp's loop
+    clock = PrefillClock()
+    with answering(workspace.home):  # ingestion here yields the cores (ingestion/yielding.py)
+        stream = workspace.engine.stream(prompt.messages, mode, limits)  # type: ignore[arg-type]
+        try:
+            for event in stream:
+                clock.stop()  # the first event ends the prefill
+                if cancel.is_set() and isinstance(event, AnswerDelta | ReasoningDelta):
+                    # The engine checks `cancel` before every token and ends within one
+                    # with its own usage (stop reason "cancelled"); nothing after the key
+                    # is kept.
+                    result.stop_reason = "cancelled"
+                    continue
+                if isinstance(event, AnswerDelta | ReasoningDelta):
+                    first_token = first_token or time.perf_counter()
+                    result.completion_tokens += 1
+                    parts = answer_parts if isinstance(event, AnswerDelta) else reasoning_parts
+                    parts.append(event.text)
+                elif isinstance(event, Usage):
+                    result.use_usage(event)
+                    # Every answer updates this machine's prefill estimate.
+                    learn_prefill(workspace, event, clock.cpu_s, clock.wall_s)
+                yield event
+        finally:
+            close = getattr(stream, "close", None)
+            if close is not None:
+                close()  # stops llama.cpp's loop
     if cancel.is_set():
         result.stop_reason = "cancelled"
     result.answer = "".join(answer_parts)

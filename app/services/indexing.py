@@ -19,6 +19,7 @@ import signal
 from app.services.ports import Indexing
 from ingestion.pipeline import embedding_text
 from ingestion.records import Chunk, DocumentMeta, ParsedDocument
+from ingestion.yielding import wait_for_questions
 from retrieval.catalogue import INGESTING, REMOVING, SEARCHABLE, Catalogue, StoredChunk, chunk_id
 from retrieval.store import IndexedPoint, VectorStore
 
@@ -84,6 +85,8 @@ def write_points(
     batch_size = DENSE_BATCH if dense else KEYWORD_BATCH
     for start in range(0, len(chunks), batch_size):
         batch = chunks[start : start + batch_size]
+        if dense:
+            wait_for_questions(workspace.home)  # a question being answered comes first
         vectors: list[list[float] | None] = (
             list(workspace.embedder.embed([embedding_text(name, meta, c) for c in batch]))
             if dense

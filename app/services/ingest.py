@@ -259,6 +259,7 @@ def _run(
             workers=min(len(todo), workers or settings.ingest_workers or SandboxLimits().workers),
             time_limit_s=settings.parse_timeout_s,
             memory_mb=settings.parse_memory_mb,
+            yield_to=workspace.home,  # questions come first (ingestion/yielding.py)
         )
         options = ParseOptions(
             workspace.embedder_folder,

@@ -117,8 +117,13 @@ class Removing(Configured, HasCatalogue, HasIndex, Protocol):
     workspace's ingest lock)."""
 
 
-class Indexing(HasCatalogue, HasIndex, Embedding, Protocol):
-    """`indexing`: a document's points written, embedded, rewritten."""
+class Indexing(Configured, HasCatalogue, HasIndex, Embedding, Protocol):
+    """`indexing`: a document's points written, embedded, rewritten (the embedding waits
+    while a question is answered on the workspace, so it reads the workspace folder)."""
+
+
+class Models(Configured, HasModels, HasContext, Protocol):
+    """`context`: the context chosen for the active model, and learning its speed."""
 
 
 class Reindexing(Configured, HasCatalogue, HasIndex, Embedding, IndexRecipe, Protocol):
@@ -148,11 +153,14 @@ class Summarizing(Configured, HasCatalogue, HasModels, Generating, Protocol):
     """`summarize`: pages in, the model's summary out, checkpoints in the catalogue."""
 
 
-class Answering(Configured, HasCatalogue, HasIndex, Embedding, HasContext, Generating, Protocol):
-    """`ask`: a question scoped, searched, assembled and answered."""
+class Answering(
+    Configured, HasCatalogue, HasIndex, Embedding, HasModels, HasContext, Generating, Protocol
+):
+    """`ask`: a question scoped, searched, assembled and answered (and the answering
+    model's measured speed learnt)."""
 
 
-class EvaluatingAnswers(Answering, Ingesting, HasModels, Protocol):
+class EvaluatingAnswers(Answering, Ingesting, Protocol):
     """`answer_eval`: the filings ingested, then `ask` over a question set, its records
     keyed by the model."""
 

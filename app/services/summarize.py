@@ -3,6 +3,13 @@ model's context, else map-reduce over page windows (hierarchically when the note
 too long). The four sections are written in one generation over the document (or the
 notes), so the document is read once. Every step is checkpointed, so a killed batch
 resumes where it stopped.
+
+In thinking mode every step reserves room for the reasoning and caps it
+(`reasoning_budget`, app/services/context.py), so the model must answer. A step that still
+comes back empty, or a summary cut off by the token limit before all its sections, is
+never saved as done: it is written once more in fast mode, and if that also leaves it
+empty the document fails and the next run tries again. (A section the model chose not to
+write, stopping on its own, is kept and flagged in the record's warnings.)
 """
 
 from __future__ import annotations
@@ -12,10 +19,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from app.errors import ArchivistError
+from app.services.context import reasoning_room, thinking_limits
 from app.services.ports import Summarizing
 from app.services.summary_format import (
     SECTIONS,
     build_record,
+    empty_sections,
     render_markdown,
     split_sections,
     summary_task,
@@ -44,6 +54,10 @@ REDUCE_TASK = (
 SUMMARY_STEP = "summary"  # the one generation that writes every section
 
 
+class SummaryIncompleteError(ArchivistError):
+    """The model left a step (or a section) empty, in thinking and in fast mode."""
+
+
 def summary_tokens(context_length: int, answer_tokens: int) -> int:
     """The summary step writes every section: each gets what one answer would, within
     half the context (the other half reads)."""
@@ -53,11 +67,11 @@ def summary_tokens(context_length: int, answer_tokens: int) -> int:
 StepProgress = Callable[[str, int, int, float, str], None]  # step, done, total, tok/s, text
 
 
-def step_budget(engine: Engine, answer_tokens: int) -> int:
+def step_budget(engine: Engine, answer_tokens: int, reasoning_tokens: int = 0) -> int:
     """Tokens a step's source text may use: the assembler's rule, with the system prompt
     and the longest instruction a step carries as the fixed texts."""
     longest = max([MAP_TASK, REDUCE_TASK, summary_task()], key=len)
-    budget = TokenBudget(engine.context_length, answer_tokens)
+    budget = TokenBudget(engine.context_length, answer_tokens, reasoning_tokens)
     return budget.free(engine, SYSTEM, "\n\n" + longest)
 
 
@@ -100,7 +114,8 @@ def plan_document(
 class Summarizer:
     """Summarises documents with the ports it is given: the catalogue (pages and the
     checkpoints), the engine (asked for only when a step must run, so finished documents
-    never load the model), the answer reservation and the model's verified identity."""
+    never load the model), the answer reservation and the model's verified identity.
+    `reasoning_budget` is the setting: thinking tokens per step (0: no fixed limit)."""
 
     def __init__(
         self,
@@ -112,12 +127,16 @@ class Summarizer:
         progress: StepProgress | None = None,
         locks: Path | None = None,
         wait_s: float = 600.0,
+        reasoning_budget: int = 0,
     ) -> None:
         """`locks`: a folder for the per-step locks that let two processes summarising one
         document take turns at each step (the second reuses the first's checkpoint)."""
         self.locks = locks
         self.wait_s = wait_s
         self.catalogue = catalogue
+        self.reasoning_budget = reasoning_budget
+        self._reasoning = 0  # tokens each step reserves for thinking (set per document)
+        self.notes: list[dict[str, object]] = []  # this run's steps rewritten in fast mode
         self._engine = engine
         self.answer_tokens = answer_tokens
         self.mode = mode
@@ -136,9 +155,13 @@ class Summarizer:
         started = time.perf_counter()
         pages = self.catalogue.pages(document.id)
         engine = self._engine()
-        self._budget = step_budget(engine, self.answer_tokens)  # a map step's pages
-        self._summary_tokens = summary_tokens(engine.context_length, self.answer_tokens)
-        self._summary_budget = step_budget(engine, self._summary_tokens)
+        self.notes = []
+        thinking = self.mode is Mode.THINKING
+        room = reasoning_room(self.reasoning_budget, engine.context_length) if thinking else 0
+        self._reasoning = room
+        self._budget = step_budget(engine, self.answer_tokens, room)  # a map step's pages
+        self._summary_tokens = summary_tokens(engine.context_length - room, self.answer_tokens)
+        self._summary_budget = step_budget(engine, self._summary_tokens, room)
         plan = plan_document(engine, pages, self._budget, self._summary_budget)
         tally = Tally()
         total_steps = (len(plan.windows) if plan.strategy == "map-reduce" else 0) + 1
@@ -161,7 +184,9 @@ class Summarizer:
         tally.seconds = time.perf_counter() - started
         one_based = {i + 1: text for i, text in pages.items()}
         model = (self.model_name, self.model_sha256)
-        record = build_record(document, model, self.mode, plan, sections, tally, one_based)
+        record = build_record(
+            document, model, self.mode, plan, sections, tally, one_based, self.notes
+        )
         markdown = render_markdown(document, record, sections)
         return record, markdown
 
@@ -218,7 +243,7 @@ class Summarizer:
         max_tokens: int | None,
     ) -> str:
         saved = self.store.step(document.id, self.run_key, key)
-        if saved is not None:
+        if saved is not None and saved.strip():  # an empty step is never resumed as done
             tally.resumed_steps += 1
             prompt, completion = self.store.step_tokens(document.id, self.run_key, key)
             tally.prompt_tokens += prompt  # the record counts every run's tokens
@@ -229,11 +254,52 @@ class Summarizer:
             {"role": "system", "content": SYSTEM},
             {"role": "user", "content": f"{source}\n\n{task}"},
         ]
-        limits = GenerationLimits(max_tokens=max_tokens or self.answer_tokens, seed=0)
+        answer = max_tokens or self.answer_tokens
+        output, used, speed, thought, stop = self._generate(messages, self.mode, answer, tally)
+        missing = _missing(key, output, stop)
+        if missing and self.mode is Mode.THINKING:
+            # Thinking filled its room and left the step empty: write it without thinking.
+            self.notes.append(
+                {
+                    "kind": "rewritten_fast",
+                    "step": key,
+                    "text": f"thinking ({thought} tokens) left {', '.join(missing)} empty; "
+                    "written again in fast mode",
+                }
+            )
+            output, more, speed, _, stop = self._generate(messages, Mode.FAST, answer, tally)
+            used = (used[0] + more[0], used[1] + more[1])
+            missing = _missing(key, output, stop)
+        if missing:
+            raise SummaryIncompleteError(
+                f"the model left {', '.join(missing)} empty in step {key}; nothing was saved "
+                "for it (run the summary again, or try another model)"
+            )
+        self.store.save_step(document.id, self.run_key, key, output, used)
+        tally.generated_steps += 1
+        self._done += 1
+        if self.progress:
+            self.progress(key, self._done, self._total, speed, output)
+        return output
+
+    def _generate(
+        self, messages: list[dict[str, str]], mode: Mode, answer_tokens: int, tally: Tally
+    ) -> tuple[str, tuple[int, int], float, int, str]:
+        """One generation: its answer text, (prompt, completion) tokens, decode speed,
+        reasoning tokens and stop reason. In thinking mode the room reserved for reasoning
+        is added to the answer's and the thinking is capped, so it cannot eat the answer."""
+        max_tokens, cap = answer_tokens, 0
+        if mode is Mode.THINKING and self._reasoning:
+            max_tokens, cap = thinking_limits(
+                self.reasoning_budget, answer_tokens, self._reasoning, 0
+            )
+        limits = GenerationLimits(max_tokens=max_tokens, seed=0, reasoning_budget=cap or None)
         parts: list[str] = []
         speed = 0.0
         used = (0, 0)
-        for event in self._engine().stream(messages, self.mode, limits):  # type: ignore[arg-type]
+        thought = 0
+        stop = ""
+        for event in self._engine().stream(messages, mode, limits):  # type: ignore[arg-type]
             if isinstance(event, AnswerDelta):
                 parts.append(event.text)
             elif isinstance(event, Usage):
@@ -241,13 +307,9 @@ class Summarizer:
                 tally.completion_tokens += event.completion_tokens
                 used = (used[0] + event.prompt_tokens, used[1] + event.completion_tokens)
                 speed = event.decode_tokens_per_s
-        output = "".join(parts).strip()
-        self.store.save_step(document.id, self.run_key, key, output, used)
-        tally.generated_steps += 1
-        self._done += 1
-        if self.progress:
-            self.progress(key, self._done, self._total, speed, output)
-        return output
+                thought = event.reasoning_tokens
+                stop = event.stop_reason
+        return "".join(parts).strip(), used, speed, thought, stop
 
 
 def open_summarizer(
@@ -264,6 +326,7 @@ def open_summarizer(
         workspace.settings.max_answer_tokens,
         mode,
         progress,
+        reasoning_budget=workspace.settings.reasoning_budget,
         locks=workspace.home / "cache" / "summary-locks",
         wait_s=workspace.settings.lock_wait_s,
     )
@@ -271,3 +334,13 @@ def open_summarizer(
 
 def _page_block(index: int, text: str) -> str:
     return f"{page_marker(index)}\n{text.strip()}"
+
+
+def _missing(key: str, output: str, stop: str) -> list[str]:
+    """What a step's output lacks: any text at all, or (the summary step, cut off by the
+    token limit) the sections it never reached."""
+    if not output.strip():
+        return [title for _name, title, _task in SECTIONS] if key == SUMMARY_STEP else ["its notes"]
+    if key == SUMMARY_STEP and stop == "length":
+        return empty_sections(split_sections(output))
+    return []

@@ -68,6 +68,11 @@ def split_sections(text: str) -> list[Section]:
     return [Section(name, title, "\n".join(lines[name]).strip()) for name, title, _task in SECTIONS]
 
 
+def empty_sections(sections: list[Section]) -> list[str]:
+    """The titles of the sections with no text: a summary with one is not finished."""
+    return [section.title for section in sections if not section.text.strip()]
+
+
 @dataclass(frozen=True)
 class Section:
     name: str
@@ -94,6 +99,7 @@ def build_record(
     sections: list[Section],
     tally: Tally,
     pages: dict[int, str],
+    notes: list[dict[str, object]] | None = None,  # steps written again in fast mode
 ) -> SummaryRecord:
     warnings: list[dict[str, object]] = []
     section_data: dict[str, list[SummaryItem]] = {}
@@ -117,8 +123,11 @@ def build_record(
                     }
                 )
         section_data[section.name] = items
+        if not items:
+            warnings.append({"kind": "empty_section", "section": section.name})
     for skipped in plan.not_read:
         warnings.append({"kind": "not_read", **skipped})
+    warnings += notes or []  # steps written again in fast mode
     seconds = tally.seconds
     return SummaryRecord(
         document=document.name,
