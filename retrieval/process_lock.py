@@ -102,9 +102,12 @@ class ProcessLock:
     _shared: dict[Path, _Shared] = {}
     _registry_guard = threading.Lock()
 
-    def __init__(self, path: Path, what: str) -> None:
+    def __init__(self, path: Path, what: str, writing: bool = False) -> None:
+        """`writing`: the lock guards writes, so a workspace where the lock file cannot be
+        written raises that OSError (read-only) instead of going on without the lock."""
         self.path = path
         self.what = what
+        self.writing = writing
         with self._registry_guard:
             key = path.parent.resolve() / path.name
             self._state = self._shared.setdefault(key, _Shared(threading.RLock()))
@@ -160,6 +163,8 @@ class ProcessLock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             return self.path.open("a+")
         except OSError:
+            if self.writing:
+                raise
             try:
                 return self.path.open()
             except OSError:

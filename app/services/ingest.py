@@ -75,7 +75,7 @@ Progress = Callable[[ProgressState], None]
 
 def write_lock(workspace: Configured) -> ProcessLock:
     """Ingest, `docs rm` and reindex take turns (readers never wait for it)."""
-    return ProcessLock(workspace.home / WRITE_LOCK, "the library")
+    return ProcessLock(workspace.home / WRITE_LOCK, "the library", writing=True)
 
 
 @contextmanager
