@@ -9,7 +9,8 @@ the claim cites with the figure check's unit rules, and the arithmetic is done a
 - `computed`: every operand is on a cited page and the stated result is right within the
   rounding it is written with ("= 24.26" allows 0.005; "= 7%" allows 0.5 points);
 - `miscalculated`: the operands are there but the result is wrong (the right one is given);
-- `unsupported`: an operand is on no cited page;
+- `unsupported`: an operand is on no cited page (or, labelled with a year, "2023 6,489",
+  only in another year's column of the page's table);
 - `unreadable`: the line could not be parsed (or divides by zero).
 
 Small constants (the 2 of an average of two years, the 100 of a percentage, 365 days) are
@@ -102,6 +103,7 @@ class _Token:
     start: int
     end: int
     figure: Figure | None = None
+    year: str | None = None  # the period it is labelled with ("2023 6,489", "FY2023 6,489")
 
 
 class _Unreadable(ValueError):
@@ -179,20 +181,30 @@ def _tokens(body: str, start: int, end: int) -> list[_Token]:
                 raise _Unreadable(m.group(0))
             token.figure = found[0]
         raw.append(token)
-    # A year before another number or a label is itself a label: "2023 6,489", "2023 sales".
+    # A year before another number or a label is itself a label: "2023 6,489", "2023 sales",
+    # and so is FY2023; it names the period of the next operand.
     tokens = []
+    year: str | None = None
     for i, token in enumerate(raw):
         following = raw[i + 1] if i + 1 < len(raw) else None
-        figure = token.figure
         if token.kind == "word":
+            fiscal = re.fullmatch(r"FY\s?(\d{2}|\d{4})", token.text, re.IGNORECASE)
+            if fiscal:
+                digits = fiscal.group(1)
+                year = digits if len(digits) == 4 else f"20{digits}"
             continue
         if (
-            figure is not None
+            token.figure is not None
             and following is not None
             and following.kind in ("num", "word")
             and is_year(token.text.strip(), False)
         ):
+            year = token.text.strip()
             continue
+        if token.kind == "num":
+            token.year, year = year, None
+        elif token.kind == "op":
+            year = None
         tokens.append(token)
     return tokens
 
@@ -208,7 +220,7 @@ def _operand(token: _Token, pages: dict[str, PageFigures], offset: int) -> Opera
     )
     found: tuple[str, ...] = ()
     if not constant:
-        found = tuple(label for label, page in pages.items() if page.holds(figure))
+        found = tuple(label for label, page in pages.items() if page.holds(figure, token.year))
     return Operand(token.text.strip(), offset + token.start, offset + token.end, constant, found)
 
 

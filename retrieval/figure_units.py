@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from collections.abc import Callable
 from functools import lru_cache
 
 AMOUNT, PERCENT, POINTS = "amount", "percent", "points"
@@ -36,7 +37,7 @@ UNIT = (
 NUMBER = re.compile(
     # Not inside a word or glued to one: Q4, FY22, S3, 10-K, 2023/24, "Revenue(1)".
     r"(?<![A-Za-z0-9.,_/(])"
-    r"(?P<open>\()?(?P<minus>[-−](?=\s?\$?\s?\d))?(?P<cur>(?:US)?\$|€|£)?\s?(?P<open2>\()?"
+    r"(?P<open>\()?(?P<minus>[-−](?=\$?\d))?(?P<cur>(?:US)?\$|€|£)?\s?(?P<open2>\()?"
     r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
     r"(?P<close>\))?"
     r"(?![.,]?\d)(?!-[A-Za-z])" + UNIT,
@@ -63,10 +64,9 @@ SCALES = {
 SHORT_SCALES = {"k", "m", "b", "mm"}  # "3M" is a company; "5.2bn" and "$3M" are figures
 # A reference, not a quantity: "Note 12", "Item 7", "p. 4", "Exhibit 10", "Level 3".
 REFERENCE_BEFORE = re.compile(
-    r"(?:\b(?:notes?|items?|exhibits?|sections?|parts?|schedules?|pages?|pp?|pg|footnotes?|"
-    r"chapters?|articles?|rules?|forms?|levels?|tiers?|steps?|phases?|no|nos|numbers?|asc|"
-    r"asu|topic|fy|q)\.?|#)\s*$",
-    re.IGNORECASE,
+    r"(?:\b(?:[Nn]otes?|NOTES?|Items?|ITEMS?|Exhibits?|EXHIBITS?|Sections?|SECTIONS?|Parts?|PART|"
+    r"Schedules?|[Pp]ages?|PAGES?|pp?|pg|[Ff]ootnotes?|Chapters?|Articles?|Rules?|Forms?|FORM|"
+    r"Levels?|Tiers?|Steps?|Phases?|No|Nos|Numbers?|ASC|ASU|Topic|FY|Q)\.?|#)\s*$"
 )
 NEGATIVE_BEFORE = re.compile(
     r"\b(?:decrease[sd]?|declines?d?|declining|drop(?:s|ped)?|fell|falls?|reductions?|"
@@ -94,7 +94,7 @@ STATED = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "000": 1e3}
 # A number the page broke across a line: "$1,\n234" or "$\n1,234".
 SPLIT_NUMBER = re.compile(r"(\d{1,3}),[ \t]*\r?\n[ \t]*(?=\d{3}(?!\d))|(\$)[ \t]*\r?\n[ \t]*(?=\d)")
 PERCENT_LABEL = re.compile(r"(?<![\d\s])\s*%|\(%\)|^\s*%|\bpercent(?:age)?\b", re.I)
-ATTACHED_PERCENT = re.compile(r"\d\s?%")
+ATTACHED_PERCENT = re.compile(r"[\d)]\s?%")
 
 
 @dataclass(frozen=True)
@@ -201,7 +201,7 @@ def _figure(text: str, match: re.Match[str], skip_years: bool) -> Figure | None:
         # "Revenue(1)" or a line opening "(1) Includes...": a footnote mark
         if re.search(r"[A-Za-z)\]*]$", before) or re.search(r"(?:^|\n)[ \t]*$", before):
             return None
-    if skip_years and not opened and is_year(raw, bool(raw_unit or match.group("cur"))):
+    if skip_years and is_year(match.group("num"), bool(raw_unit or match.group("cur"))):
         return None
     start = min(match.start(n) for n in ("cur", "minus", "num") if match.group(n))
     end = match.end("unit") if raw_unit else match.end("num")
@@ -239,13 +239,19 @@ def _figure(text: str, match: re.Match[str], skip_years: bool) -> Figure | None:
 
 @dataclass(frozen=True)
 class PageFigures:
-    """A page's figures and the scales it states for its bare numbers."""
+    """A page's figures, the scales it states for its bare numbers and, in a table whose
+    columns are headed by years, the year of each figure's column."""
 
     figures: tuple[Figure, ...]
     scales: tuple[float, ...]  # 1.0 and every scale the page states
+    years: tuple[str | None, ...] = ()  # per figure: its column's year, when known
 
-    def holds(self, figure: Figure) -> bool:
-        return any(matches(figure, candidate, self.scales) for candidate in self.figures)
+    def holds(self, figure: Figure, year: str | None = None) -> bool:
+        """On the page; with `year`, not only in another year's column."""
+        return any(
+            matches(figure, candidate, self.scales) and (year is None or column in (None, year))
+            for candidate, column in zip(self.figures, self.years, strict=True)
+        )
 
 
 def join_split_numbers(text: str) -> str:
@@ -260,7 +266,46 @@ def read_page(text: str) -> PageFigures:
         STATED[(m.group(1) or m.group(2) or m.group(3)).lower().rstrip("s")]
         for m in STATED_SCALE.finditer(joined)
     }
-    return PageFigures(tuple(figures_in(joined)), (1.0, *sorted(stated)))
+    figures = figures_in(joined)
+    return PageFigures(tuple(figures), (1.0, *sorted(stated)), column_years(joined, figures))
+
+
+HEADER_REACH = 40  # lines a header of years reaches down its table
+HEADER_YEAR = re.compile(r"(?<![\w.,$])(?:FY\s?)?((?:19|20)\d\d)(?![\w.,%])")
+
+
+def column_years(text: str, figures: list[Figure]) -> tuple[str | None, ...]:
+    """The year heading each figure's column: a line of two or more distinct years and no
+    other number heads the rows below it (until the next such line, at most 40 lines): a
+    row's first figures take its years in order (columns after the years, "Change" or
+    "Useful life", come last), and a row with fewer figures than years is left alone."""
+    header: list[str] = []
+    since = 0
+    starts = [0]
+    for line in text.split("\n"):
+        starts.append(starts[-1] + len(line) + 1)
+    line_of = _line_index(starts)
+    by_line: dict[int, list[int]] = {}
+    for i, figure in enumerate(figures):
+        by_line.setdefault(line_of(figure.start), []).append(i)
+    years: list[str | None] = [None] * len(figures)
+    for number, line in enumerate(text.split("\n")):
+        found = HEADER_YEAR.findall(line)
+        if len(found) >= 2 and len(set(found)) == len(found):
+            if not re.search(r"\d", HEADER_YEAR.sub(" ", line)):
+                header, since = found, number
+                continue
+        row = by_line.get(number, [])
+        if header and number - since <= HEADER_REACH and len(row) >= len(header):
+            for i, year in zip(row, header, strict=False):
+                years[i] = year
+    return tuple(years)
+
+
+def _line_index(starts: list[int]) -> Callable[[int], int]:
+    from bisect import bisect_right
+
+    return lambda offset: bisect_right(starts, offset) - 1
 
 
 def matches(claim: Figure, page: Figure, scales: tuple[float, ...] = (1.0,)) -> bool:
