@@ -27,7 +27,8 @@ from enum import StrEnum
 from retrieval.figure_units import PERCENT, Figure, PageFigures, figures_in, is_year, read_page
 
 CALCULATION_LINE = re.compile(
-    r"^[ \t>*_•-]*(?:\*\*)?calculation(?:\*\*)?\s*:(?:\*\*)?[ \t]*(?P<body>[^\n]*)",
+    r"(?:^[ \t>*_•-]*|(?<=[\s(;.]))(?:\*\*)?calculation(?:\*\*)?[ \t]*:(?:\*\*)?[ \t]*"
+    r"(?P<body>[^\n]*)",
     re.IGNORECASE | re.MULTILINE,
 )
 TOKEN = re.compile(

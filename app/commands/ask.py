@@ -126,6 +126,12 @@ def ask(
     for figure in answer.figures:
         if not figure.verified:
             err(f"archivist: unverified {figure.kind}: {figure.text} ({figure.status.describe()})")
+    for calc in answer.calculations:
+        if not calc.verified:
+            right = f"; recomputed: {calc.right}" if calc.status.value == "miscalculated" else ""
+            err(
+                f"archivist: {calc.status.value} calculation: {calc.text} ({calc.status.describe()}{right})"
+            )
 
 
 def read_schema(path: Path) -> dict[str, object]:
