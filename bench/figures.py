@@ -70,8 +70,7 @@ def tokens(page: str) -> list[Token]:
     out = []
     offset = 0
     for line in page.split("\n"):
-        position = 0
-        for m in TOKEN.finditer(line):
+        for position, m in enumerate(TOKEN.finditer(line)):
             num = m.group("num")
             raw = num.replace(",", "")
             out.append(
@@ -89,7 +88,6 @@ def tokens(page: str) -> list[Token]:
                     bool(REFERENCE_BEFORE.search(line[: m.start()])),
                 )
             )
-            position += 1
         offset += len(line) + 1
     return out
 

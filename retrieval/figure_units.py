@@ -23,8 +23,8 @@ and the calculation check share (retrieval/figures.py, retrieval/calculations.py
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 
 AMOUNT, PERCENT, POINTS = "amount", "percent", "points"
@@ -197,10 +197,9 @@ def _figure(text: str, match: re.Match[str], skip_years: bool) -> Figure | None:
     closed = bool(match.group("close"))
     if REFERENCE_BEFORE.search(before):
         return None
-    if opened and closed and raw.isdigit() and len(raw) <= 2 and not raw_unit:
-        # "Revenue(1)" or a line opening "(1) Includes...": a footnote mark
-        if re.search(r"[A-Za-z)\]*]$", before) or re.search(r"(?:^|\n)[ \t]*$", before):
-            return None
+    footnote_place = re.search(r"[A-Za-z)\]*]$|(?:^|\n)[ \t]*$", before)
+    if opened and closed and raw.isdigit() and len(raw) <= 2 and not raw_unit and footnote_place:
+        return None  # "Revenue(1)" or a line opening "(1) Includes...": a footnote mark
     if skip_years and is_year(match.group("num"), bool(raw_unit or match.group("cur"))):
         return None
     start = min(match.start(n) for n in ("cur", "minus", "num") if match.group(n))
@@ -291,10 +290,10 @@ def column_years(text: str, figures: list[Figure]) -> tuple[str | None, ...]:
     years: list[str | None] = [None] * len(figures)
     for number, line in enumerate(text.split("\n")):
         found = HEADER_YEAR.findall(line)
-        if len(found) >= 2 and len(set(found)) == len(found):
-            if not re.search(r"\d", HEADER_YEAR.sub(" ", line)):
-                header, since = found, number
-                continue
+        distinct = len(found) >= 2 and len(set(found)) == len(found)
+        if distinct and not re.search(r"\d", HEADER_YEAR.sub(" ", line)):
+            header, since = found, number
+            continue
         row = by_line.get(number, [])
         if header and number - since <= HEADER_REACH and len(row) >= len(header):
             for i, year in zip(row, header, strict=False):

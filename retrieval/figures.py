@@ -251,11 +251,12 @@ def unmatched_figures(bullet: str, pages: dict[int, str]) -> list[str]:
     """Figures, quotes and calculations of a summary bullet its cited pages do not back."""
     audit = audit_bullet(bullet, pages)
     failed = [c.text for c in audit.figures if not c.verified]
-    return failed + [
-        f"{c.text} ({c.status.value}{f': {c.right}' if c.status == CalcStatus.MISCALCULATED else ''})"
-        for c in audit.calculations
-        if not c.verified
-    ]
+    for calc in audit.calculations:
+        if calc.status == CalcStatus.MISCALCULATED:
+            failed.append(f"{calc.text} (miscalculated: {calc.right})")
+        elif not calc.verified:
+            failed.append(f"{calc.text} ({calc.status.value})")
+    return failed
 
 
 def unverified(checks: list[CheckedFigure]) -> list[CheckedFigure]:

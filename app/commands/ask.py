@@ -128,10 +128,10 @@ def ask(
             err(f"archivist: unverified {figure.kind}: {figure.text} ({figure.status.describe()})")
     for calc in answer.calculations:
         if not calc.verified:
-            right = f"; recomputed: {calc.right}" if calc.status.value == "miscalculated" else ""
-            err(
-                f"archivist: {calc.status.value} calculation: {calc.text} ({calc.status.describe()}{right})"
-            )
+            why = calc.status.describe()
+            if calc.status.value == "miscalculated":
+                why += f"; recomputed: {calc.right}"
+            err(f"archivist: {calc.status.value} calculation: {calc.text} ({why})")
 
 
 def read_schema(path: Path) -> dict[str, object]:

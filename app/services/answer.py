@@ -10,9 +10,9 @@ from typing import Any
 
 from model_runtime.events import Usage
 from retrieval.assembler import ContextReport
+from retrieval.calculations import CheckedCalculation
 from retrieval.citations import Citation, CitationCheck, check_citations, render_citations
 from retrieval.citations import shown_citations as _shown
-from retrieval.calculations import CheckedCalculation
 from retrieval.figures import Audit, CheckedFigure, Verdict, audit_answer
 from retrieval.types import Evidence
 

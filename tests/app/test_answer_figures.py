@@ -156,3 +156,36 @@ def _answer_of(workspace: Workspace, text: str) -> Answer:
     answer = events[-1]
     assert isinstance(answer, Answer)
     return answer
+
+
+def test_eval_answers_reports_verdicts_and_calculations(tmp_path: Path) -> None:
+    folder = tmp_path / "set"
+    (folder / "pdfs").mkdir(parents=True)
+    make_pdf(folder / "pdfs" / "NORTHWIND_2023_10K.pdf", RATIO_PAGES)
+    question = {
+        "financebench_id": "q-turnover",
+        "doc_name": "NORTHWIND_2023_10K",
+        "question": RATIO_QUESTION,
+        "answer": "3.0",
+        "evidence": [{"evidence_page_num": 0}],
+    }
+    questions = folder / "questions.jsonl"
+    questions.write_text(json.dumps(question) + "\n")
+    model = t.write_tiny_qwen3(
+        tmp_path / "tiny-ratio.gguf", t.chain("\n\n", *RATIO_ANSWER, "<|im_end|>")
+    )
+    env = {"ARCHIVIST_MODEL": str(model), "ARCHIVIST_MAX_ANSWER_TOKENS": "40"}
+    result = archivist("eval", "answers", str(questions), "--json", env=env)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    [row] = data["questions"]
+    assert row["verdict"] == "unverified"
+    assert row["calculations"] == [
+        {"text": "96/32=7[S1]", "status": "miscalculated", "recomputed": "3"}
+    ]
+    assert data["totals"]["verdicts"] == {"unverified": 1}
+    assert data["totals"]["calculations"] == {"miscalculated": 1}
+    plain = archivist("eval", "answers", str(questions), env=env)
+    assert "figures unverified; calculation miscalculated: 96/32=7[S1] (recomputed 3)" in (
+        plain.stdout
+    )
