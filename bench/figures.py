@@ -348,6 +348,13 @@ def read_pages(data: Path, docs: int, per_doc: int, rng: random.Random) -> dict[
 
 def judge(case: Case) -> bool:
     """True when the checker judged the case right."""
+    import retrieval.figures as figures
+
+    if not hasattr(figures, "audit_claims"):  # the checker before units: --before
+        if case.group not in ("verify", "reject"):
+            return case.group == "not computed"  # it had no calculation check
+        verified = all(c.verified for c in figures.check_claim(case.claim, {"p": case.page}, {}))
+        return verified if case.group == "verify" else not verified
     from retrieval.calculations import CalcStatus, check_calculations
     from retrieval.figures import Verdict, audit_claims
 
@@ -377,7 +384,10 @@ def main() -> None:
     parser.add_argument("--per-class", type=int, default=300)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--markdown", action="store_true")
+    parser.add_argument("--before", type=Path, help="import the checker from this tree")
     args = parser.parse_args()
+    if args.before:
+        sys.path.insert(0, str(args.before))
     rng = random.Random(args.seed)
     started = time.perf_counter()
     pages = read_pages(args.data, args.docs, args.pages_per_doc, rng)
