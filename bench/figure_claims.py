@@ -147,7 +147,10 @@ def figure_cases(page: str, toks: list[Token], rng: random.Random) -> list[Case]
             add("reject", "moved number", f"The line item was {moved}.")
         if absent(toks, t.value, 10**-t.decimals, True):
             add("reject", "bare number as %", f"The rate was {t.text}%.")
-        if not NEGATIVE_WORDS.search(t.line):
+        negative_somewhere = any(
+            x.value == t.value and (x.negative or NEGATIVE_WORDS.search(x.line)) for x in toks
+        )
+        if not negative_somewhere:
             flip = rng.choice(("a decrease of {}", "-{}", "({})"))
             add("reject", "sign flip", "It was " + flip.format(t.text) + ".")
         if "bps" not in page and "basis point" not in page:

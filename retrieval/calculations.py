@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from retrieval.citations import CITATION
 from retrieval.figure_units import PERCENT, Figure, PageFigures, figures_in, is_year, read_page
 
 CALCULATION_LINE = re.compile(
@@ -131,7 +132,7 @@ def check_calculations(
 def check_calculation(
     body: str, pages: dict[str, PageFigures], offset: int = 0
 ) -> CheckedCalculation:
-    written = body.strip()
+    written = " ".join(CITATION.sub(" ", body).split())  # its citations are shown apart
     end = offset + len(body.rstrip())
     parts = [m.start() for m in EQUALS.finditer(body)]
     if not parts:

@@ -30,7 +30,7 @@ from functools import lru_cache
 AMOUNT, PERCENT, POINTS = "amount", "percent", "points"
 
 UNIT = (
-    r"(?P<unit>\s?(?:%|percent(?:age\s+points?)?\b|pct\b|basis\s+points?\b|bps\b|bp\b"
+    r"(?P<unit>[ \t]?(?:%|percent(?:age\s+points?)?\b|pct\b|basis\s+points?\b|bps\b|bp\b"
     r"|pts?\b|ppts?\b|percentage\s+points?\b|thousand\b|million\b|billion\b|trillion\b"
     r"|mm\b|[kmb]n?\b))?"
 )
@@ -69,7 +69,7 @@ REFERENCE_BEFORE = re.compile(
     r"Levels?|Tiers?|Steps?|Phases?|No|Nos|Numbers?|ASC|ASU|Topic|FY|Q)\.?|#)\s*$"
 )
 NEGATIVE_BEFORE = re.compile(
-    r"\b(?:decrease[sd]?|declines?d?|declining|drop(?:s|ped)?|fell|falls?|reductions?|"
+    r"\b(?:decrease[sd]?|declines?d?|declining|dropped|fell|falls?|reductions?|"
     r"reduced|loss(?:es)?|lost|deficits?|down|lower|contract(?:ed|ion))"
     r"(?:\s+(?:of|by|was|were|is|totaling|totalling))?\s*(?:\(|\$|US\$)?\s*$",
     re.IGNORECASE,

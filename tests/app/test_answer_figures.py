@@ -130,7 +130,7 @@ async def test_the_tui_shows_the_wrong_ratio(ratio_library: Workspace) -> None:
         view: TurnView = await ask(pilot, app, RATIO_QUESTION)
         listed = rendered(view.query_one(".figures", Static))
         assert "figures: unverified" in listed
-        assert "calculation miscalculated: 96/32=7[S1] (recomputed: 3)" in listed
+        assert "calculation miscalculated: 96/32=7 (recomputed: 3)" in listed
 
 
 def test_the_planted_figure_answer_is_partly_verified(library: Workspace) -> None:
@@ -181,11 +181,9 @@ def test_eval_answers_reports_verdicts_and_calculations(tmp_path: Path) -> None:
     [row] = data["questions"]
     assert row["verdict"] == "unverified"
     assert row["calculations"] == [
-        {"text": "96/32=7[S1]", "status": "miscalculated", "recomputed": "3"}
+        {"text": "96/32=7", "status": "miscalculated", "recomputed": "3"}
     ]
     assert data["totals"]["verdicts"] == {"unverified": 1}
     assert data["totals"]["calculations"] == {"miscalculated": 1}
     plain = archivist("eval", "answers", str(questions), env=env)
-    assert "figures unverified; calculation miscalculated: 96/32=7[S1] (recomputed 3)" in (
-        plain.stdout
-    )
+    assert "figures unverified; calculation miscalculated: 96/32=7 (recomputed 3)" in (plain.stdout)

@@ -102,3 +102,15 @@ def test_page_columns_take_the_years_of_their_header() -> None:
     page = read_page(TABLE)
     years = {f.text: y for f, y in zip(page.figures, page.years, strict=True)}
     assert years["$ 6,489"] == "2023" and years["$ 5,982"] == "2022"
+
+
+def test_a_unit_does_not_reach_across_a_line() -> None:
+    page = "Income before tax $ 4,186 1,090 (104) 5,172\n% to Sales 31.7 % 19.8 %"
+    assert [f.percent for f in figures_in(page) if f.text.endswith("5,172")] == [False]
+    assert not verified("The rate was 5,172%.", page)
+
+
+def test_a_noun_is_not_a_sign() -> None:
+    page = "(Dollars in millions)\nMain floor table games drop $ 2,872 $ 425"
+    assert not verified("It was -2,872.", page)
+    assert verified("Table games drop was $2,872 million.", page)
