@@ -108,6 +108,8 @@ def test_a_unit_does_not_reach_across_a_line() -> None:
     page = "Income before tax $ 4,186 1,090 (104) 5,172\n% to Sales 31.7 % 19.8 %"
     assert [f.percent for f in figures_in(page) if f.text.endswith("5,172")] == [False]
     assert not verified("The rate was 5,172%.", page)
+    # ...but a "%" alone at the head of the next line (its own table cell) is the number's.
+    assert verified("Gross margin was 31.7%.", "Gross margin 31.7\n%\nOperating margin 12.0\n%")
 
 
 def test_a_noun_is_not_a_sign() -> None:
