@@ -18,7 +18,9 @@ TOKEN = re.compile(
     r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+|\d+)(?P<close>\))?(?![\w.,]?\d)"
     r"(?P<pct>\s?%|\s?percent\b)?"
 )
-REFERENCE_BEFORE = re.compile(r"(?:Note|Item|Exhibit|No\.|Section|Level|Form|page|p\.)\s*$", re.I)
+REFERENCE_BEFORE = re.compile(
+    r"(?:Notes?|Items?|Exhibits?|No\.|Sections?|Levels?|Forms?|pages?|p\.)\s*$", re.I
+)
 REFERENCE = re.compile(r"\b(?:Note|Item)\s+(\d{1,2})\b(?![.,]\d)")
 YEAR = re.compile(r"(?<![\w.,$])((?:199|20[0-3])\d)(?![\w.,%])")
 MILLIONS = re.compile(r"in millions|\(millions\)|\$ millions|\$ in millions", re.I)

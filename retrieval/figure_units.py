@@ -32,7 +32,7 @@ AMOUNT, PERCENT, POINTS = "amount", "percent", "points"
 UNIT = (
     # A "%" alone at the head of the next line is still the number's; "% to Sales" is a label.
     r"(?P<unit>\n%(?![ \t]*[A-Za-z(])"
-    r"|[ \t]?(?:%|percent(?:age\s+points?)?\b|pct\b|basis\s+points?\b|bps\b|bp\b"
+    r"|[^\S\n]?(?:%|percent(?:age\s+points?)?\b|pct\b|basis\s+points?\b|bps\b|bp\b"
     r"|pts?\b|ppts?\b|percentage\s+points?\b|thousand\b|million\b|billion\b|trillion\b"
     r"|mm\b|[kmb]n?\b))?"
 )

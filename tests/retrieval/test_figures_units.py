@@ -116,3 +116,9 @@ def test_a_noun_is_not_a_sign() -> None:
     page = "(Dollars in millions)\nMain floor table games drop $ 2,872 $ 425"
     assert not verified("It was -2,872.", page)
     assert verified("Table games drop was $2,872 million.", page)
+
+
+def test_a_no_break_space_before_the_percent_sign() -> None:
+    assert verified(
+        "The statutory rate was 34%.", "Tax at federal statutory rate 34.0\xa0% 34.0\xa0%"
+    )
