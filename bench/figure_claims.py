@@ -174,7 +174,7 @@ def figure_cases(page: str, toks: list[Token], rng: random.Random) -> list[Case]
         moved = round(t.value * factor, t.decimals)
         if absent(toks, moved, 10**-t.decimals, True):
             add("reject", "moved percentage", f"The rate was {written(moved, t.decimals)}%.")
-        if absent(toks, t.value, 10**-t.decimals, False):
+        if absent(toks, t.value * 1e6, 1e6 * 10**-t.decimals, False):
             add("reject", "percentage as $ million", f"It was ${t.text} million.")
         high = t.value + rng.choice((1, 2, 3))
         if absent(toks, high, 10**-t.decimals, True):
