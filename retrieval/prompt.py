@@ -12,7 +12,9 @@ from retrieval.types import Evidence
 SYSTEM_PROMPT = (
     "You are Archivist, an analyst's assistant. Answer only from the numbered sources. "
     "After each claim cite its source as [S1], [S2] ... If the sources do not contain the "
-    "answer, say so."
+    "answer, say so. When you derive a figure (a ratio, margin, percentage change or "
+    "average), show it on its own line as `Calculation: 6,489 / ((253 + 282) / 2) = 24.26`, "
+    "with each number as the source writes it."
 )
 
 QUESTION_INTRO = "Question: "

@@ -53,6 +53,21 @@ def unverified_text(turn: Answer) -> Text:
     return text
 
 
+def verdict_text(turn: Answer) -> Text:
+    """The answer's verdict, then each calculation with its status and operands' pages."""
+    text = literal(f"\nfigures: {turn.verdict.value}", "bold")
+    for calc in turn.calculations:
+        mark = "✓" if calc.verified else "⚠"
+        line = f"\n{mark} calculation {calc.status.value}: {calc.text}"
+        if calc.status.value == "miscalculated":
+            line += f" (recomputed: {calc.right})"
+        pages = sorted({label for o in calc.operands for label in o.found_in})
+        if pages:
+            line += f" [operands on {'; '.join(pages)}]"
+        text.append_text(literal(line, "" if calc.verified else UNVERIFIED))
+    return text
+
+
 def figures_text(turn: Answer) -> Text:
     parts = [turn.model or "model ?", f"{turn.mode} mode"]
     parts.append(f"context {turn.context_tokens} tokens" if turn.context_tokens else "context —")
@@ -66,6 +81,7 @@ def figures_text(turn: Answer) -> Text:
     text = literal(" · ".join(parts), "dim")
     if turn.omitted_sources:
         text.append_text(literal("\nomitted: " + "; ".join(turn.omitted_sources), "dim"))
+    text.append_text(verdict_text(turn))
     text.append_text(unverified_text(turn))
     return text
 

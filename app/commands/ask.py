@@ -135,6 +135,12 @@ def ask(
         if not figure.verified:
             text = printable(figure.text)
             err(f"archivist: unverified {figure.kind}: {text} ({figure.status.describe()})")
+    for calc in answer.calculations:
+        if not calc.verified:
+            why = calc.status.describe()
+            if calc.status.value == "miscalculated":
+                why += f"; recomputed: {calc.right}"
+            err(f"archivist: {calc.status.value} calculation: {printable(calc.text)} ({why})")
 
 
 def read_schema(path: Path) -> dict[str, object]:

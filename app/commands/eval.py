@@ -134,8 +134,9 @@ def answers(
 ) -> None:
     """Run the real ask path on FinanceBench questions: context recall, prompt tokens and
     sources; with generation also correctness of numeric answers, citation precision,
-    unverified figures, refusals, time to first token and tokens/s. A killed run started
-    again with the same arguments goes on where it stopped."""
+    unverified figures, each answer's verdict and calculations, refusals, time to first
+    token and tokens/s. A killed run started again with the same arguments goes on where
+    it stopped."""
     from app.services.answer_eval import evaluate_answers
     from app.services.evaluate import EvalScope
     from model_runtime.engine import Mode
@@ -189,6 +190,15 @@ def answers(
             line += f"  {correct}; cited {item.cited}"
             if item.unverified_figures:
                 line += f"; unverified {', '.join(item.unverified_figures)}"
+            if item.verdict:
+                line += f"; figures {item.verdict}"
+            for calc in item.calculations:
+                right = (
+                    f" (recomputed {calc['recomputed']})"
+                    if calc["status"] == "miscalculated"
+                    else ""
+                )
+                line += f"; calculation {calc['status']}: {calc['text']}{right}"
             if item.refused:
                 line += "; refused"
         print(line)

@@ -10,9 +10,10 @@ from typing import Any
 
 from model_runtime.events import Usage
 from retrieval.assembler import ContextReport
+from retrieval.calculations import CheckedCalculation
 from retrieval.citations import Citation, CitationCheck, check_citations, render_citations
 from retrieval.citations import shown_citations as _shown
-from retrieval.figures import CheckedFigure, check_answer
+from retrieval.figures import Audit, CheckedFigure, Verdict, audit_answer
 from retrieval.types import Evidence
 
 STORED = (
@@ -39,6 +40,8 @@ class Answer:
     stop_reason: str = ""  # "stop", "length", "cancelled" or "error"
     report: ContextReport | None = None  # this run only: not stored in the history
     usage: Usage | None = None
+    # The figure audit of the text and sources it was computed for (derived, never stored).
+    _audit: tuple[str, int, int, Audit] | None = field(default=None, repr=False, compare=False)
 
     @property
     def check(self) -> CitationCheck:
@@ -50,19 +53,35 @@ class Answer:
         return _shown(self.answer, self.sources)
 
     @property
+    def audit(self) -> Audit:
+        """Every figure, quotation and calculation of the answer, checked against the
+        sources its claims cite; computed once per answer text, never stored."""
+        key = (self.answer, id(self.sources), len(self.sources))
+        if self._audit is None or self._audit[:3] != key:
+            self._audit = (*key, audit_answer(self.answer, self.sources))
+        return self._audit[3]
+
+    @property
     def figures(self) -> list[CheckedFigure]:
-        """Every figure and quotation of the answer, looked up in the sources its claims
-        cite (then the other sources); derived from the answer, never stored."""
-        return check_answer(self.answer, self.sources)
+        return self.audit.figures
+
+    @property
+    def calculations(self) -> list[CheckedCalculation]:
+        return self.audit.calculations
 
     @property
     def unverified(self) -> list[CheckedFigure]:
-        return [f for f in self.figures if not f.verified]
+        return self.audit.unverified
+
+    @property
+    def verdict(self) -> Verdict:
+        """verified, partly, unverified or nothing to check (never verified unchecked)."""
+        return self.audit.verdict
 
     @property
     def verified(self) -> bool:
-        """Every figure and quotation was found in the source its claim cites."""
-        return not self.unverified
+        """At least one figure checked, and every figure, quote and calculation holds."""
+        return self.verdict == Verdict.VERIFIED
 
     @property
     def readable_answer(self) -> str:
@@ -84,8 +103,7 @@ class Answer:
 
     def as_dict(self) -> dict[str, object]:
         check = self.check
-        figures = self.figures
-        unverified = [f for f in figures if not f.verified]
+        audit = self.audit
         return {
             "question": self.question,
             "mode": self.mode,
@@ -95,8 +113,10 @@ class Answer:
             "warning": check.warning(),
             "invalid_citations": check.invalid,
             "lookalike_citations": check.lookalikes,
-            "verified": not unverified,
-            "figures": [f.as_dict() for f in figures],
+            "verdict": audit.verdict.value,
+            "verified": audit.verdict == Verdict.VERIFIED,
+            "figures": [f.as_dict() for f in audit.figures],
+            "calculations": [c.as_dict() for c in audit.calculations],
             "citations": [c.as_dict() for c in self.citations],
             "context": self.report.as_dict() if self.report else None,
             "usage": self.usage.__dict__ if self.usage else None,

@@ -65,8 +65,7 @@ def answer_is_correct(gold: Figure, answer: str) -> bool:
 
 
 def _holds(source: Source, figures: list[Figure]) -> bool:
-    on_page = figures_in(source.text, skip_years=False)
-    return any(figure_on_page(f, on_page) for f in figures)
+    return any(figure_on_page(f, source.text) for f in figures)
 
 
 def citation_precision(answer: str, cited: list[Source], question: Question) -> float | None:

@@ -4,7 +4,8 @@ Per question: context recall (a gold page is inside the prompt the model read), 
 recall (the stricter measure: at least 80% of the figures of a gold evidence snippet are in
 the prompt's text, so the model could read the numbers, not just the page's label), prompt
 tokens and sources; with generation also correctness where the gold answer is a number,
-citation precision, unverified figures, refusals, time to first token and tokens/s.
+citation precision, unverified figures, the answer's verdict (verified, partly, unverified,
+nothing to check) and each calculation's status, refusals, time to first token and tokens/s.
 Every finished question is appended to a results file (JSONL, flushed and synced), so a
 killed run started again with the same arguments goes on where it stopped.
 """
@@ -60,6 +61,9 @@ class AnswerResult:
     cited: int | None = None
     citation_precision: float | None = None
     unverified_figures: list[str] = field(default_factory=list)
+    verdict: str | None = None  # verified, partly, unverified or nothing to check
+    # Each `Calculation:` line: its text, status and the value recomputed.
+    calculations: list[dict[str, str]] = field(default_factory=list)
     refused: bool | None = None
     ttft_s: float | None = None
     tokens_per_s: float | None = None
@@ -108,6 +112,8 @@ class AnswerEval:
                 ),
                 "unverified_figures": sum(len(r.unverified_figures) for r in rs),
                 "answers_with_unverified_figures": sum(1 for r in rs if r.unverified_figures),
+                "verdicts": _counts([r.verdict for r in rs if r.verdict]),
+                "calculations": _counts([c["status"] for r in rs for c in r.calculations]),
                 "refusals": sum(1 for r in rs if r.refused),
                 "ttft_s_mean": mean([r.ttft_s for r in rs if r.ttft_s is not None]),
                 "tokens_per_s_mean": mean([r.tokens_per_s for r in rs if r.tokens_per_s]),
@@ -125,6 +131,14 @@ class AnswerEval:
             "totals": self.totals(),
             "questions": [r.as_dict() for r in self.results],
         }
+
+
+def _counts(values: list[str]) -> dict[str, int]:
+    """How many of each value, most frequent first."""
+    counts: dict[str, int] = {}
+    for value in values:
+        counts[value] = counts.get(value, 0) + 1
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
 def recall(question: Question, sources: list[Source]) -> bool:
@@ -326,6 +340,11 @@ def _generate(
     result.cited = len(cited)
     result.citation_precision = citation_precision(text, cited, question)
     result.unverified_figures = [f.text for f in answer.unverified]
+    result.verdict = answer.verdict.value
+    result.calculations = [
+        {"text": c.text, "status": c.status.value, "recomputed": c.right}
+        for c in answer.calculations
+    ]
     result.refused = is_refusal(text)
     if answer.usage is not None:
         result.ttft_s = round(answer.usage.time_to_first_token_s, 3)

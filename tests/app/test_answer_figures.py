@@ -1,6 +1,7 @@
-"""A scripted tiny Qwen3 model writes an answer with one true and one planted figure,
-through real llama.cpp, over a real ingested PDF: `ask --json` and the TUI flag the planted
-one and only that one."""
+"""A scripted tiny Qwen3 model writes an answer with one true and one planted figure (and,
+in a second script, a wrong ratio on a `Calculation:` line), through real llama.cpp, over a
+real ingested PDF: `ask --json` and the TUI flag the planted one and only that one, and the
+answer's verdict says so; an answer with nothing to check is never `verified`."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Static
 
+from app.services.answer import Answer
 from app.services.ingest import ingest
 from app.settings import load_settings
 from app.workspace import Workspace
@@ -82,3 +84,107 @@ async def test_the_tui_highlights_and_lists_the_planted_figure(library: Workspac
     # Reopened from the history, the flag is still there.
     [turn] = app.state.desk.history.turns()[-1:]
     assert [f.text for f in turn.unverified] == ["9.8%"]
+
+
+# --- a planted wrong ratio: the calculation line the prompt asks for, audited -------------
+
+RATIO_PAGES = [
+    "Net sales in fiscal 2023 were 96 million dollars; average total assets were 32 million."
+]
+# Each token once, so the bigram script reads straight through (the check reads
+# "calculation" whatever its case): 96 / 32 is 3, the model writes 7.
+RATIO_ANSWER = "CALculation:96/32=7[S1]"
+RATIO_QUESTION = "What was the asset turnover in fiscal 2023?"
+
+
+@pytest.fixture
+def ratio_library(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Workspace]:
+    script = t.chain("\n\n", *RATIO_ANSWER, "<|im_end|>")
+    model = t.write_tiny_qwen3(tmp_path / "tiny-ratio.gguf", script)
+    monkeypatch.setenv("ARCHIVIST_MODEL", str(model))
+    monkeypatch.setenv("ARCHIVIST_MAX_ANSWER_TOKENS", "40")
+    workspace = Workspace(load_settings())
+    ingest(workspace, [make_pdf(tmp_path / "NORTHWIND_2023_10K.pdf", RATIO_PAGES)])
+    yield workspace
+    workspace.close()
+
+
+def test_ask_json_flags_a_wrong_ratio(ratio_library: Workspace, archivist_home: Path) -> None:
+    ratio_library.close()
+    result = archivist(
+        "ask", RATIO_QUESTION, "--doc", "NORTHWIND_2023_10K", "--json", home=archivist_home
+    )
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert answer["answer"].startswith("CALculation:96/32=7")  # the script ran
+    [calc] = answer["calculations"]
+    assert calc["status"] == "miscalculated" and calc["recomputed"] == "3"
+    assert [o["found_in"] for o in calc["operands"]] == [["NORTHWIND_2023_10K p.1"]] * 2
+    assert answer["verdict"] == "unverified" and answer["verified"] is False
+    assert "miscalculated" in result.stderr
+
+
+async def test_the_tui_shows_the_wrong_ratio(ratio_library: Workspace) -> None:
+    app = ArchivistApp(ratio_library)
+    async with app.run_test(size=SIZE) as pilot:
+        view: TurnView = await ask(pilot, app, RATIO_QUESTION)
+        listed = rendered(view.query_one(".figures", Static))
+        assert "figures: unverified" in listed
+        assert "calculation miscalculated: 96/32=7 (recomputed: 3)" in listed
+
+
+def test_the_planted_figure_answer_is_partly_verified(library: Workspace) -> None:
+    answer = _answer_of(library, ANSWER)
+    assert answer.verdict.value == "partly" and not answer.verified
+
+
+def test_an_answer_with_nothing_checked_is_never_verified(library: Workspace) -> None:
+    for text in ("The net sales are on p.1 and page 2 [S1].", "See Note 12 and Item 7.", ""):
+        answer = _answer_of(library, text)
+        data = answer.as_dict()
+        assert data["verdict"] == "nothing to check" and data["verified"] is False, text
+
+
+def _answer_of(workspace: Workspace, text: str) -> Answer:
+    from model_runtime.fake_engine import FakeEngine, Reply
+
+    from app.services.ask import ask as ask_service
+    from model_runtime.engine import Mode
+    from tests.conftest import answering_with
+
+    fake = FakeEngine([Reply(text)], context_length=16_384)
+    events = list(ask_service(answering_with(workspace, fake), QUESTION, Mode.FAST))
+    answer = events[-1]
+    assert isinstance(answer, Answer)
+    return answer
+
+
+def test_eval_answers_reports_verdicts_and_calculations(tmp_path: Path) -> None:
+    folder = tmp_path / "set"
+    (folder / "pdfs").mkdir(parents=True)
+    make_pdf(folder / "pdfs" / "NORTHWIND_2023_10K.pdf", RATIO_PAGES)
+    question = {
+        "financebench_id": "q-turnover",
+        "doc_name": "NORTHWIND_2023_10K",
+        "question": RATIO_QUESTION,
+        "answer": "3.0",
+        "evidence": [{"evidence_page_num": 0}],
+    }
+    questions = folder / "questions.jsonl"
+    questions.write_text(json.dumps(question) + "\n")
+    model = t.write_tiny_qwen3(
+        tmp_path / "tiny-ratio.gguf", t.chain("\n\n", *RATIO_ANSWER, "<|im_end|>")
+    )
+    env = {"ARCHIVIST_MODEL": str(model), "ARCHIVIST_MAX_ANSWER_TOKENS": "40"}
+    result = archivist("eval", "answers", str(questions), "--json", env=env)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    [row] = data["questions"]
+    assert row["verdict"] == "unverified"
+    assert row["calculations"] == [
+        {"text": "96/32=7", "status": "miscalculated", "recomputed": "3"}
+    ]
+    assert data["totals"]["verdicts"] == {"unverified": 1}
+    assert data["totals"]["calculations"] == {"miscalculated": 1}
+    plain = archivist("eval", "answers", str(questions), env=env)
+    assert "figures unverified; calculation miscalculated: 96/32=7 (recomputed 3)" in (plain.stdout)
