@@ -3,6 +3,8 @@ citations as links, and the figures behind it (model, mode, context, speed)."""
 
 from __future__ import annotations
 
+from itertools import count
+
 from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
@@ -84,14 +86,19 @@ class TurnView(Vertical):
     TurnView .figures { padding: 0 0 0 2; }
     """
 
+    _keys = count()
+
     def __init__(
         self, turn: Answer, index: int, streaming: bool = False, reasoning_visible: bool = True
     ) -> None:
         super().__init__()
         self.turn = turn
-        self.index = index
+        self.index = index  # its place in this conversation (citation links name it)
+        self.key = next(self._keys)  # unique for the app's life: what worker messages name
         self.streaming = streaming
         self.reasoning_visible = reasoning_visible
+        self.waiting = ""  # what a queued question waits for
+        self._flagged: list[str] = []  # unverified figures of the closed claims so far
 
     def compose(self) -> ComposeResult:
         yield Static(literal(f"› {self.turn.question}"), classes="question")
@@ -105,10 +112,22 @@ class TurnView(Vertical):
         self.show_reasoning_panel(self.reasoning_visible)
 
     def _answer_renderable(self) -> Text:
+        """While streaming, no figure is checked here (that ran per token over every
+        source, on the UI thread): the claims' checks arrive through `flag`, and the whole
+        answer's is the finished `Answer`'s, computed once off this thread and cached."""
         if self.streaming and not self.turn.answer:
-            return Text("…", style="dim")
-        flagged = [f.text for f in self.turn.unverified]
+            return Text(self.waiting or "…", style="yellow" if self.waiting else "dim")
+        flagged = self._flagged if self.streaming else [f.text for f in self.turn.unverified]
         return answer_text(self.turn.answer, self.turn.sources, self.index, flagged)
+
+    def show_waiting(self, waiting: str) -> None:
+        self.waiting = waiting
+        self.query_one(".answer", Static).update(self._answer_renderable())
+
+    def flag(self, unverified: list[str]) -> None:
+        if self.streaming and unverified != self._flagged:
+            self._flagged = unverified
+            self.query_one(".answer", Static).update(self._answer_renderable())
 
     def show_reasoning_panel(self, visible: bool) -> None:
         self.reasoning_visible = visible

@@ -39,6 +39,10 @@ class Answer:
     stop_reason: str = ""  # "stop", "length", "cancelled" or "error"
     report: ContextReport | None = None  # this run only: not stored in the history
     usage: Usage | None = None
+    # The figure check of (this answer text, these sources): checked once, not per read.
+    _figures: tuple[str, list[Evidence], list[CheckedFigure]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     @property
     def check(self) -> CitationCheck:
@@ -52,8 +56,13 @@ class Answer:
     @property
     def figures(self) -> list[CheckedFigure]:
         """Every figure and quotation of the answer, looked up in the sources its claims
-        cite (then the other sources); derived from the answer, never stored."""
-        return check_answer(self.answer, self.sources)
+        cite (then the other sources); derived from the answer, never stored, and checked
+        once per answer text: a screen that redraws the answer does not check it again."""
+        cached = self._figures
+        if cached is None or cached[1] is not self.sources or cached[0] != self.answer:
+            cached = (self.answer, self.sources, check_answer(self.answer, self.sources))
+            self._figures = cached
+        return cached[2]
 
     @property
     def unverified(self) -> list[CheckedFigure]:
