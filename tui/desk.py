@@ -60,6 +60,7 @@ __all__ = [
 
 
 AskEvent = AskStarted | AnswerDelta | ReasoningDelta | Answer
+SQLITE_FILE = "sqlite:///"  # a catalogue in a file, whose stat says when it changed
 Failed = Callable[[Exception], object]
 
 
@@ -86,9 +87,10 @@ class Desk:
         """Changes whenever any process writes the catalogue (its SQLite files' sizes and
         times; a stat, no query), so an idle library list reloads only then; None where
         the catalogue is a server's (then the list just reloads)."""
-        database = self.workspace.catalogue.engine.url.database
-        if self.workspace.catalogue.engine.dialect.name != "sqlite" or not database:
+        url = self.workspace.catalogue_url
+        if not url.startswith(SQLITE_FILE):
             return None
+        database = url[len(SQLITE_FILE) :]
         signature: list[int] = []
         for suffix in ("", "-wal"):
             try:

@@ -76,6 +76,12 @@ class ModelRunner:
         return job
 
     @property
+    def alive(self) -> bool:
+        """Its thread still runs (it ends once `close` has stopped the job it ran)."""
+        thread = self._thread
+        return thread is not None and thread.is_alive()
+
+    @property
     def running(self) -> Job | None:
         with self._lock:
             return self._running

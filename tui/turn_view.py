@@ -122,12 +122,18 @@ class TurnView(Vertical):
 
     def show_waiting(self, waiting: str) -> None:
         self.waiting = waiting
-        self.query_one(".answer", Static).update(self._answer_renderable())
+        self._redraw_answer()
 
     def flag(self, unverified: list[str]) -> None:
         if self.streaming and unverified != self._flagged:
             self._flagged = unverified
-            self.query_one(".answer", Static).update(self._answer_renderable())
+            self._redraw_answer()
+
+    def _redraw_answer(self) -> None:
+        """Before the view is composed there is nothing to redraw: compose draws it."""
+        answer = self.query(".answer")
+        if answer:
+            answer.first(Static).update(self._answer_renderable())
 
     def show_reasoning_panel(self, visible: bool) -> None:
         self.reasoning_visible = visible

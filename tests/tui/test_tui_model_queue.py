@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Input, Select, Static
 
 from app.services import answer as answer_module
 from app.services.ingest import ingest
@@ -29,10 +29,17 @@ from tui.turn_view import TurnView
 # Six dense pages: more than one summary step can read at once, so the summary is a
 # map-reduce of several steps (each checkpointed).
 PAGES = [
-    f"Page {n}. Revenue in segment {n} was {100 + n} million dollars in fiscal 2023. " * 12
+    " ".join(
+        f"In region {r} segment {n} revenue was {100 + n * r} million dollars." for r in range(16)
+    )
     for n in range(1, 7)
 ]
 STEP_REPLY = Reply("- Revenue was 101 million dollars (p. 1).")
+
+
+@pytest.fixture(autouse=True)
+def short_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ARCHIVIST_MAX_ANSWER_TOKENS", "24")
 
 
 @pytest.fixture
@@ -41,8 +48,8 @@ def long_report(workspace: Workspace, tmp_path: Path) -> Workspace:
     return workspace
 
 
-def slow_engine(delay: float = 0.02) -> FakeEngine:
-    return FakeEngine([STEP_REPLY], name="fake", context_length=3_000, token_delay_s=delay)
+def slow_engine(delay: float = 0.04) -> FakeEngine:
+    return FakeEngine([STEP_REPLY], name="fake", context_length=1_500, token_delay_s=delay)
 
 
 def steps_saved(workspace: Workspace) -> int:
@@ -56,6 +63,8 @@ async def start_summary(pilot: object, app: ArchivistApp) -> SummaryScreen:
     await app.switch_mode("summary")
     screen = app.screen
     assert isinstance(screen, SummaryScreen)
+    [document] = app.state.desk.documents()
+    screen.query_one("#summary-document", Select).value = document.id
     await pilot.press("ctrl+s")  # type: ignore[attr-defined]
     return screen
 
@@ -84,7 +93,8 @@ async def test_a_question_during_a_summary_waits_and_is_answered_after_it(
         await wait_until(pilot, lambda: not chat.generating, timeout=300)
         assert view.turn.stop_reason in ("stop", "length")
         assert view.turn.answer
-        assert summary._markdown  # the summary finished first, uncut
+        # the summary finished first, uncut
+        assert (long_report.home / "summaries" / "ACME_2023_10K.summary.md").is_file()
         # the question reached the model after every summary step
         question_calls = [i for i, (m, _) in enumerate(fake.calls) if "What was revenue" in str(m)]
         assert question_calls == [len(fake.calls) - 1]
@@ -126,11 +136,11 @@ async def test_ctrl_q_during_a_summary_leaves_within_two_seconds_and_it_resumes(
         pressed = time.monotonic()
         await pilot.press("ctrl+q")
     assert time.monotonic() - pressed < 2.0
-    assert not any(t.name == "model-runner" and t.is_alive() for t in threading.enumerate())
+    assert not app.state.desk.runner.alive  # the summary's step stopped within a token
     saved = steps_saved(long_report)
     assert saved >= 1
     # The next desk resumes the summary from the steps written.
-    again = FakeEngine([STEP_REPLY], name="fake", context_length=3_000)
+    again = FakeEngine([STEP_REPLY], name="fake", context_length=1_500)
     app = ArchivistApp(answering_with(long_report, again), start="summary")
     async with app.run_test(size=SIZE) as pilot:
         summary = await start_summary(pilot, app)
