@@ -16,6 +16,7 @@ from tui.desk import Answer, Evidence
 from tui.safe import clean, literal
 
 LINK = "underline bold cyan"
+REDRAW_S = 0.05  # a streaming answer is redrawn at most this often
 UNVERIFIED = "bold black on yellow"
 STATUS = {
     "other_source": "found on another page of the sources, not the one cited",
@@ -99,6 +100,7 @@ class TurnView(Vertical):
         self.reasoning_visible = reasoning_visible
         self.waiting = ""  # what a queued question waits for
         self._flagged: list[str] = []  # unverified figures of the closed claims so far
+        self._redraw_pending = False
 
     def compose(self) -> ComposeResult:
         yield Static(literal(f"› {self.turn.question}"), classes="question")
@@ -142,10 +144,24 @@ class TurnView(Vertical):
 
     def add_answer(self, text: str) -> None:
         self.turn.answer += text
-        self.query_one(".answer", Static).update(self._answer_renderable())
+        self._redraw_soon()
 
     def add_reasoning(self, text: str) -> None:
         self.turn.reasoning += text
+        self._redraw_soon()
+
+    def _redraw_soon(self) -> None:
+        """Tokens come faster than a screen needs them: the text is redrawn at most every
+        REDRAW_S (a long answer re-rendered per token starves the keys)."""
+        if not self._redraw_pending:
+            self._redraw_pending = True
+            self.set_timer(REDRAW_S, self._redraw_streamed)
+
+    def _redraw_streamed(self) -> None:
+        self._redraw_pending = False
+        if not self.streaming:
+            return  # `finish` drew the final text
+        self._redraw_answer()
         self.query_one(".reasoning", Static).update(literal(self.turn.reasoning))
         self.show_reasoning_panel(self.reasoning_visible)
 
