@@ -1,12 +1,11 @@
 """The chat: ask the library (or the selected documents), watch the answer stream, open the
-pages it cites. Generation runs in a worker; Esc stops it at the next token."""
+pages it cites. Each question is a job of the desk's one model queue (it may wait behind a
+summary, and says so); Esc stops the running job at the next token."""
 
 from __future__ import annotations
 
-import threading
-
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -15,11 +14,12 @@ from textual.widgets.option_list import Option
 
 from app.errors import user_message
 from tui.bounded_input import BoundedInput
-from tui.desk import Answer, AnswerDelta, AskStarted, Mode, ReasoningDelta
+from tui.desk import Answer, AnswerDelta, AskEvent, AskStarted, Job, Mode, ReasoningDelta
 from tui.messages import (
     AnswerFinished,
     AnswerStarted,
     AnswerStreamed,
+    FiguresChecked,
     ReasoningStreamed,
     WorkFailed,
 )
@@ -47,8 +47,9 @@ class ChatScreen(DeskScreen):
     def __init__(self) -> None:
         super().__init__()
         self._turns: list[TurnView] = []
+        self._streaming: dict[int, TurnView] = {}  # by view key: late messages find no view
         self._current: TurnView | None = None
-        self._cancel = threading.Event()
+        self._job: Job | None = None  # the newest question's place in the model queue
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -72,6 +73,7 @@ class ChatScreen(DeskScreen):
             self._show_citations(self._turns[-1])
             transcript.scroll_end(animate=False)
         self.query_one("#question", Input).focus()
+        self.set_interval(0.25, self._show_waiting)
 
     def on_screen_resume(self) -> None:
         self._show_status()
@@ -89,7 +91,10 @@ class ChatScreen(DeskScreen):
         text.append(f"Scope: {len(scope)} selected" if scope else "Scope: all documents")
         text.append("   Model: ")
         text.append_text(literal(self.desk.active_model_name()))
-        if self.generating:
+        waiting = self._waiting_for() if self.generating else ""
+        if waiting:
+            text.append("   " + waiting, style="yellow")
+        elif self.generating:
             text.append("   generating… Esc cancels", style="yellow")
         self.query_one("#chat-status", Static).update(text)
 
@@ -103,49 +108,69 @@ class ChatScreen(DeskScreen):
         self.ask(question)
 
     def ask(self, question: str) -> None:
-        self._cancel.set()  # a running answer stops at its next token
-        self._cancel = threading.Event()
+        if self._job is not None:
+            self.desk.runner.cancel(self._job)  # an answer running stops at its next token
         mode = self.state.mode
         turn = Answer(question=question, mode=mode.value, model=self.desk.active_model_name())
         view = TurnView(turn, len(self._turns), streaming=True)
         view.reasoning_visible = self.state.show_reasoning
+        key = view.key
         self._turns.append(view)
+        self._streaming[key] = view
         self._current = view
         transcript = self.query_one("#transcript", VerticalScroll)
         transcript.mount(view)
         transcript.scroll_end(animate=False)
-        self._show_status()
-        self.generate(question, mode, sorted(self.state.scope), self._cancel, view.index)
+        self._job = self.desk.queue_answer(
+            question,
+            mode,
+            sorted(self.state.scope),
+            report=lambda event: self._report(event, key),
+            on_figures=lambda upto, flagged: self.post_message(FiguresChecked(flagged, upto, key)),
+            on_error=lambda exc: self.post_message(WorkFailed("answer", user_message(exc), key)),
+        )
+        self._show_waiting()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="ask")
-    def generate(
-        self,
-        question: str,
-        mode: Mode,
-        scope: list[str],
-        cancel: threading.Event,
-        view: int,
-    ) -> None:
-        try:
-            for event in self.desk.ask(question, mode, scope, cancel):
-                if isinstance(event, AskStarted):
-                    self.post_message(AnswerStarted(event.sources, event.omitted, view))
-                elif isinstance(event, AnswerDelta):
-                    self.post_message(AnswerStreamed(event.text, view))
-                elif isinstance(event, ReasoningDelta):
-                    self.post_message(ReasoningStreamed(event.text, view))
-                elif isinstance(event, Answer):
-                    self.post_message(AnswerFinished(event, view))
-        except Exception as exc:  # noqa: BLE001 - a notification, never a crash
-            self.post_message(WorkFailed("answer", user_message(exc), view))
+    def _report(self, event: AskEvent, view: int) -> None:
+        """On the model runner's thread: each event becomes a message for the UI thread."""
+        if isinstance(event, AskStarted):
+            self.post_message(AnswerStarted(event.sources, event.omitted, view))
+        elif isinstance(event, AnswerDelta):
+            self.post_message(AnswerStreamed(event.text, view))
+        elif isinstance(event, ReasoningDelta):
+            self.post_message(ReasoningStreamed(event.text, view))
+        elif isinstance(event, Answer):
+            self.post_message(AnswerFinished(event, view))
 
-    def _view(self, index: int) -> TurnView | None:
-        view = self._turns[index] if 0 <= index < len(self._turns) else None
-        return view if view is not None and view.streaming else None
+    def _waiting_for(self) -> str:
+        """'waiting for the summary (step 3 of 7) - Esc to cancel it' while the question
+        is queued behind other model work, else ''."""
+        job = self._job
+        ahead = self.desk.runner.ahead_of(job) if job is not None else None
+        return f"waiting for {ahead.describe()} - Esc to cancel it" if ahead else ""
+
+    def _show_waiting(self) -> None:
+        if self._current is None or not self._current.streaming:
+            return
+        waiting = self._waiting_for()
+        if waiting != self._current.waiting:
+            self._current.show_waiting(waiting)
+            self._show_status()
+
+    def _view(self, key: int) -> TurnView | None:
+        return self._streaming.get(key)
+
+    def _done(self, view: TurnView) -> None:
+        self._streaming.pop(view.key, None)
+        if view is self._current:
+            self._current = None
+            self._job = None
 
     def on_answer_started(self, message: AnswerStarted) -> None:
         if view := self._view(message.view):
+            view.show_waiting("")
             view.set_sources(message.sources, message.omitted)
+            self._show_status()
 
     def on_answer_streamed(self, message: AnswerStreamed) -> None:
         if view := self._view(message.view):
@@ -157,13 +182,16 @@ class ChatScreen(DeskScreen):
             view.add_reasoning(message.text)
             self._follow()
 
+    def on_figures_checked(self, message: FiguresChecked) -> None:
+        if view := self._view(message.view):
+            view.flag(message.unverified)
+
     def on_answer_finished(self, message: AnswerFinished) -> None:
         view = self._view(message.view)
         if view is None:
             return
         view.finish(message.turn)
-        if view is self._current:
-            self._current = None
+        self._done(view)
         self._show_citations(view)
         self._show_status()
         self._follow()
@@ -174,8 +202,7 @@ class ChatScreen(DeskScreen):
         if view is not None:
             view.turn.stop_reason = "error"
             view.finish(view.turn)
-            if view is self._current:
-                self._current = None
+            self._done(view)
         self._show_status()
 
     def _follow(self) -> None:
@@ -230,19 +257,26 @@ class ChatScreen(DeskScreen):
             view.show_reasoning_panel(self.state.show_reasoning)
 
     def action_cancel(self) -> None:
-        if self.generating:
-            self._cancel.set()
-            self.notify("cancelling…", timeout=1.5)
+        """Esc stops whichever model job is running (this answer, or the summary it waits
+        for) within one token."""
+        running = self.desk.runner.cancel_running()
+        if running is not None:
+            self.notify(f"cancelling {running.describe()}…", timeout=1.5)
         elif self.focused is not self.query_one("#question", Input):
             self.query_one("#question", Input).focus()
 
     def action_new_conversation(self) -> None:
-        self._cancel.set()
-        self.desk.history.start_new()
+        """An empty chat: the answer being written is cancelled, and neither it nor any
+        late word of it reaches the new conversation."""
+        if self._job is not None:
+            self.desk.runner.cancel(self._job)
+        self.desk.new_conversation()
         for view in self._turns:
             view.remove()
         self._turns.clear()
+        self._streaming.clear()
         self._current = None
+        self._job = None
         self._show_citations_clear()
         self._show_status()
 

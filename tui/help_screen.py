@@ -37,7 +37,7 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
         [
             ("Enter", "ask"),
             ("Ctrl+T", "switch thinking / fast mode"),
-            ("Esc", "cancel the answer being written"),
+            ("Esc", "cancel the answer being written (or the summary it waits for)"),
             ("Ctrl+R", "show or hide the reasoning panels"),
             ("Ctrl+G", "go to the citations; Enter opens the source page"),
             ("click a citation", "open the source page"),
@@ -55,6 +55,7 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
             ("Ctrl+F", "redo a summary already written"),
             ("Ctrl+E", "save (export) it as Markdown"),
             ("Ctrl+T", "thinking / fast mode"),
+            ("Esc", "cancel the summary (Ctrl+S resumes it)"),
         ],
     ),
     (

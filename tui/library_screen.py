@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Input, Static
@@ -21,6 +21,7 @@ from tui.state import DeskScreen
 
 STATUS_STYLE = {"ready": "green", "searchable": "cyan", "ingesting": "yellow", "rejected": "red"}
 ASKABLE = ("ready", "searchable")  # searchable: BM25 now, dense vectors still being computed
+POLL_S = 2.0  # how often an idle library list looks for another process's changes
 COLUMNS = ("✓", "Document", "Company", "Form", "Period", "Pages", "Chunks", "Status")
 
 
@@ -45,6 +46,7 @@ class LibraryScreen(DeskScreen):
     def __init__(self) -> None:
         super().__init__()
         self._entries: list[LibraryEntry] = []
+        self._signature: tuple[int, ...] | None = None
         self._progress_lines: list[Text] = []
 
     def compose(self) -> ComposeResult:
@@ -64,14 +66,29 @@ class LibraryScreen(DeskScreen):
         self.query_one("#progress", Static).display = False
         self.refresh_documents()
         self.query_one("#filter", Input).focus()
+        self.set_interval(POLL_S, self._poll_catalogue)
 
     def on_screen_resume(self) -> None:
         self.refresh_documents()
 
     # ---- the table ------------------------------------------------------------------------
     def refresh_documents(self) -> None:
+        self._signature = self.desk.library_signature()
         self._entries = self.desk.documents()
         self._fill_table()
+
+    def _poll_catalogue(self) -> None:
+        """Another process (`archivist ingest`, `docs rm`) may have changed the library:
+        while this screen shows, a stat of the catalogue's files says whether to reload."""
+        if not self.is_current:
+            return
+        signature = self.desk.library_signature()
+        if signature is None or signature != self._signature:
+            entries = self.desk.documents()
+            self._signature = signature
+            if entries != self._entries:
+                self._entries = entries
+                self._fill_table()
 
     def _visible(self) -> list[LibraryEntry]:
         needle = self.query_one("#filter", Input).value.strip().lower()
@@ -198,15 +215,16 @@ class LibraryScreen(DeskScreen):
         self.notify(Text(f"Removed {entry.name}").plain)
         self.refresh_documents()
 
-    # ---- ingestion in a worker -------------------------------------------------------------
-    @work(thread=True, exclusive=True, exit_on_error=False, group="ingest")
+    # ---- ingestion on the desk's thread ----------------------------------------------------
     def ingest_paths(self, paths: list[Path]) -> None:
-        try:
-            outcomes = self.desk.ingest(paths, on_file=lambda p: self.post_message(FileIngested(p)))
-        except Exception as exc:  # noqa: BLE001 - becomes a notification
-            self.post_message(WorkFailed("ingest", user_message(exc)))
-            return
-        self.post_message(IngestFinished(outcomes))
+        """On the desk's daemon thread, not a Textual worker: the app waits for those when
+        it exits, and an ingest may take minutes."""
+        self.desk.ingests.ingest_in_background(
+            paths,
+            on_file=lambda p: self.post_message(FileIngested(p)),
+            on_done=lambda outcomes: self.post_message(IngestFinished(outcomes)),
+            on_error=lambda exc: self.post_message(WorkFailed("ingest", user_message(exc))),
+        )
 
     def on_file_ingested(self, message: FileIngested) -> None:
         self._log_progress(message.progress)

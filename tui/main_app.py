@@ -3,6 +3,9 @@ the desk facade. One app factory for production and tests."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import sys
 from collections.abc import Iterable
 from typing import Any
 
@@ -21,6 +24,8 @@ from tui.library_screen import LibraryScreen
 from tui.models_screen import ModelsScreen
 from tui.state import DeskState
 from tui.summary_screen import SummaryScreen
+
+QUIT_WAIT_S = 1.2  # how long Ctrl+Q waits for model work to stop (within a token, usually)
 
 # (title, help, mode to show first or None, action on that screen or on the app)
 PALETTE: list[tuple[str, str, str | None, str]] = [
@@ -47,6 +52,7 @@ PALETTE: list[tuple[str, str, str | None, str]] = [
     ("Switch thinking/fast mode", "How the next answer is written", "chat", "screen.toggle_mode"),
     ("Show/hide reasoning", "The reasoning panels in the chat", "chat", "screen.toggle_reasoning"),
     ("Cancel answer", "Stop the answer being written", "chat", "screen.cancel"),
+    ("Cancel summary", "Stop the summary; Ctrl+S resumes it", "summary", "screen.cancel"),
     ("New conversation", "Start an empty chat", "chat", "screen.new_conversation"),
     ("Go to citations", "Pick a citation to open its page", "chat", "screen.focus_citations"),
     ("Summarise document", "Write the chosen document's summary", "summary", "screen.summarize"),
@@ -98,6 +104,13 @@ class ArchivistApp(App[None]):
             return  # a full input: the rest of a keystroke flood stops here
         await super().on_event(event)
 
+    async def action_quit(self) -> None:
+        """Leave within moments in any state: model work is cancelled (a summary keeps
+        the steps it wrote, and resumes there next time) and waited for briefly; an
+        ingest is never waited for (see `run_tui`)."""
+        await asyncio.to_thread(self.state.desk.stop, QUIT_WAIT_S)
+        self.exit()
+
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
@@ -117,4 +130,12 @@ class ArchivistApp(App[None]):
 
 
 def run_tui(workspace: Workspace, **kwargs: Any) -> None:
-    ArchivistApp(workspace).run(**kwargs)
+    """Run the desk; on leaving, release the workspace, or, when a thread still writes it
+    (an ingest mid-file), end the process at once: the terminal is already restored, and
+    the next run recovers the ingest as it would after a kill."""
+    app = ArchivistApp(workspace)
+    app.run(**kwargs)
+    if not app.state.desk.close(wait_s=0.3):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(app.return_code or 0)

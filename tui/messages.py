@@ -46,6 +46,17 @@ class AnswerFinished(Message):
         self.turn = turn
 
 
+class FiguresChecked(Message):
+    """The figures of the answer's closed claims (its first `upto` characters) were
+    checked; `unverified` are the ones its sources do not back."""
+
+    def __init__(self, unverified: list[str], upto: int, view: int) -> None:
+        super().__init__()
+        self.view = view
+        self.unverified = unverified
+        self.upto = upto
+
+
 class FileIngested(Message):
     """A file started or finished ingesting."""
 

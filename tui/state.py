@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, cast
+from typing import Protocol, cast
 
 from textual.screen import Screen
 
 from tui.desk import Desk, Mode
-
-if TYPE_CHECKING:
-    from tui.main_app import ArchivistApp
 
 
 @dataclass
@@ -22,12 +19,18 @@ class DeskState:
     current_document: str | None = None  # the library's cursor, for the summary screen
 
 
+class DeskApp(Protocol):
+    """What a screen needs of its app (the app imports the screens, not the reverse)."""
+
+    state: DeskState
+
+
 class DeskScreen(Screen[None]):
     """A screen over the shared state; screens never do I/O themselves, workers do."""
 
     @property
     def state(self) -> DeskState:
-        return cast("ArchivistApp", self.app).state
+        return cast("DeskApp", self.app).state
 
     @property
     def desk(self) -> Desk:

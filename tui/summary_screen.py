@@ -1,19 +1,21 @@
 """Summaries: pick a ready document, watch the cited summary come in section by section
-(the batch summarizer checkpoints each step), save it as Markdown."""
+(the batch summarizer checkpoints each step), save it as Markdown. A summary is a job of
+the desk's model queue: Esc cancels it within a token, and the next Ctrl+S resumes it
+from the last step written."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Select, Static
 
 from app.errors import user_message
-from tui.desk import Mode
+from tui.desk import Job, Mode
 from tui.messages import SummaryFinished, SummaryProgressed, SummaryStepped, WorkFailed
 from tui.path_input import PathPrompt
 from tui.safe import literal
@@ -38,6 +40,7 @@ class SummaryScreen(DeskScreen):
         Binding("ctrl+f", "summarize(True)", "Redo"),
         Binding("ctrl+e", "save", "Save Markdown"),
         Binding("ctrl+t", "toggle_mode", "Thinking/fast"),
+        Binding("escape", "cancel", "Cancel summary"),
     ]
 
     def __init__(self) -> None:
@@ -47,6 +50,7 @@ class SummaryScreen(DeskScreen):
         self._summarizing = False
         self._saved_path = ""
         self._summary_document: str | None = None
+        self._job: Job | None = None
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -115,20 +119,23 @@ class SummaryScreen(DeskScreen):
         self._show_status("reading the document…")
         self.run_summary(document_id, self.state.mode, force)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="summary")
     def run_summary(self, document_id: str, mode: Mode, force: bool) -> None:
-        try:
-            outcome = self.desk.summarize(
-                document_id,
-                mode,
-                on_section=lambda step, text: self.post_message(SummaryStepped(step, text)),
-                on_step=lambda done, total: self.post_message(SummaryProgressed(done, total)),
-                force=force,
-            )
-        except Exception as exc:  # noqa: BLE001 - a notification, never a crash
-            self.post_message(WorkFailed("summary", user_message(exc)))
+        post = self.post_message
+        self._job = self.desk.queue_summary(
+            document_id,
+            mode,
+            on_section=lambda step, text: post(SummaryStepped(step, text)),
+            on_step=lambda done, total: post(SummaryProgressed(done, total)),
+            on_done=lambda outcome: post(SummaryFinished(outcome)),
+            on_error=lambda exc: post(WorkFailed("summary", user_message(exc))),
+            force=force,
+        )
+
+    def action_cancel(self) -> None:
+        if self._job is None or not self._summarizing:
             return
-        self.post_message(SummaryFinished(outcome))
+        self.desk.runner.cancel(self._job)
+        self._show_status("cancelling…")
 
     def on_summary_stepped(self, message: SummaryStepped) -> None:
         title = STEP_TITLES.get(message.step, message.step)
@@ -143,7 +150,11 @@ class SummaryScreen(DeskScreen):
 
     def on_summary_finished(self, message: SummaryFinished) -> None:
         self._summarizing = False
+        self._job = None
         outcome = message.outcome
+        if outcome.status == "cancelled":
+            self._show_status("cancelled: Ctrl+S resumes from the last step written")
+            return
         if outcome.status == "failed":
             self._show_status()
             self.notify(f"summary failed: {outcome.reason}", severity="error")
@@ -156,6 +167,7 @@ class SummaryScreen(DeskScreen):
 
     def on_work_failed(self, message: WorkFailed) -> None:
         self._summarizing = False
+        self._job = None
         self._show_status()
         self.notify(f"{message.what}: {message.error}", severity="error")
 

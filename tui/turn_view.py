@@ -3,6 +3,8 @@ citations as links, and the figures behind it (model, mode, context, speed)."""
 
 from __future__ import annotations
 
+from itertools import count
+
 from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
@@ -14,6 +16,7 @@ from tui.desk import Answer, Evidence
 from tui.safe import clean, literal
 
 LINK = "underline bold cyan"
+REDRAW_S = 0.05  # a streaming answer is redrawn at most this often
 UNVERIFIED = "bold black on yellow"
 LOOKALIKE = "italic black on red"  # typed text that reads like a citation but is none
 STATUS = {
@@ -96,14 +99,20 @@ class TurnView(Vertical):
     TurnView .figures { padding: 0 0 0 2; }
     """
 
+    _keys = count()
+
     def __init__(
         self, turn: Answer, index: int, streaming: bool = False, reasoning_visible: bool = True
     ) -> None:
         super().__init__()
         self.turn = turn
-        self.index = index
+        self.index = index  # its place in this conversation (citation links name it)
+        self.key = next(self._keys)  # unique for the app's life: what worker messages name
         self.streaming = streaming
         self.reasoning_visible = reasoning_visible
+        self.waiting = ""  # what a queued question waits for
+        self._flagged: list[str] = []  # unverified figures of the closed claims so far
+        self._redraw_pending = False
 
     def compose(self) -> ComposeResult:
         yield Static(literal(f"› {self.turn.question}"), classes="question")
@@ -117,10 +126,28 @@ class TurnView(Vertical):
         self.show_reasoning_panel(self.reasoning_visible)
 
     def _answer_renderable(self) -> Text:
+        """While streaming, no figure is checked here (that ran per token over every
+        source, on the UI thread): the claims' checks arrive through `flag`, and the whole
+        answer's is the finished `Answer`'s, computed once off this thread and cached."""
         if self.streaming and not self.turn.answer:
-            return Text("…", style="dim")
-        flagged = [f.text for f in self.turn.unverified]
+            return Text(self.waiting or "…", style="yellow" if self.waiting else "dim")
+        flagged = self._flagged if self.streaming else [f.text for f in self.turn.unverified]
         return answer_text(self.turn.answer, self.turn.sources, self.index, flagged)
+
+    def show_waiting(self, waiting: str) -> None:
+        self.waiting = waiting
+        self._redraw_answer()
+
+    def flag(self, unverified: list[str]) -> None:
+        if self.streaming and unverified != self._flagged:
+            self._flagged = unverified
+            self._redraw_answer()
+
+    def _redraw_answer(self) -> None:
+        """Before the view is composed there is nothing to redraw: compose draws it."""
+        answer = self.query(".answer")
+        if answer:
+            answer.first(Static).update(self._answer_renderable())
 
     def show_reasoning_panel(self, visible: bool) -> None:
         self.reasoning_visible = visible
@@ -129,10 +156,24 @@ class TurnView(Vertical):
 
     def add_answer(self, text: str) -> None:
         self.turn.answer += text
-        self.query_one(".answer", Static).update(self._answer_renderable())
+        self._redraw_soon()
 
     def add_reasoning(self, text: str) -> None:
         self.turn.reasoning += text
+        self._redraw_soon()
+
+    def _redraw_soon(self) -> None:
+        """Tokens come faster than a screen needs them: the text is redrawn at most every
+        REDRAW_S (a long answer re-rendered per token starves the keys)."""
+        if not self._redraw_pending:
+            self._redraw_pending = True
+            self.set_timer(REDRAW_S, self._redraw_streamed)
+
+    def _redraw_streamed(self) -> None:
+        self._redraw_pending = False
+        if not self.streaming:
+            return  # `finish` drew the final text
+        self._redraw_answer()
         self.query_one(".reasoning", Static).update(literal(self.turn.reasoning))
         self.show_reasoning_panel(self.reasoning_visible)
 
