@@ -56,22 +56,28 @@ def unverified_text(turn: Answer) -> Text:
     return text
 
 
-def verdict_text(turn: Answer) -> Text:
-    """The answer's verdict, then each calculation with its status and operands' pages."""
+def verdict_text(turn: Answer, index: int = 0) -> Text:
+    """The answer's verdict, then each calculation with its status; the pages holding its
+    operands are links that open the source viewer, as citations are."""
     text = literal(f"\nfigures: {turn.verdict.value}", "bold")
+    by_label = {s.label: s for s in turn.sources}
     for calc in turn.calculations:
         mark = "✓" if calc.verified else "⚠"
         line = f"\n{mark} calculation {calc.status.value}: {calc.text}"
         if calc.status.value == "miscalculated":
             line += f" (recomputed: {calc.right})"
-        pages = sorted({label for o in calc.operands for label in o.found_in})
-        if pages:
-            line += f" [operands on {'; '.join(pages)}]"
         text.append_text(literal(line, "" if calc.verified else UNVERIFIED))
+        labels = sorted({label for o in calc.operands for label in o.found_in})
+        for n, label in enumerate(labels):
+            text.append(" operands on " if n == 0 else "; ")
+            source = by_label.get(label)
+            action = f"screen.open_citation({index}, {source.number})" if source else ""
+            style = Style.parse(LINK) + Style(meta={"@click": action}) if action else ""
+            text.append(clean(f"[{label}]"), style=style)
     return text
 
 
-def figures_text(turn: Answer) -> Text:
+def figures_text(turn: Answer, index: int = 0) -> Text:
     parts = [turn.model or "model ?", f"{turn.mode} mode"]
     parts.append(f"context {turn.context_tokens} tokens" if turn.context_tokens else "context —")
     if turn.context_window:
@@ -84,7 +90,7 @@ def figures_text(turn: Answer) -> Text:
     text = literal(" · ".join(parts), "dim")
     if turn.omitted_sources:
         text.append_text(literal("\nomitted: " + "; ".join(turn.omitted_sources), "dim"))
-    text.append_text(verdict_text(turn))
+    text.append_text(verdict_text(turn, index))
     text.append_text(unverified_text(turn))
     return text
 
@@ -120,7 +126,8 @@ class TurnView(Vertical):
         with Collapsible(title="Reasoning", collapsed=collapsed, classes="reasoning-panel"):
             yield Static(literal(self.turn.reasoning), classes="reasoning")
         yield Static(self._answer_renderable(), classes="answer")
-        yield Static(figures_text(self.turn) if not self.streaming else "", classes="figures")
+        shown = figures_text(self.turn, self.index) if not self.streaming else ""
+        yield Static(shown, classes="figures")
 
     def on_mount(self) -> None:
         self.show_reasoning_panel(self.reasoning_visible)
@@ -186,5 +193,5 @@ class TurnView(Vertical):
         self.turn = turn
         self.query_one(".answer", Static).update(self._answer_renderable())
         self.query_one(".reasoning", Static).update(literal(turn.reasoning))
-        self.query_one(".figures", Static).update(figures_text(turn))
+        self.query_one(".figures", Static).update(figures_text(turn, self.index))
         self.show_reasoning_panel(self.reasoning_visible)

@@ -131,6 +131,14 @@ async def test_the_tui_shows_the_wrong_ratio(ratio_library: Workspace) -> None:
         listed = rendered(view.query_one(".figures", Static))
         assert "figures: unverified" in listed
         assert "calculation miscalculated: 96/32=7 (recomputed: 3)" in listed
+        # Each page holding an operand is a link to the source viewer, as a citation is.
+        figures = view.query_one(".figures", Static).render()
+        links = [
+            figures.plain[span.start : span.end]  # type: ignore[union-attr]
+            for span in figures.spans  # type: ignore[union-attr]
+            if f"open_citation({view.index}, 1)" in repr(span.style)
+        ]
+        assert links == ["[NORTHWIND_2023_10K p.1]"], figures.spans  # type: ignore[union-attr]
 
 
 def test_the_planted_figure_answer_is_partly_verified(library: Workspace) -> None:
