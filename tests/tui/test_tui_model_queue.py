@@ -179,13 +179,13 @@ async def test_figures_are_checked_per_claim_off_the_ui_thread(
     long_report: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[tuple[str, str]] = []
-    real_check = answer_module.check_answer
+    real_check = answer_module.audit_answer
 
     def counting(text: str, sources: list[object]) -> object:
         calls.append((threading.current_thread().name, text))
         return real_check(text, sources)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(answer_module, "check_answer", counting)
+    monkeypatch.setattr(answer_module, "audit_answer", counting)
     reply = "Revenue was 101 million [S1]. It was 102 million [S2]. Costs were 9 million [S1]."
     fake = FakeEngine([Reply(reply)], name="fake", context_length=16_384, token_delay_s=0.005)
     long_report.settings = long_report.settings.model_copy(update={"max_answer_tokens": 400})
