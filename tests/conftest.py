@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from fpdf import FPDF
 
-from app.settings import default_onnx_cache, load_settings
+from app.settings import Settings, default_onnx_cache, load_settings
 from app.workspace import Workspace
+from ingestion.embedder import Embedder
 from model_runtime.engine import Engine
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,9 +58,28 @@ def archivist_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, onnx_cache: 
     return home
 
 
+_EMBEDDERS: dict[tuple[object, ...], Embedder] = {}
+
+
+def shared_embedder(settings: Settings) -> Embedder:
+    """One embedder per recipe for the whole run, built as a workspace builds it: loading the
+    ONNX session costs a second or two on a busy 2-core machine, and it holds no state."""
+    key = (
+        settings.embedder_backend,
+        settings.embedder_path,
+        settings.embed_batch,
+        settings.threads,
+        settings.onnx_cache,
+    )
+    if key not in _EMBEDDERS:
+        _EMBEDDERS[key] = Workspace(settings).embedder
+    return _EMBEDDERS[key]
+
+
 @pytest.fixture
 def workspace(archivist_home: Path) -> Iterator[Workspace]:
-    ws = Workspace(load_settings())
+    settings = load_settings()
+    ws = Workspace(settings, embedder=shared_embedder(settings))
     yield ws
     ws.close()
 
