@@ -217,7 +217,7 @@ def test_two_summaries_of_one_document_at_once_share_the_steps(
 ) -> None:
     """The TUI's summary and a batch of the same document: both finish, no step is
     generated twice (the second waits at each step the first is writing and reuses it)."""
-    pdf = long_report(tmp_path / "LONG_2023_10K.pdf")
+    pdf = long_report(tmp_path / "LONG_2023_10K.pdf", pages=4)
     assert archivist("ingest", str(pdf), home=archivist_home).returncode == 0
     runs = [run_cli(archivist_home, "summarize", "LONG_2023_10K", "--format", "jsonl")]
     time.sleep(2)
