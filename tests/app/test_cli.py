@@ -5,6 +5,7 @@ from pathlib import Path
 
 from app.errors import ExitCode
 from tests.cli_runner import archivist, one_line_error
+from tests.conftest import REPORT_PAGES
 
 
 def test_missing_file(archivist_home: Path) -> None:
@@ -62,7 +63,11 @@ def test_ingest_list_and_ask_json(archivist_home: Path, report_pdf: Path) -> Non
     answer = json.loads(result.stdout)
     assert set(answer) >= {"answer", "reasoning", "citations", "usage"}
     assert answer["citations"][0]["document"] == "NORTHWIND_2023_10K"
-    assert answer["citations"][0]["page"] == 2
+    # The whole document fits, so its pages go in page order (no ranking): each citation
+    # maps to a real page and carries that page's passage.
+    for citation in answer["citations"]:
+        assert 1 <= citation["page"] <= 4 and citation["page_index"] == citation["page"] - 1
+        assert citation["passage"].split()[0] in " ".join(REPORT_PAGES)
     assert answer["usage"]["completion_tokens"] > 0
     assert "warning: the index was built" not in result.stderr
 

@@ -21,7 +21,7 @@ def test_a_tui_removal_killed_midway_is_repaired_by_recover(
 ) -> None:
     make_pdf(tmp_path / "NORTHWIND_2023_10K.pdf", REPORT_PAGES)
     desk = Desk(workspace)
-    desk.ingest([tmp_path / "NORTHWIND_2023_10K.pdf"])
+    desk.ingests.ingest([tmp_path / "NORTHWIND_2023_10K.pdf"])
     [document] = workspace.catalogue.documents()
     assert workspace.store.count() == document.chunk_count > 0
     store = workspace.store
@@ -54,7 +54,7 @@ def test_a_folder_in_one_run_with_each_files_outcome(workspace: Workspace, tmp_p
     desk = Desk(workspace)
     seen: list[FileProgress] = []
 
-    outcomes = desk.ingest([folder], on_file=seen.append)
+    outcomes = desk.ingests.ingest([folder], on_file=seen.append)
 
     assert seen[0].state == "ingesting"
     assert seen[0].detail == "4 file(s), 1 unsupported skipped"
@@ -77,7 +77,7 @@ def test_a_folder_in_one_run_with_each_files_outcome(workspace: Workspace, tmp_p
         "broken": REJECTED,
     }
 
-    again = desk.ingest([folder])  # unchanged files are skipped, the rejected one says why
+    again = desk.ingests.ingest([folder])  # unchanged files are skipped, the rejected one says why
     assert {Path(o.path).name: o.state for o in again} == {
         **states,
         **{

@@ -45,12 +45,12 @@ def test_a_model_that_thinks_to_the_limit_is_made_to_write_its_summary(
         monkeypatch, tiny_models["endless"], report_pdf, tmp_path / "out", budget
     )
     assert result.status == "done", result.reason
-    overview = result.record["sections"]["overview"]
-    assert [item["text"] for item in overview] == ["XYZ"]  # the answer after the forced close
-    assert result.record["mode"] == "thinking"
+    overview = result.record.sections["overview"]
+    assert [item.text for item in overview] == ["XYZ"]  # the answer after the forced close
+    assert result.record.mode == "thinking"
     # The thinking was capped: the budget, or with 0 (no limit) the room the prompt left it.
     room = budget or workspace.engine.context_length // 4
-    assert room + 3 <= result.record["completion_tokens"] <= room + 8
+    assert room + 3 <= result.record.completion_tokens <= room + 8
     assert summarizer.notes == []  # no fast rewrite was needed
     workspace.close()
 

@@ -65,7 +65,8 @@ def test_the_budget_is_filled_beyond_top_k() -> None:
     assert len(labels) > 5  # top_k = 5 no longer caps
     # Full: what is left could not hold one more excerpt (~24 words; each block's estimate
     # allows 2 tokens for the blank line between blocks, which this counter counts as 0).
-    assert report.free_tokens < 24 + 2 * len(labels)
+    # (or every ranked unit went in: nothing was left to add)
+    assert report.free_tokens < 24 + 2 * len(labels) or len(labels) == len(ranked)
     whole = [label for label in labels if not label.endswith("(passage)")]
     assert len(whole) >= 35  # whole pages while they fit, then passages
 
