@@ -110,7 +110,8 @@ def test_the_cli_works_beside_an_open_tui(
     session: str, archivist_home: Path, tmp_path: Path, tiny_models: dict[str, Path]
 ) -> None:
     """The TUI open on a workspace (it has just answered), and in another terminal `ask`,
-    `ingest` and `docs rm`: all succeed, none is told the index is damaged."""
+    `ingest` and `docs rm`: all succeed, none is told the index is damaged, and the TUI's
+    library shows what the other process changed."""
     wait_for(session, lambda s: "Ask a question" in s)
     tmux("send-keys", "-t", session, "-l", "What were capital expenditures?")
     tmux("send-keys", "-t", session, "Enter")
@@ -125,6 +126,10 @@ def test_the_cli_works_beside_an_open_tui(
     assert ingested.returncode == 0, ingested.stderr
     removed = run_cli(archivist_home, "docs", "rm", "NORTHWIND_2023_10K", model=model)
     assert removed.returncode == 0, removed.stderr
+
+    tmux("send-keys", "-t", session, "F2")  # the library list follows the other process
+    shown = wait_for(session, lambda s: "CONTOSO_2022_10K" in s, timeout=60)
+    assert "NORTHWIND_2023_10K" not in shown
 
     tmux("send-keys", "-t", session, "C-q")
     deadline = time.monotonic() + 30
