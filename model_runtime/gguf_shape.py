@@ -10,8 +10,12 @@ inside the file. A refusal is a `ModelFileError`: one line, exit code 6.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from model_runtime.errors import ModelFileError
-from model_runtime.gguf_file import Header, TensorInfo
+
+if TYPE_CHECKING:  # gguf_file calls this module's check; the types are only annotations
+    from model_runtime.gguf_file import Header, TensorInfo
 
 MAX_LAYERS = 1024  # the largest open models have under 200
 MAX_CONTEXT = 1 << 24  # 16,777,216 tokens; the longest published context is 10M
