@@ -145,7 +145,7 @@ SERVE = """
 import os
 from app.settings import load_settings
 from app.workspace import Workspace
-from model_runtime.fake_engine import FakeEngine, Reply
+from tests.fake_engine import FakeEngine, Reply
 from tests.conftest import answering_with
 from tui.main_app import ArchivistApp
 
@@ -175,14 +175,13 @@ def scripted_answer(claims: int = 120) -> str:
 def context_tokens(home: Path, context_bytes: int) -> tuple[int, int]:
     """(pages, tokens of the starter model's tokenizer) of the context the question gets."""
     os.environ["ARCHIVIST_HOME"] = str(home)
-    from model_runtime.fake_engine import FakeEngine
-
     from app.services.ask import prepare
     from app.settings import load_settings
     from app.workspace import Workspace
     from model_runtime.registry import starter_model
     from model_runtime.token_counter import VocabCounter
     from tests.conftest import answering_with
+    from tests.fake_engine import FakeEngine
 
     workspace = Workspace(load_settings())
     try:

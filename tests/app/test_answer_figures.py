@@ -154,11 +154,10 @@ def test_an_answer_with_nothing_checked_is_never_verified(library: Workspace) ->
 
 
 def _answer_of(workspace: Workspace, text: str) -> Answer:
-    from model_runtime.fake_engine import FakeEngine, Reply
-
     from app.services.ask import ask as ask_service
     from model_runtime.engine import Mode
     from tests.conftest import answering_with
+    from tests.fake_engine import FakeEngine, Reply
 
     fake = FakeEngine([Reply(text)], context_length=16_384)
     events = list(ask_service(answering_with(workspace, fake), QUESTION, Mode.FAST))

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from model_runtime.fake_engine import FakeEngine, Reply
 from sqlalchemy import event
 
 from app.services.ask import Answer, ask
@@ -20,6 +19,7 @@ from model_runtime.engine import Mode
 from retrieval import search
 from retrieval.assembler import ContextMode
 from tests.conftest import answering_with, make_pdf
+from tests.fake_engine import FakeEngine, Reply
 
 QUESTION = "What were Northwind's capital expenditures in fiscal 2023?"
 NEIGHBOUR = "How many refrigerated warehouses did Acme build in 2023?"

@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from model_runtime.fake_engine import FakeEngine, Reply
 
 from app.services.ask import Answer, ask
 from app.services.ingest import ingest
@@ -14,6 +13,7 @@ from app.workspace import Workspace
 from ingestion.yielding import question_waiting
 from model_runtime.engine import Mode
 from model_runtime.events import AnswerDelta
+from tests.fake_engine import FakeEngine, Reply
 
 QUESTION = "What were Northwind's capital expenditures in fiscal 2023?"
 LONG_THOUGHT = "the capex figure is on page two " * 40  # 1,280 tokens of thinking

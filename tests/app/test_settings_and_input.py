@@ -10,7 +10,6 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
-from model_runtime.fake_engine import FakeEngine, Reply
 
 from app.errors import ConfigError
 from app.services.evaluate import evaluate_retrieval
@@ -22,6 +21,7 @@ from ingestion.readers import file_sha256
 from model_runtime.engine import Mode
 from tests.cli_runner import archivist, one_line_error
 from tests.conftest import answering_with
+from tests.fake_engine import FakeEngine, Reply
 from tests.hostile import long_pdf
 
 FILLER = "Revenue grew and capital expenditure was 412 million dollars in fiscal 2023. "

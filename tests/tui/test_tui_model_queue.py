@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 import pytest
-from model_runtime.fake_engine import FakeEngine, Reply
 from textual.widgets import DataTable, Input, Select, Static
 
 from app.services import answer as answer_module
@@ -20,6 +19,7 @@ from app.services.ingest import ingest
 from app.workspace import Workspace
 from retrieval.catalogue import Catalogue
 from tests.conftest import answering_with, make_pdf
+from tests.fake_engine import FakeEngine, Reply
 from tests.tui_helpers import SIZE, rendered, wait_until
 from tui.chat_screen import ChatScreen
 from tui.main_app import ArchivistApp
