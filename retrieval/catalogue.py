@@ -47,7 +47,7 @@ from retrieval.catalogue_records import (
 from retrieval.storage.checks import catalogue_verdict, require_sound_catalogue
 from retrieval.storage.errors import translate
 from retrieval.storage.migrations import migrate
-from retrieval.storage.tables import ChunkRow, DocumentRow, PageRow
+from retrieval.storage.tables import ChunkRow, DocumentRow, FigureRow, PageRow
 
 __all__ = [  # the records stay importable from here, where most modules look for them
     "ASKABLE",
@@ -241,6 +241,7 @@ class Catalogue:
     @staticmethod
     def _delete(session: Session, doc_id: str) -> None:
         session.execute(delete(ChunkRow).where(ChunkRow.document_id == doc_id))
+        session.execute(delete(FigureRow).where(FigureRow.document_id == doc_id))
         session.execute(delete(PageRow).where(PageRow.document_id == doc_id))
         session.execute(delete(DocumentRow).where(DocumentRow.id == doc_id))
 

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Column,
     Connection,
     Engine,
+    Float,
     ForeignKey,
     Integer,
     MetaData,
@@ -184,10 +185,41 @@ def m003_metadata_decided_at_ingest(connection: Connection) -> None:
             )
 
 
+def m004_key_figures(connection: Connection) -> None:
+    """The primary statements' line items, one row per value (`retrieval.key_figures`);
+    documents ingested before this step get theirs at the next `reindex`."""
+    metadata = MetaData()
+    Table("documents", metadata, autoload_with=connection)  # what the key refers to
+    Table(
+        "key_figures",
+        metadata,
+        Column(
+            "document_id",
+            String(64),
+            ForeignKey("documents.id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+        Column("page", Integer, primary_key=True),
+        Column("row", Integer, primary_key=True),
+        Column("column", Integer, primary_key=True),
+        Column("statement", String(32), nullable=False),
+        Column("label", Text, nullable=False),
+        Column("item", String(64), nullable=False, index=True),
+        Column("period", String(16), nullable=False),
+        Column("period_end", String(10), nullable=False),
+        Column("header", Text, nullable=False),
+        Column("value", Float, nullable=False),
+        Column("scale", Float, nullable=False),
+        Column("unit", String(16), nullable=False),
+    )
+    metadata.tables["key_figures"].create(connection)
+
+
 MIGRATIONS: list[Migration] = [
     m001_release_tables,
     m002_step_tokens_on_the_step,
     m003_metadata_decided_at_ingest,
+    m004_key_figures,
 ]
 
 

@@ -1,15 +1,15 @@
 """The catalogue's tables as the code reads and writes them: one SQLAlchemy `Base`.
 
-`catalogue.py` (documents, pages, chunks), `history_store.py` (chat turns) and
-`summary_store.py` (summary checkpoints) map their rows here, so a catalogue is one
-database. These classes describe the schema after the last migration; they never create
-it: `migrations.py` does, one recorded step at a time, so a workspace written by an older
+`catalogue.py` (documents, pages, chunks), `figure_store.py` (key figures),
+`history_store.py` (chat turns) and `summary_store.py` (summary checkpoints) map their rows
+here, so a catalogue is one database. These classes describe the schema after the last
+migration; they never create it: `migrations.py` does, one recorded step at a time, so a workspace written by an older
 release is brought up to this shape instead of being half-matched by `create_all`.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -100,3 +100,24 @@ class SummaryRow(Base):
     record: Mapped[str] = mapped_column(Text)  # the JSON record
     markdown: Mapped[str] = mapped_column(Text)
     created_at: Mapped[str] = mapped_column(String(40))
+
+
+class FigureRow(Base):
+    """One value of a primary statement's line item (`retrieval.key_figures.records`)."""
+
+    __tablename__ = "key_figures"
+    document_id: Mapped[str] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True
+    )
+    page: Mapped[int] = mapped_column(Integer, primary_key=True)
+    row: Mapped[int] = mapped_column(Integer, primary_key=True)
+    column: Mapped[int] = mapped_column(Integer, primary_key=True)
+    statement: Mapped[str] = mapped_column(String(32))
+    label: Mapped[str] = mapped_column(Text)
+    item: Mapped[str] = mapped_column(String(64), index=True)
+    period: Mapped[str] = mapped_column(String(16))
+    period_end: Mapped[str] = mapped_column(String(10))
+    header: Mapped[str] = mapped_column(Text)
+    value: Mapped[float] = mapped_column(Float)
+    scale: Mapped[float] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(16))
