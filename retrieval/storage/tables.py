@@ -3,8 +3,9 @@
 `catalogue.py` (documents, pages, chunks), `figure_store.py` (key figures),
 `history_store.py` (chat turns) and `summary_store.py` (summary checkpoints) map their rows
 here, so a catalogue is one database. These classes describe the schema after the last
-migration; they never create it: `migrations.py` does, one recorded step at a time, so a workspace written by an older
-release is brought up to this shape instead of being half-matched by `create_all`.
+migration; they never create it: `migrations.py` does, one recorded step at a time, so a
+workspace written by an older release is brought up to this shape instead of being
+half-matched by `create_all`.
 """
 
 from __future__ import annotations
