@@ -1,0 +1,216 @@
+"""The second opinion's parts: what a question asks for (item, metric, period), the table's
+value found for it, and the answer's figure compared by the figure check's unit rules."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from ingestion.records import DocumentMeta
+from retrieval.calculations import CalcStatus, check_calculation
+from retrieval.catalogue import Catalogue
+from retrieval.figure_units import read_page
+from retrieval.key_figures.items import ITEMS
+from retrieval.key_figures.question import Asked, periods_in, read_question
+from retrieval.key_figures.records import KeyFigure
+from retrieval.key_figures.second_opinion import Opinion, second_opinion
+from retrieval.storage.figure_store import FigureStore
+from tests.retrieval.test_catalogue import catalogue, document  # noqa: F401 (fixture)
+
+
+@pytest.mark.parametrize(
+    ("question", "asked", "periods"),
+    [
+        ("What is the FY2018 capital expenditure amount (in USD millions) for 3M?", "capex",
+         ("FY2018",)),
+        ("What were 3M's purchases of PP&E in fiscal 2019?", "capex", ("FY2019",)),
+        ("What was Best Buy's COGS for FY22?", "cost_of_revenue", ("FY2022",)),
+        ("What were net sales in 2022?", "revenue", ("FY2022",)),
+        ("Total current liabilities at year end FY2017?", "total_current_liabilities",
+         ("FY2017",)),
+        ("What was PP&E net in Q2 2023?", "ppe_net", ("2023Q2",)),
+        ("How much did it pay in dividends paid in FY2020?", "dividends_paid", ("FY2020",)),
+        ("Diluted EPS for the second quarter of 2023?", "diluted_eps", ("2023Q2",)),
+        ("What is Amcor's gross margin?", "gross_margin", ()),
+        ("What is capex as a % of revenue for FY2018?", "capex_to_revenue", ("FY2018",)),
+        ("What is the dividend payout ratio in FY2021?", "dividend_payout", ("FY2021",)),
+        ("What was the current ratio at the end of fiscal 2020?", "current_ratio", ("FY2020",)),
+        ("Liabilities-to-equity in FY2020?", "liabilities_to_equity", ("FY2020",)),
+        ("Working capital in FY2020?", "working_capital", ("FY2020",)),
+        ("Net sales for the six months ended June 30, 2023?", "revenue", ("2023 6M",)),
+    ],
+)  # fmt: skip
+def test_a_question_names_its_item_and_period(
+    question: str, asked: str, periods: tuple[str, ...]
+) -> None:
+    read = read_question(question)
+    assert [a.name for a in read.asked] == [asked]
+    assert read.periods == periods
+
+
+def test_growth_and_cagr_name_their_item_and_span() -> None:
+    growth = read_question("What was revenue growth from FY2017 to FY2018?")
+    assert growth.asked == (Asked("growth", "revenue"),)
+    assert growth.periods == ("FY2017", "FY2018")
+    cagr = read_question("What is the 2-year CAGR of net sales ending FY2018?")
+    assert cagr.asked == (Asked("cagr", "revenue", 2),) and cagr.periods == ("FY2018",)
+
+
+def test_a_question_about_no_line_item_asks_nothing() -> None:
+    assert not read_question("Who is the CEO of 3M and where is it based?")
+    assert periods_in("Is 3M's FY2018 10-K page 12 about $2019 of anything?") == ("FY2018",)
+
+
+# --- the table's value and the answer's ------------------------------------------------
+
+META = DocumentMeta(company="3M", form_type="10-K", fiscal_year=2018, fiscal_period="FY2018",
+                    id="d18", name="3M_2018_10K")  # fmt: skip
+OLDER = replace(META, fiscal_year=2017, fiscal_period="FY2017", id="d17", name="3M_2017_10K")
+
+
+def figure(item: str, period: str, value: float, page: int = 59, doc: str = "d18") -> KeyFigure:
+    statement = "cash flow statement" if item in ("capex", "dividends_paid") else "income statement"
+    label = {"capex": "Purchases of property, plant and equipment (PP&E)"}.get(item, item)
+    row, column = list(ITEMS).index(item) if item in ITEMS else 99, 2030 - int(period[2:6])
+    return KeyFigure(doc, statement, page, row, column, label, item, period, "", period[2:], value,
+                     1.0 if item == "diluted_eps" else 1e6,
+                     "USD/share" if item == "diluted_eps" else "USD")  # fmt: skip
+
+
+TABLE = [
+    figure("capex", "FY2018", -1577.0),
+    figure("capex", "FY2017", -1373.0),
+    figure("revenue", "FY2018", 32765.0, page=55),
+    figure("revenue", "FY2017", 31657.0, page=55),
+    figure("gross_profit", "FY2018", 16083.0, page=55),
+    figure("diluted_eps", "FY2018", 8.89, page=55),
+    figure("revenue", "FY2016", 30109.0, page=55, doc="d17"),
+]
+
+
+def opinions(question: str, answer: str, table: list[KeyFigure] = TABLE) -> list[Opinion]:
+    reads: list[tuple[list[str], set[str]]] = []
+
+    def read(ids: list[str], items: set[str]) -> list[KeyFigure]:
+        reads.append((ids, items))
+        return [f for f in table if f.document_id in ids and f.item in items]
+
+    out = second_opinion(question, answer, [META], [META, OLDER], read)
+    assert len(reads) <= 1  # one read per question
+    return out
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "3M spent $1,577 million on capex [S1].",
+        "Capital expenditures were $1.577 billion [S1].",
+        "Capex: $1.58 billion.",
+        "Purchases of PP&E were (1,577) [S2].",
+        "1,577 (USD millions).",
+        "Capital expenditure was $1577.00 million.",
+    ],
+)
+def test_the_table_value_agrees_whatever_the_unit_scale_or_sign(answer: str) -> None:
+    [opinion] = opinions("What was 3M's FY2018 capex?", answer)
+    assert opinion.verdict == "agrees", answer
+    assert (opinion.item, opinion.period, opinion.value, opinion.page) == (
+        "capex", "FY2018", -1577.0, 59)  # fmt: skip
+    assert opinion.amount == -1577e6 and opinion.document == "3M_2018_10K"
+    data = opinion.as_dict()
+    assert data["table_value"] == "(1,577) USD millions" and data["page"] == 60
+    assert data["label"] == "Purchases of property, plant and equipment (PP&E)"
+
+
+@pytest.mark.parametrize(
+    ("answer", "stated"),
+    [
+        ("3M spent $1,373 million on capex in FY2018 [S1].", "$1,373 million"),
+        ("Capex was $15.77 billion.", "$15.77 billion"),  # the wrong scale
+        ("Revenue was $32,765 million; capex was $1.2 billion.", "$1.2 billion"),
+    ],
+)
+def test_a_wrong_figure_differs(answer: str, stated: str) -> None:
+    [opinion] = opinions("What was 3M's FY2018 capex?", answer)
+    assert opinion.verdict == "differs" and opinion.stated == stated
+    assert "MISMATCH" in opinion.describe() and stated in opinion.describe()
+
+
+def test_a_percentage_or_no_figure_is_not_stated() -> None:
+    for answer in ("Capex rose 15% [S1].", "The filing does not say.", ""):
+        [opinion] = opinions("What was 3M's FY2018 capex?", answer)
+        assert opinion.verdict == "not_stated" and not opinion.stated, answer
+
+
+def test_each_item_takes_its_own_figure() -> None:
+    found = opinions(
+        "What were revenue and diluted EPS in FY2018?",
+        "Revenue was $32.8 billion and diluted EPS $9.12 [S1].",
+    )
+    assert [(o.item, o.verdict, o.stated) for o in found] == [
+        ("revenue", "agrees", "$32.8 billion"),
+        ("diluted_eps", "differs", "$9.12"),
+    ]
+
+
+def test_the_documents_own_period_when_none_is_named() -> None:
+    [opinion] = opinions("How much did 3M spend on capital expenditures?", "$1,577 million")
+    assert opinion.period == "FY2018" and opinion.verdict == "agrees"
+
+
+def test_nothing_the_table_holds_gives_no_opinion() -> None:
+    assert opinions("What were 3M's inventories in FY2018?", "$4,366 million") == []
+    assert opinions("What was 3M's FY2021 capex?", "$1,577 million") == []
+    assert opinions("Who is 3M's CEO?", "Mike Roman") == []
+
+
+def test_a_computed_metric_shows_its_calculation_and_it_reads_back() -> None:
+    [margin] = opinions("What was 3M's FY2018 gross margin?", "Gross margin was 49.1% [S1].")
+    assert margin.verdict == "agrees" and margin.unit == "%"
+    assert margin.calculation == (
+        "Calculation: FY2018 gross profit 16,083 / FY2018 revenue 32,765 = 49.1%"
+    )
+    # The line is one the calculation check reads: right, operands on the statement page.
+    page = read_page("(in millions) 2018 2017\nNet sales 32,765 31,657\nGross profit 16,083")
+    body = margin.calculation.removeprefix("Calculation:")
+    assert check_calculation(body, {"p.56": page}).status == CalcStatus.COMPUTED
+    [wrong] = opinions("What was 3M's FY2018 gross margin?", "Gross margin was 52%.")
+    assert wrong.verdict == "differs" and wrong.stated == "52%"
+
+
+def test_growth_capex_share_and_cagr() -> None:
+    [growth] = opinions("What was 3M's revenue growth in FY2018?", "Revenue grew 3.5%.")
+    assert growth.verdict == "agrees" and growth.period == "FY2017-FY2018"
+    assert growth.calculation == (
+        "Calculation: (FY2018 revenue 32,765 - FY2017 revenue 31,657) / FY2017 revenue 31,657"
+        " = 3.5%"
+    )
+    [change] = opinions("What was the change in 3M's revenue in FY2018?", "Up $1,108 million.")
+    assert change.verdict == "agrees"  # the change as an amount agrees too
+    [share] = opinions("What was 3M's FY2018 capex as a % of revenue?", "About 4.8%.")
+    assert share.verdict == "agrees"
+    assert share.calculation == "Calculation: FY2018 capex 1,577 / FY2018 revenue 32,765 = 4.8%"
+    # FY2016 is printed only in the older filing: the company's other filings serve it.
+    [cagr] = opinions("What is 3M's revenue CAGR from FY2016 to FY2018?", "It was 9%.")
+    assert cagr.verdict == "differs" and cagr.value == pytest.approx(4.317, abs=0.001)
+    assert cagr.document == "3M_2018_10K"
+
+
+def test_an_opinion_survives_the_history() -> None:
+    [opinion] = opinions("What was 3M's FY2018 gross margin?", "49.1%")
+    again = Opinion.from_dict(opinion.as_dict())
+    assert again == opinion and again.describe() == opinion.describe()
+
+
+def test_the_store_reads_the_asked_items_of_the_documents_at_once(
+    catalogue: Catalogue,  # noqa: F811
+) -> None:
+    first = catalogue.begin_document(document())
+    store = FigureStore(catalogue)
+    store.replace(first, [replace(f, document_id=first) for f in TABLE if f.document_id == "d18"])
+    found = store.of_documents([first, "elsewhere"], {"capex", "revenue"})
+    assert sorted((f.item, f.period) for f in found) == [
+        ("capex", "FY2017"), ("capex", "FY2018"), ("revenue", "FY2017"), ("revenue", "FY2018")
+    ]  # fmt: skip
+    assert store.of_documents([first], set()) == [] and store.of_documents([], {"capex"}) == []
