@@ -60,14 +60,23 @@ ITEM_WORDS: tuple[tuple[str, str], ...] = (
     ("gross_profit", r"gross\s+profit"),
     ("operating_income", r"operating\s+(?:income|profit)|income\s+from\s+operations"),
     ("cash", r"cash\s+(?:and|&)\s+(?:cash\s+)?equivalents"),
-    ("inventories", r"inventor(?:y|ies)"),
+    ("inventories", r"inventor(?:y|ies)(?!\s+(?:turnover|days|write|reserve|obsolescence))"),
     ("accounts_payable", r"accounts\s+payable"),
-    ("revenue", r"(?:total\s+)?(?:net\s+)?revenues?|(?:total\s+|net\s+)sales|\bsales\b"),
+    ("revenue", r"(?<!deferred\s)(?<!unearned\s)(?:total\s+)?(?:net\s+)?revenues?"
+     r"(?!\s+recognition)|(?:total\s+|net\s+)sales|\bsales\b(?!\s*(?:and|&|,|tax|force|"
+     r"people|team|volume|channel|mix|of)\b)"),
 )  # fmt: skip
 
 GROWTH = re.compile(
     r"\b(?:growth|grow|grew|change[sd]?|increase[sd]?|decrease[sd]?|decline[sd]?|"
     r"yoy|y/y|year[\s-]over[\s-]year)\b",
+    re.IGNORECASE,
+)
+# A measure none of ours computes: its line items are operands, not what is asked ("inventory
+# turnover", "free cash flow", "return on assets"); metrics the question names still count.
+OTHER_MEASURE = re.compile(
+    r"\b(?:ratio|turnover|days|return\s+on|coverage|yield|multiple|per\s+employee|roa|roe|"
+    r"roic|ebitda?|free\s+cash\s+flow|interest\s+expense|effective\s+tax|per\s+share\s+of)\b",
     re.IGNORECASE,
 )
 CAGR = re.compile(r"\bcagr\b|compound(?:ed)?\s+annual\s+growth(?:\s+rate)?", re.IGNORECASE)
@@ -156,6 +165,8 @@ def read_question(question: str) -> FigureQuestion:
         if found:
             asked.append((where, Asked(name)))
     items: list[tuple[int, str]] = []
+    if OTHER_MEASURE.search(text):
+        return FigureQuestion(_ordered(asked), periods_in(question))
     for name, pattern in ITEM_WORDS:
         text, found, where = _take(text, pattern)
         if found:
@@ -173,5 +184,8 @@ def read_question(question: str) -> FigureQuestion:
             asked.append((min(where for where, _ in items) if items else 0, kind))
             items = []
     asked += [(where, Asked(name)) for where, name in items]
-    ordered = tuple(dict.fromkeys(a for _, a in sorted(asked, key=lambda pair: pair[0])))
-    return FigureQuestion(ordered, periods_in(question))
+    return FigureQuestion(_ordered(asked), periods_in(question))
+
+
+def _ordered(asked: list[tuple[int, Asked]]) -> tuple[Asked, ...]:
+    return tuple(dict.fromkeys(a for _, a in sorted(asked, key=lambda pair: pair[0])))
