@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from retrieval.key_figures.metrics import metric_items
+
 _CAPEX = (
     r"cap(?:ital)?[- ]?ex\b|capital\s+expenditures?|capital\s+spending|"
     r"(?:purchases?|payments?|additions?)\s+(?:of|for|to)\s+(?:pp&e|property,?\s+plant,?\s+"
@@ -27,9 +29,9 @@ METRICS: tuple[tuple[str, str], ...] = (
     ("capex_to_revenue", rf"(?:{_CAPEX})[\s-]*(?:as\s+an?\s+)?(?:%|percent(?:age)?|share|"
      rf"portion|proportion|ratio)?\s*(?:of|to)[\s-]+{_REVENUE}\b"),
     ("gross_margin", r"gross\s+(?:profit\s+)?margin"),
-    ("operating_margin", r"operating\s+(?:profit\s+|income\s+)?margin"),
+    ("operating_margin", r"operating\s+(?:profit\s+|income\s+)?(?:%\s+)?margin"),
     ("net_margin", r"net\s+(?:profit\s+|income\s+|earnings\s+)?margin"),
-    ("current_ratio", r"current\s+ratio"),
+    ("current_ratio", r"current\s+ratio|working\s+capital\s+ratio"),
     ("debt_to_equity", r"debt[\s-]+to[\s-]+(?:total\s+)?(?:\w+'?\s+)?equity"),
     ("liabilities_to_equity", r"liabilities[\s-]+to[\s-]+(?:total\s+)?(?:\w+'?\s+)?equity"),
     ("dividend_payout", r"(?:dividend\s+)?pay[\s-]?out\s+ratio"),
@@ -46,10 +48,10 @@ ITEM_WORDS: tuple[tuple[str, str], ...] = (
     ("total_liabilities", r"total\s+liabilities"),
     ("total_assets", r"total\s+assets"),
     ("total_equity", r"total\s+(?:\w+'?\s+)?equity|(?:shareholders|stockholders)'?\s+equity"),
-    ("ppe_net", r"(?:net\s+)?pp&e(?:,?\s+net)?|(?:net\s+)?property,?\s+plant,?\s+(?:and|&)\s+"
-     r"equipment(?:,?\s+net)?|(?:net\s+)?property\s+and\s+equipment(?:,?\s+net)?"),
-    ("dividends_paid", r"(?:cash\s+)?dividends?\s+(?:paid|payments?)|dividends?\s+"
-     r"(?:distributed|declared)|payments?\s+of\s+dividends"),
+    ("ppe_net", r"(?:net\s+)?(?:pp&e|ppne)(?:,?\s+net)?|(?:net\s+)?property,?\s+plant,?\s+"
+     r"(?:and|&)\s+equipment(?:,?\s+net)?|(?:net\s+)?property\s+and\s+equipment(?:,?\s+net)?"),
+    ("dividends_paid", r"(?:cash\s+)?dividends?\s+(?:paid|payments?)|cash\s+dividends|"
+     r"dividends?\s+(?:distributed|declared)|payments?\s+of\s+dividends"),
     ("operating_cash_flow", r"(?:net\s+)?cash\s+(?:flows?\s+)?(?:provided\s+by|from|generated"
      r"\s+(?:by|from))\s+(?:operating\s+activities|operations)|operating\s+cash\s+flows?|"
      r"cash\s+flows?\s+from\s+operations"),
@@ -68,15 +70,25 @@ ITEM_WORDS: tuple[tuple[str, str], ...] = (
 )  # fmt: skip
 
 GROWTH = re.compile(
-    r"\b(?:growth|grow|grew|change[sd]?|increase[sd]?|decrease[sd]?|decline[sd]?|"
-    r"yoy|y/y|year[\s-]over[\s-]year)\b",
+    r"\b(?:growth|grow|grew|change|yoy|y/y|year[\s-]over[\s-]year)\b|\bhow\s+much\s+did\b.*"
+    r"\b(?:increase|decrease|decline|rise|fall|drop)\b|\b(?:increase|decrease|decline)\s+in\b",
     re.IGNORECASE,
 )
 # A measure none of ours computes: its line items are operands, not what is asked ("inventory
-# turnover", "free cash flow", "return on assets"); metrics the question names still count.
+# turnover", "free cash flow", "return on assets", a segment's figure, an adjusted one);
+# metrics the question names still count.
 OTHER_MEASURE = re.compile(
     r"\b(?:ratio|turnover|days|return\s+on|coverage|yield|multiple|per\s+employee|roa|roe|"
-    r"roic|ebitda?|free\s+cash\s+flow|interest\s+expense|effective\s+tax|per\s+share\s+of)\b",
+    r"roic|ebitda?|free\s+cash\s+flow|interest\s+expense|effective\s+tax|per\s+share\s+of|"
+    r"segments?|regions?|regional|geographic\w*|divisions?|business\s+units?|"
+    r"exclud\w*|adjusted|organic|non[\s-]?gaap|real|pro\s+forma|constant\s+currency)\b"
+    r"|(?:as\s+an?\s+)?(?:%|percent(?:age)?)\s+of\b",
+    re.IGNORECASE,
+)
+# A question about why, not how much: the table has no second opinion on a reason.
+QUALITATIVE = re.compile(
+    r"\b(?:what\s+drove|drivers?|why|reasons?|explain\w*|caused?|(?:were|are|is|was)\s+there\s+"
+    r"any|events?)\b",
     re.IGNORECASE,
 )
 CAGR = re.compile(r"\bcagr\b|compound(?:ed)?\s+annual\s+growth(?:\s+rate)?", re.IGNORECASE)
@@ -148,11 +160,11 @@ def periods_in(question: str) -> tuple[str, ...]:
 
 
 def _take(text: str, pattern: str) -> tuple[str, bool, int]:
-    """`text` with the first match of `pattern` blanked, whether it matched, and where."""
+    """`text` with every match of `pattern` blanked, whether it matched, and where first."""
     match = re.search(pattern, text, re.IGNORECASE)
     if match is None:
         return text, False, -1
-    blanked = text[: match.start()] + " " * (match.end() - match.start()) + text[match.end() :]
+    blanked = re.sub(pattern, lambda m: " " * len(m.group(0)), text, flags=re.IGNORECASE)
     return blanked, True, match.start()
 
 
@@ -160,6 +172,8 @@ def read_question(question: str) -> FigureQuestion:
     """The items, metrics and periods a question asks about; empty when it names none."""
     text = question
     asked: list[tuple[int, Asked]] = []
+    if QUALITATIVE.search(question):
+        return FigureQuestion((), periods_in(question))
     for name, pattern in METRICS:
         text, found, where = _take(text, pattern)
         if found:
@@ -183,7 +197,9 @@ def read_question(question: str) -> FigureQuestion:
         if items or cagr or re.search(_REVENUE, question, re.IGNORECASE):
             asked.append((min(where for where, _ in items) if items else 0, kind))
             items = []
-    asked += [(where, Asked(name)) for where, name in items]
+    # The items a named metric reads are shown in its calculation, not again on their own.
+    operands = {i for _, a in asked for i in metric_items(a.name, a.base)}
+    asked += [(where, Asked(name)) for where, name in items if name not in operands]
     return FigureQuestion(_ordered(asked), periods_in(question))
 
 

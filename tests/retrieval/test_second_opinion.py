@@ -38,6 +38,11 @@ from tests.retrieval.test_catalogue import catalogue, document  # noqa: F401 (fi
         ("What was the current ratio at the end of fiscal 2020?", "current_ratio", ("FY2020",)),
         ("Liabilities-to-equity in FY2020?", "liabilities_to_equity", ("FY2020",)),
         ("Working capital in FY2020?", "working_capital", ("FY2020",)),
+        ("What is the FY2016 working capital ratio? Define working capital ratio as total "
+         "current assets divided by total current liabilities.", "current_ratio", ("FY2016",)),
+        ("What is the year end FY2018 net PPNE for 3M? Answer in USD billions.", "ppe_net",
+         ("FY2018",)),
+        ("How much did it pay out in cash dividends for FY2020?", "dividends_paid", ("FY2020",)),
         ("Net sales for the six months ended June 30, 2023?", "revenue", ("2023 6M",)),
     ],
 )  # fmt: skip
@@ -67,6 +72,11 @@ def test_growth_and_cagr_name_their_item_and_span() -> None:
         "What is 3M's FY2018 free cash flow (operating cash flow minus capex)?",
         "How large is the sales force?",
         "What were selling, general and administrative costs?",
+        "In 2022 Q2, which of JPM's business segments had the highest net income?",
+        "What drove the increase in Ulta Beauty's merchandise inventories at end of FY2023?",
+        "Did wages expense as a percent of net sales increase in FY2023?",
+        "How much was the real change in sales in FY2023 if we exclude the impact of FX?",
+        "Were there any events that substantially increased net income in 2019?",
     ],
 )
 def test_a_question_about_no_line_item_asks_nothing(question: str) -> None:
