@@ -14,7 +14,7 @@ from retrieval.calculations import CheckedCalculation
 from retrieval.citations import Citation, CitationCheck, check_citations, render_citations
 from retrieval.citations import shown_citations as _shown
 from retrieval.figures import Audit, CheckedFigure, Verdict, audit_answer
-from retrieval.key_figures.second_opinion import Opinion
+from retrieval.key_figures.opinion import Opinion
 from retrieval.types import Evidence
 
 STORED = (

@@ -142,6 +142,9 @@ def test_a_computed_metric_comes_with_its_calculation(
         "Calculation: FY2023 gross profit 400 / FY2023 revenue 1,000 = 40.0%"
     )
     assert opinion["verdict"] == "not_stated"  # "$250M" is no percentage
+    assert [(o["item"], o["value"], o["page"]) for o in opinion["operands"]] == [
+        ("gross_profit", 400.0, 2), ("revenue", 1000.0, 2)
+    ]  # fmt: skip
     assert (opinion["document"], opinion["page"]) == (DOC, 2)
 
 

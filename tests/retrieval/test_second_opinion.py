@@ -220,6 +220,9 @@ def test_growth_capex_share_and_cagr() -> None:
     [cagr] = opinions("What is 3M's revenue CAGR from FY2016 to FY2018?", "It was 9%.")
     assert cagr.verdict == "differs" and cagr.value == pytest.approx(4.317, abs=0.001)
     assert cagr.document == "3M_2018_10K"
+    assert [(o["period"], o["document"], o["page"]) for o in cagr.as_dict()["operands"]] == [
+        ("FY2016", "3M_2017_10K", 56), ("FY2018", "3M_2018_10K", 56)
+    ]  # fmt: skip
 
 
 def test_an_opinion_survives_the_history() -> None:
