@@ -51,8 +51,16 @@ def _states(claim: Figure, opinion: Opinion) -> bool:
     return any(matches(claim, figure, scales) for figure, scales in _expected(opinion))
 
 
-def _kind(opinion: Opinion) -> str:
-    return PERCENT if opinion.unit == PERCENT_UNIT else AMOUNT
+def _rival(claim: Figure, opinion: Opinion) -> bool:
+    """A figure the answer may state in the table value's place: of its kind and, for an
+    amount of money, written as one ("$1.2 billion", "1,577", "412.5"), never the "12" of
+    "12 months" or the "3" of "3 segments"."""
+    if claim.kind != (PERCENT if opinion.unit == PERCENT_UNIT else AMOUNT):
+        return False
+    if claim.kind != AMOUNT or opinion.unit == "ratio":
+        return True
+    text = claim.text
+    return claim.scaled or "$" in text or "," in text or "." in text or abs(claim.value) >= 100
 
 
 def _mention(answer: str, item: str) -> int:
@@ -77,7 +85,7 @@ def compare(opinions: Iterable[Opinion], answer: str) -> list[Opinion]:
             out.append(replace(opinion, verdict=AGREES, stated=found[0].text))
             continue
         taken = accounted | used
-        free = [c for c in claims if c.kind == _kind(opinion) and id(c) not in taken]
+        free = [c for c in claims if _rival(c, opinion) and id(c) not in taken]
         mention = _mention(answer, opinion.item)
         after = [c for c in free if c.start >= mention] if mention >= 0 else []
         chosen = (after or free)[0] if free else None

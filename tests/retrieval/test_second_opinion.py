@@ -163,7 +163,12 @@ def test_a_wrong_figure_differs(answer: str, stated: str) -> None:
 
 
 def test_a_percentage_or_no_figure_is_not_stated() -> None:
-    for answer in ("Capex rose 15% [S1].", "The filing does not say.", ""):
+    for answer in (
+        "Capex rose 15% [S1].",
+        "The filing does not say.",
+        "",
+        "Capex over the 12 months across 3 segments is not broken out [S1].",
+    ):
         [opinion] = opinions("What was 3M's FY2018 capex?", answer)
         assert opinion.verdict == "not_stated" and not opinion.stated, answer
 
