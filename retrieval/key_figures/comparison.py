@@ -48,7 +48,21 @@ def _expected(opinion: Opinion) -> list[tuple[Figure, tuple[float, ...]]]:
 def _states(claim: Figure, opinion: Opinion) -> bool:
     if opinion.item in OUTFLOWS:
         claim = replace(claim, sign="", value=abs(claim.value))
+    # A ratio may be written as a percentage ("66%" for 0.66), a percentage as a decimal
+    # ("0.014" for 1.4%), as the question asked it.
+    if opinion.unit == "ratio" and claim.kind == PERCENT:
+        claim = replace(claim, kind=AMOUNT, percent=False, value=claim.value / 100,
+                        step=claim.step / 100)  # fmt: skip
+    elif opinion.unit == PERCENT_UNIT and _decimal(claim):
+        claim = replace(claim, kind=PERCENT, percent=True, value=claim.value * 100,
+                        step=claim.step * 100)  # fmt: skip
     return any(matches(claim, figure, scales) for figure, scales in _expected(opinion))
+
+
+def _decimal(claim: Figure) -> bool:
+    """A bare number with decimals below one: "0.54", never "$0.54" or "5"."""
+    bare = claim.kind == AMOUNT and not claim.scaled and "$" not in claim.text
+    return bare and "." in claim.text and abs(claim.value) < 1
 
 
 def _rival(claim: Figure, opinion: Opinion) -> bool:

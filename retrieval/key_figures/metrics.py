@@ -9,6 +9,7 @@ size, as an analyst writes "capex was 4.8% of revenue".
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -41,7 +42,36 @@ METRIC_PARTS: dict[str, tuple[str, str, tuple[tuple[str, ...], ...]]] = {
     "working_capital": (
         "Working capital", "", (("total_current_assets",), ("total_current_liabilities",))
     ),
+    "free_cash_flow": ("Free cash flow", "", (("operating_cash_flow",), ("capex",))),
+    "operating_cash_flow_ratio": (
+        "Operating cash flow ratio", RATIO_UNIT,
+        (("operating_cash_flow",), ("total_current_liabilities",)),
+    ),
+    "retention_ratio": (
+        "Retention ratio", RATIO_UNIT,
+        (("dividends_paid",), ("net_income_attributable", "net_income")),
+    ),
+    "return_on_assets": (
+        "Return on assets", PERCENT_UNIT,
+        (("net_income_attributable", "net_income"), ("total_assets",)),
+    ),
+    "return_on_equity": (
+        "Return on equity", PERCENT_UNIT,
+        (("net_income_attributable", "net_income"), ("total_equity",)),
+    ),
+    "fixed_asset_turnover": ("Fixed asset turnover", RATIO_UNIT, (("revenue",), ("ppe_net",))),
+    "asset_turnover": ("Asset turnover", RATIO_UNIT, (("revenue",), ("total_assets",))),
+    "inventory_turnover": (
+        "Inventory turnover", RATIO_UNIT, (("cost_of_revenue",), ("inventories",))
+    ),
 }  # fmt: skip
+SUBTRACTED = frozenset({"working_capital", "free_cash_flow"})  # top - bottom, not top / bottom
+ONE_LESS = frozenset({"retention_ratio"})  # 1 - top / bottom
+# top / the average of bottom at the period's start and end (the prior period's end)
+AVERAGED = frozenset(
+    {"return_on_assets", "return_on_equity", "fixed_asset_turnover", "asset_turnover",
+     "inventory_turnover"}
+)  # fmt: skip
 
 
 def metric_items(name: str, base: str = "") -> set[str]:
@@ -101,15 +131,33 @@ def compute(name: str, period: str, lookup: Lookup) -> Computed | None:
     top, bottom = operands
     if top.scale != bottom.scale:
         return None
-    if name == "working_capital":
-        value = top.value - bottom.value
+    if name in SUBTRACTED:
+        value = _size(top) - _size(bottom)
         body = f"{_term(top)} - {_term(bottom)} = {_result(value, unit)}"
         return Computed(title, value, top.unit, f"Calculation: {body}", (top, bottom))
-    if _size(bottom) == 0:
+    divisor, below = _size(bottom), _term(bottom)
+    if name in AVERAGED:
+        before = lookup(bottom.item, shift(period, 1))
+        if before is None or before.scale != bottom.scale:
+            return None
+        divisor, below = (_size(bottom) + _size(before)) / 2, f"(({below} + {_term(before)}) / 2)"
+        operands.append(before)
+    if divisor == 0:
         return None
-    value = _size(top) / _size(bottom) * (100 if unit == PERCENT_UNIT else 1)
-    body = f"{_term(top)} / {_term(bottom)} = {_result(value, unit)}"
-    return Computed(title, value, unit, f"Calculation: {body}", (top, bottom))
+    value = _size(top) / divisor * (100 if unit == PERCENT_UNIT else 1)
+    body = f"{_term(top)} / {below}"
+    if name in ONE_LESS:
+        value, body = 1 - value, f"1 - {body}"
+    body += f" = {_result(value, unit)}"
+    return Computed(title, value, unit, f"Calculation: {body}", tuple(operands))
+
+
+def shift(period: str, years: int) -> str:
+    """The same period `years` earlier: FY2018 -> FY2017, 2023Q2 -> 2022Q2."""
+    if period.startswith("FY"):
+        return f"FY{int(period[2:]) - years}"
+    match = re.fullmatch(r"(\d{4})(.*)", period)
+    return f"{int(match.group(1)) - years}{match.group(2)}" if match else period
 
 
 def compute_growth(item: str, start: str, end: str, lookup: Lookup) -> Computed | None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from retrieval.key_figures.metrics import metric_items
+from retrieval.key_figures.metrics import AVERAGED, metric_items
 
 _CAPEX = (
     r"cap(?:ital)?[- ]?ex\b|capital\s+expenditures?|capital\s+spending|"
@@ -28,12 +28,21 @@ _REVENUE = r"(?:total\s+)?(?:net\s+)?(?:revenues?|sales)"
 METRICS: tuple[tuple[str, str], ...] = (
     ("capex_to_revenue", rf"(?:{_CAPEX})[\s-]*(?:as\s+an?\s+)?(?:%|percent(?:age)?|share|"
      rf"portion|proportion|ratio)?\s*(?:of|to)[\s-]+{_REVENUE}\b"),
+    ("free_cash_flow", r"free\s+cash[\s-]?flows?|\bfcf\b"),
+    ("operating_cash_flow_ratio", r"operating\s+cash\s+flow\s+ratio"),
+    ("retention_ratio", r"retention\s+ratio"),
+    ("return_on_assets", r"return\s+on\s+(?:average\s+)?(?:total\s+)?assets|\broa\b"),
+    ("return_on_equity", r"return\s+on\s+(?:average\s+)?(?:\w+'?\s+)?equity|\broe\b"),
+    ("fixed_asset_turnover", r"fixed\s+asset\s+turnover(?:\s+ratio)?"),
+    ("asset_turnover", r"(?:total\s+)?asset\s+turnover(?:\s+ratio)?"),
+    ("inventory_turnover", r"inventory\s+turnover(?:\s+ratio)?"),
     ("gross_margin", r"gross\s+(?:profit\s+)?margin"),
     ("operating_margin", r"operating\s+(?:profit\s+|income\s+)?(?:%\s+)?margin"),
     ("net_margin", r"net\s+(?:profit\s+|income\s+|earnings\s+)?margin"),
     ("current_ratio", r"current\s+ratio|working\s+capital\s+ratio"),
-    ("debt_to_equity", r"debt[\s-]+to[\s-]+(?:total\s+)?(?:\w+'?\s+)?equity"),
-    ("liabilities_to_equity", r"liabilities[\s-]+to[\s-]+(?:total\s+)?(?:\w+'?\s+)?equity"),
+    ("debt_to_equity", r"debt[\s-]+to[\s-]+(?:total\s+)?(?:\w+'?\s+)?equity(?:\s+ratio)?"),
+    ("liabilities_to_equity",
+     r"liabilities[\s-]+to[\s-]+(?:total\s+)?(?:\w+'?\s+)?equity(?:\s+ratio)?"),
     ("dividend_payout", r"(?:dividend\s+)?pay[\s-]?out\s+ratio"),
     ("working_capital", r"working\s+capital"),
 )  # fmt: skip
@@ -91,6 +100,7 @@ QUALITATIVE = re.compile(
     r"any|events?)\b",
     re.IGNORECASE,
 )
+AVERAGE = re.compile(r"\b(?:average|avg|mean)\b", re.IGNORECASE)
 CAGR = re.compile(r"\bcagr\b|compound(?:ed)?\s+annual\s+growth(?:\s+rate)?", re.IGNORECASE)
 SPAN_YEARS = re.compile(r"\b(\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten)[\s-]+"
                         r"years?\b", re.IGNORECASE)  # fmt: skip
@@ -197,6 +207,9 @@ def read_question(question: str) -> FigureQuestion:
         if items or cagr or re.search(_REVENUE, question, re.IGNORECASE):
             asked.append((min(where for where, _ in items) if items else 0, kind))
             items = []
+    if AVERAGE.search(text):  # an average over years: none of ours but the averaged metrics
+        asked = [(where, a) for where, a in asked if a.name in AVERAGED]
+        items = []
     # The items a named metric reads are shown in its calculation, not again on their own.
     operands = {i for _, a in asked for i in metric_items(a.name, a.base)}
     asked += [(where, Asked(name)) for where, name in items if name not in operands]

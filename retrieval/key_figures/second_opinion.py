@@ -22,6 +22,7 @@ from ingestion.records import DocumentMeta
 from retrieval.key_figures.comparison import compare
 from retrieval.key_figures.items import ITEMS
 from retrieval.key_figures.metrics import (
+    AVERAGED,
     METRIC_PARTS,
     PERCENT_UNIT,
     Computed,
@@ -29,6 +30,7 @@ from retrieval.key_figures.metrics import (
     compute_cagr,
     compute_growth,
     metric_items,
+    shift,
 )
 from retrieval.key_figures.opinion import Opinion
 from retrieval.key_figures.question import Asked, read_question
@@ -112,14 +114,6 @@ def _lookup(figures: list[KeyFigure], order: list[str]) -> Lookup:
     return lambda item, period: best.get((item, period))
 
 
-def shift(period: str, years: int) -> str:
-    """The same period `years` earlier: FY2018 -> FY2017, 2023Q2 -> 2022Q2."""
-    if period.startswith("FY"):
-        return f"FY{int(period[2:]) - years}"
-    match = re.fullmatch(r"(\d{4})(.*)", period)
-    return f"{int(match.group(1)) - years}{match.group(2)}" if match else period
-
-
 def _year(period: str) -> int | None:
     match = re.search(r"\d{4}", period)
     return int(match.group(0)) if match else None
@@ -131,6 +125,8 @@ def _opinions(
     if wanted.name in ("growth", "cagr"):
         return _change(wanted, periods, company, lookup, names)
     out = []
+    if wanted.name in AVERAGED:  # "between FY2016 and FY2017": FY2016 opens the average
+        periods = [p for p in periods if shift(p, -1) not in periods] or periods
     for period in periods:
         if wanted.name in METRIC_PARTS:
             computed = compute(wanted.name, period, lookup)
@@ -177,7 +173,7 @@ def _change(
 def _computed(
     name: str, period: str, computed: Computed, company: str, names: dict[str, str]
 ) -> Opinion:
-    first = computed.operands[-1]  # the latest period's page
+    first = max(computed.operands, key=lambda f: _year(f.period) or 0)  # the latest's page
     scale = first.scale if computed.unit not in (PERCENT_UNIT, "ratio") else 1.0
     return Opinion(
         name, computed.title, company, period, computed.value, scale, computed.unit, "",

@@ -12,6 +12,7 @@ from retrieval.calculations import CalcStatus, check_calculation
 from retrieval.catalogue import Catalogue
 from retrieval.figure_units import read_page
 from retrieval.key_figures.items import ITEMS
+from retrieval.key_figures.metrics import printed
 from retrieval.key_figures.question import Asked, periods_in, read_question
 from retrieval.key_figures.records import KeyFigure
 from retrieval.key_figures.second_opinion import Opinion, second_opinion
@@ -43,6 +44,17 @@ from tests.retrieval.test_catalogue import catalogue, document  # noqa: F401 (fi
         ("What is the year end FY2018 net PPNE for 3M? Answer in USD billions.", "ppe_net",
          ("FY2018",)),
         ("How much did it pay out in cash dividends for FY2020?", "dividends_paid", ("FY2020",)),
+        ("What is 3M's FY2018 free cash flow (operating cash flow minus capex)?",
+         "free_cash_flow", ("FY2018",)),
+        ("What was 3M's inventory turnover ratio in FY2018?", "inventory_turnover", ("FY2018",)),
+        ("What is the FY2015 operating cash flow ratio? Operating cash flow ratio is defined as: "
+         "cash from operations / total current liabilities.", "operating_cash_flow_ratio",
+         ("FY2015",)),
+        ("What is the FY2022 retention ratio (using total cash dividends paid and net income "
+         "attributable to shareholders)?", "retention_ratio", ("FY2022",)),
+        ("What is the FY2017 return on assets (ROA)? ROA is defined as: FY2017 net income / "
+         "(average total assets between FY2016 and FY2017).", "return_on_assets",
+         ("FY2017", "FY2016")),
         ("Net sales for the six months ended June 30, 2023?", "revenue", ("2023 6M",)),
     ],
 )  # fmt: skip
@@ -68,8 +80,9 @@ def test_growth_and_cagr_name_their_item_and_span() -> None:
         "Who is the CEO of 3M and where is it based?",
         "What is 3M's revenue recognition policy?",
         "How much deferred revenue did 3M report in FY2018?",
-        "What was 3M's inventory turnover ratio in FY2018?",
-        "What is 3M's FY2018 free cash flow (operating cash flow minus capex)?",
+        "What was 3M's days sales outstanding in FY2018?",
+        "What is 3M's FY2018 EBITDA (operating income plus D&A)?",
+        "What is the FY2019 - FY2021 3 year average operating margin?",
         "How large is the sales force?",
         "What were selling, general and administrative costs?",
         "In 2022 Q2, which of JPM's business segments had the highest net income?",
@@ -111,6 +124,11 @@ TABLE = [
     figure("gross_profit", "FY2018", 16083.0, page=55),
     figure("diluted_eps", "FY2018", 8.89, page=55),
     figure("revenue", "FY2016", 30109.0, page=55, doc="d17"),
+    figure("net_income_attributable", "FY2018", 5349.0, page=55),
+    figure("total_assets", "FY2018", 36500.0, page=57),
+    figure("total_assets", "FY2017", 37987.0, page=57),
+    figure("operating_cash_flow", "FY2018", 6439.0),
+    figure("dividends_paid", "FY2018", -3193.0),
 ]
 
 
@@ -228,6 +246,33 @@ def test_growth_capex_share_and_cagr() -> None:
     assert [(o["period"], o["document"], o["page"]) for o in cagr.as_dict()["operands"]] == [
         ("FY2016", "3M_2017_10K", 56), ("FY2018", "3M_2018_10K", 56)
     ]  # fmt: skip
+
+
+def test_averaged_subtracted_and_one_less_metrics() -> None:
+    [roa] = opinions(
+        "What is 3M's FY2018 return on assets (ROA)? ROA is defined as: FY2018 net income / "
+        "(average total assets between FY2017 and FY2018).",
+        "ROA was 0.14 [S1].",  # a decimal for a percentage
+    )
+    assert roa.verdict == "agrees" and roa.period == "FY2018" and roa.page == 55
+    assert roa.calculation == (
+        "Calculation: FY2018 net income attributable 5,349 / ((FY2018 total assets 36,500 + "
+        "FY2017 total assets 37,987) / 2) = 14.4%"
+    )
+    [fcf] = opinions("What was 3M's FY2018 free cash flow?", "FCF was $4.9 billion.")
+    assert fcf.verdict == "agrees" and fcf.shown_value == "4,862 USD millions"
+    assert fcf.calculation == (
+        "Calculation: FY2018 operating cash flow 6,439 - FY2018 capex 1,577 = 4,862"
+    )
+    [kept] = opinions("What was 3M's FY2018 retention ratio?", "About 40% was retained.")
+    assert kept.verdict == "agrees" and kept.shown_value == "0.40"  # a percentage for a ratio
+    assert kept.calculation.startswith("Calculation: 1 - FY2018 dividends paid 3,193 / ")
+    for opinion in (roa, fcf, kept):  # each calculation reads back as computed
+        body = opinion.calculation.removeprefix("Calculation:")
+        assert check_calculation(body, {"table": read_page(TABLE_PAGE)}).verified, body
+
+
+TABLE_PAGE = "\n".join(f"{f.item} {printed(abs(f.value))}" for f in TABLE if f.document_id == "d18")
 
 
 def test_an_opinion_survives_the_history() -> None:
