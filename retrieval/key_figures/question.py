@@ -28,7 +28,8 @@ _REVENUE = r"(?:total\s+)?(?:net\s+)?(?:revenues?|sales)"
 METRICS: tuple[tuple[str, str], ...] = (
     ("capex_to_revenue", rf"(?:{_CAPEX})[\s-]*(?:as\s+an?\s+)?(?:%|percent(?:age)?|share|"
      rf"portion|proportion|ratio)?\s*(?:of|to)[\s-]+{_REVENUE}\b"),
-    ("free_cash_flow", r"free\s+cash[\s-]?flows?|\bfcf\b"),
+    ("free_cash_flow",
+     r"(?:free\s+cash[\s-]?flows?|\bfcf\b)(?!\s+(?:conversion|yield|margin|per)\b)"),
     ("operating_cash_flow_ratio", r"operating\s+cash\s+flow\s+ratio"),
     ("retention_ratio", r"retention\s+ratio"),
     ("return_on_assets", r"return\s+on\s+(?:average\s+)?(?:total\s+)?assets|\broa\b"),

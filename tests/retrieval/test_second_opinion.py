@@ -83,6 +83,7 @@ def test_growth_and_cagr_name_their_item_and_span() -> None:
         "What was 3M's days sales outstanding in FY2018?",
         "What is 3M's FY2018 EBITDA (operating income plus D&A)?",
         "What is the FY2019 - FY2021 3 year average operating margin?",
+        "Does Adobe have an improving free cashflow conversion as of FY2022?",
         "How large is the sales force?",
         "What were selling, general and administrative costs?",
         "In 2022 Q2, which of JPM's business segments had the highest net income?",
