@@ -8,15 +8,19 @@ metric comes with its calculation."""
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.widgets import Static
 
+from app.services import ask as ask_service
 from app.services.ingest import ingest
 from app.settings import load_settings
 from app.workspace import Workspace
+from retrieval.key_figures.opinion import Opinion
 from retrieval.key_figures.records import KeyFigure
 from retrieval.storage.figure_store import FigureStore
 from tests import tiny_gguf as t
@@ -146,16 +150,29 @@ def test_a_computed_metric_comes_with_its_calculation(
         ("gross_profit", 400.0, 2), ("revenue", 1000.0, 2)
     ]  # fmt: skip
     assert (opinion["document"], opinion["page"]) == (DOC, 2)
+    plain = archivist("ask", MARGIN, "--doc", DOC, home=archivist_home)
+    assert "Gross margin" in plain.stdout and "table 40.0%" in plain.stdout
+    assert "Calculation: FY2023 gross profit 400 / FY2023 revenue 1,000 = 40.0%" in plain.stdout
 
 
 async def test_the_tui_flags_the_mismatch_and_links_the_table_page(
-    make_library: Callable[[int], Workspace],
+    make_library: Callable[[int], Workspace], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     library = make_library(310)
+    threads: list[str] = []
+    computed = ask_service.second_opinion
+
+    def recorded(*args: Any) -> list[Opinion]:
+        threads.append(threading.current_thread().name)
+        return computed(*args)
+
+    monkeypatch.setattr(ask_service, "second_opinion", recorded)
     app = ArchivistApp(library)
     async with app.run_test(size=SIZE) as pilot:
         view: TurnView = await ask(pilot, app, CAPEX)
         assert view.turn.answer == ANSWER
+        # Computed once, after the answer, on the model runner's thread (never the UI's).
+        assert len(threads) == 1 and threads[0] != threading.main_thread().name
         figures = view.query_one(".figures", Static)
         listed = rendered(figures)
         assert "second opinion (key figures table):" in listed
