@@ -30,8 +30,9 @@ def answer_figures(answer: str) -> list[Figure]:
     return sorted(found, key=lambda f: f.start)
 
 
-def _expected(opinion: Opinion) -> list[tuple[Figure, tuple[float, ...]]]:
-    """The table's figure(s) a claim may state, with the scales they may be written in."""
+def _expected(opinion: Opinion, asked_in: float) -> list[tuple[Figure, tuple[float, ...]]]:
+    """The table's figure(s) a claim may state, with the scales they may be written in
+    (`asked_in`: the scale the question asked amounts in, for a bare one)."""
     if opinion.unit == PERCENT_UNIT:
         out: list[tuple[Figure, tuple[float, ...]]] = [
             (Figure("", opinion.value, 0.0, True, kind=PERCENT), (1.0,))
@@ -42,10 +43,11 @@ def _expected(opinion: Opinion) -> list[tuple[Figure, tuple[float, ...]]]:
         return out
     fixed = opinion.unit == "ratio" or "/" in opinion.unit
     value = abs(opinion.value) if opinion.item in OUTFLOWS else opinion.value
-    return [(Figure("", value, 0.0, False, fixed=fixed), (1.0, opinion.scale))]
+    scales = (1.0, opinion.scale) + ((opinion.scale / asked_in,) if asked_in != 1.0 else ())
+    return [(Figure("", value, 0.0, False, fixed=fixed), scales)]
 
 
-def _states(claim: Figure, opinion: Opinion) -> bool:
+def _states(claim: Figure, opinion: Opinion, asked_in: float) -> bool:
     if opinion.item in OUTFLOWS:
         claim = replace(claim, sign="", value=abs(claim.value))
     # A ratio may be written as a percentage ("66%" for 0.66), a percentage as a decimal
@@ -56,7 +58,8 @@ def _states(claim: Figure, opinion: Opinion) -> bool:
     elif opinion.unit == PERCENT_UNIT and _decimal(claim):
         claim = replace(claim, kind=PERCENT, percent=True, value=claim.value * 100,
                         step=claim.step * 100)  # fmt: skip
-    return any(matches(claim, figure, scales) for figure, scales in _expected(opinion))
+    expected = _expected(opinion, asked_in)
+    return any(matches(claim, figure, scales) for figure, scales in expected)
 
 
 def _decimal(claim: Figure) -> bool:
@@ -84,13 +87,13 @@ def _mention(answer: str, item: str) -> int:
     return match.start() if match else -1
 
 
-def compare(opinions: Iterable[Opinion], answer: str) -> list[Opinion]:
+def compare(opinions: Iterable[Opinion], answer: str, asked_in: float = 1.0) -> list[Opinion]:
     """Each opinion with its verdict: `agrees` when a figure of the answer states the
     table's value, `differs` when the answer states a figure of the same kind that no
     asked value accounts for (the one nearest after the item's name), else `not_stated`."""
     opinions = list(opinions)
     claims = answer_figures(answer)
-    backing = [[c for c in claims if _states(c, o)] for o in opinions]
+    backing = [[c for c in claims if _states(c, o, asked_in)] for o in opinions]
     accounted = {id(c) for found in backing for c in found}
     used: set[int] = set()
     out = []

@@ -139,9 +139,24 @@ class Asked:
 class FigureQuestion:
     asked: tuple[Asked, ...]
     periods: tuple[str, ...]  # in the order named; () when none is
+    scale: float = 1.0  # what a bare amount of the answer is in: "(in USD billions)": 1e9
 
     def __bool__(self) -> bool:
         return bool(self.asked)
+
+
+ANSWER_SCALE = re.compile(
+    r"\b(?:in|of)\s+(?:units\s+of\s+)?(?:USD|US\$|\$|dollars)?\s*(thousands|millions|billions)\b",
+    re.IGNORECASE,
+)
+SCALE_WORDS = {"thousands": 1e3, "millions": 1e6, "billions": 1e9}
+
+
+def answer_scale(question: str) -> float:
+    """The scale the question asks amounts in ("Answer in USD billions": 1e9), else 1: an
+    answer that follows it writes "$8.74" for 8,738 of a millions table."""
+    match = ANSWER_SCALE.search(question)
+    return SCALE_WORDS[match.group(1).lower()] if match else 1.0
 
 
 def _year(text: str) -> int:
@@ -184,14 +199,14 @@ def read_question(question: str) -> FigureQuestion:
     text = question
     asked: list[tuple[int, Asked]] = []
     if QUALITATIVE.search(question):
-        return FigureQuestion((), periods_in(question))
+        return FigureQuestion((), periods_in(question), answer_scale(question))
     for name, pattern in METRICS:
         text, found, where = _take(text, pattern)
         if found:
             asked.append((where, Asked(name)))
     items: list[tuple[int, str]] = []
     if OTHER_MEASURE.search(text):
-        return FigureQuestion(_ordered(asked), periods_in(question))
+        return FigureQuestion(_ordered(asked), periods_in(question), answer_scale(question))
     for name, pattern in ITEM_WORDS:
         text, found, where = _take(text, pattern)
         if found:
@@ -214,7 +229,7 @@ def read_question(question: str) -> FigureQuestion:
     # The items a named metric reads are shown in its calculation, not again on their own.
     operands = {i for _, a in asked for i in metric_items(a.name, a.base)}
     asked += [(where, Asked(name)) for where, name in items if name not in operands]
-    return FigureQuestion(_ordered(asked), periods_in(question))
+    return FigureQuestion(_ordered(asked), periods_in(question), answer_scale(question))
 
 
 def _ordered(asked: list[tuple[int, Asked]]) -> tuple[Asked, ...]:

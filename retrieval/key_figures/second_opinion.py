@@ -70,7 +70,7 @@ def second_opinion(
         periods = list(asked.periods) or list(dict.fromkeys(own))
         for wanted in asked.asked:
             opinions += _opinions(wanted, periods, company, lookup, names)
-    return compare(opinions, answer)
+    return compare(opinions, answer, asked.scale)
 
 
 def _companies(

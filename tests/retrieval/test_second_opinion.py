@@ -167,6 +167,17 @@ def test_the_table_value_agrees_whatever_the_unit_scale_or_sign(answer: str) -> 
     assert data["label"] == "Purchases of property, plant and equipment (PP&E)"
 
 
+def test_a_bare_amount_in_the_scale_the_question_asks() -> None:
+    question = "What was 3M's FY2018 capex? Answer in USD billions."
+    assert read_question(question).scale == 1e9
+    [opinion] = opinions(question, "$1.58 [S1]")
+    assert opinion.verdict == "agrees"
+    [opinion] = opinions("What was 3M's FY2018 capex (in USD millions)?", "$1577.00")
+    assert opinion.verdict == "agrees"
+    [opinion] = opinions("What was 3M's FY2018 capex?", "$1.58 [S1]")  # no scale asked
+    assert opinion.verdict == "differs"
+
+
 @pytest.mark.parametrize(
     ("answer", "stated"),
     [
