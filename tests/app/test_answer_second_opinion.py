@@ -200,3 +200,25 @@ async def test_the_tui_flags_the_mismatch_and_links_the_table_page(
     assert [(o.item, o.verdict, o.stated) for o in turn.second_opinion] == [
         ("capex", "differs", "$250M")
     ]
+
+
+def test_a_question_naming_no_company_takes_the_documents_the_answer_cites(
+    make_library: Callable[[int], Workspace],
+) -> None:
+    from app.services.answer import Answer
+    from model_runtime.engine import Mode
+    from tests.conftest import answering_with
+    from tests.fake_engine import FakeEngine, Reply
+
+    library = make_library(310)
+
+    def answered(text: str) -> Answer:
+        fake = FakeEngine([Reply(text)], context_length=16_384)
+        question = "What were capital expenditures in fiscal 2023?"  # no company named
+        events = list(ask_service.ask(answering_with(library, fake), question, Mode.FAST))
+        assert isinstance(events[-1], Answer)
+        return events[-1]
+
+    [opinion] = answered("Capex $310M[S1]").second_opinion
+    assert (opinion.item, opinion.verdict, opinion.document) == ("capex", "agrees", DOC)
+    assert answered("Capex $310M.").second_opinion == []  # cites nothing

@@ -214,6 +214,27 @@ def test_each_item_takes_its_own_figure() -> None:
     ]
 
 
+def test_each_company_in_scope_gets_its_own_line() -> None:
+    apple = DocumentMeta(company="Apple Inc.", form_type="10-K", fiscal_year=2018,
+                         fiscal_period="FY2018", id="a18", name="APPLE_2018_10K")  # fmt: skip
+    table = [*TABLE, figure("revenue", "FY2018", 265595.0, page=39, doc="a18")]
+
+    def read(ids: list[str], items: set[str]) -> list[KeyFigure]:
+        return [f for f in table if f.document_id in ids and f.item in items]
+
+    found = second_opinion(
+        "Compare 3M's and Apple's revenue in FY2018.",
+        "3M had $32.8 billion [S1]; Apple $265.6 billion [S2].",
+        [META, apple],
+        [META, OLDER, apple],
+        read,
+    )
+    assert [(o.company, o.value, o.verdict, o.stated) for o in found] == [
+        ("3M", 32765.0, "agrees", "$32.8 billion"),
+        ("Apple Inc.", 265595.0, "agrees", "$265.6 billion"),
+    ]
+
+
 def test_the_documents_own_period_when_none_is_named() -> None:
     [opinion] = opinions("How much did 3M spend on capital expenditures?", "$1,577 million")
     assert opinion.period == "FY2018" and opinion.verdict == "agrees"
