@@ -222,3 +222,29 @@ def test_a_question_naming_no_company_takes_the_documents_the_answer_cites(
     [opinion] = answered("Capex $310M[S1]").second_opinion
     assert (opinion.item, opinion.verdict, opinion.document) == ("capex", "agrees", DOC)
     assert answered("Capex $310M.").second_opinion == []  # cites nothing
+
+
+def test_eval_answers_counts_the_second_opinions(
+    make_library: Callable[[int], Workspace], archivist_home: Path, tmp_path: Path
+) -> None:
+    make_library(310).close()
+    folder = tmp_path / "set"  # no pdfs/ beside it: the library as it is
+    folder.mkdir()
+    question = {
+        "financebench_id": "q-capex",
+        "doc_name": DOC,
+        "question": CAPEX,
+        "answer": "$310",
+        "evidence": [{"evidence_page_num": 2}],
+    }
+    (folder / "questions.jsonl").write_text(json.dumps(question) + "\n")
+    result = archivist("eval", "answers", str(folder / "questions.jsonl"), "--json",
+                       home=archivist_home)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    [row] = data["questions"]
+    assert row["second_opinion"] == [
+        {"item": "capex", "period": "FY2023", "table_value": "(310) USD millions",
+         "answer_figure": "$250M", "verdict": "differs"}
+    ]  # fmt: skip
+    assert data["totals"]["second_opinion"] == {"differs": 1}
