@@ -48,7 +48,8 @@ class Opinion:
         if self.unit == "ratio":
             return f"{self.value:,.2f}"
         number = printed(abs(self.value))
-        number = f"({number})" if self.value < 0 and not self.calculation else number
+        if self.value < 0:  # as printed in a table, or as a computed result is written
+            number = f"-{number}" if self.calculation else f"({number})"
         scale = SCALE_WORDS.get(self.scale, f"x{self.scale:g}")
         return " ".join(p for p in (number, self.unit, scale) if p)
 

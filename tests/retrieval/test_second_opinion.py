@@ -297,6 +297,9 @@ def test_averaged_subtracted_and_one_less_metrics() -> None:
     assert fcf.calculation == (
         "Calculation: FY2018 operating cash flow 6,439 - FY2018 capex 1,577 = 4,862"
     )
+    burning = [*TABLE, figure("operating_cash_flow", "FY2017", 1000.0, page=58)]
+    [negative] = opinions("What was 3M's FY2017 free cash flow?", "-$373 million", burning)
+    assert negative.shown_value == "-373 USD millions" and negative.verdict == "agrees"
     [kept] = opinions("What was 3M's FY2018 retention ratio?", "About 40% was retained.")
     assert kept.verdict == "agrees" and kept.shown_value == "0.40"  # a percentage for a ratio
     assert kept.calculation.startswith("Calculation: 1 - FY2018 dividends paid 3,193 / ")
