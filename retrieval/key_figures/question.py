@@ -220,7 +220,7 @@ def read_question(question: str) -> FigureQuestion:
             word = span.group(1).lower()
             years = NUMBER_WORDS.get(word) or int(word)
         kind = Asked("cagr", base, years) if cagr else Asked("growth", base)
-        if items or cagr or re.search(_REVENUE, question, re.IGNORECASE):
+        if items or cagr:  # a CAGR of nothing named is of revenue
             asked.append((min(where for where, _ in items) if items else 0, kind))
             items = []
     if AVERAGE.search(text):  # an average over years: none of ours but the averaged metrics

@@ -66,6 +66,12 @@ def test_a_question_names_its_item_and_period(
     assert read.periods == periods
 
 
+def test_a_metric_that_changed_is_that_metric_not_a_growth() -> None:
+    read = read_question("How did the capex to revenue ratio change from FY2017 to FY2018?")
+    assert read.asked == (Asked("capex_to_revenue"),) and read.periods == ("FY2017", "FY2018")
+    assert read_question("What is the 3-year CAGR?").asked == (Asked("cagr", "revenue", 3),)
+
+
 def test_growth_and_cagr_name_their_item_and_span() -> None:
     growth = read_question("What was revenue growth from FY2017 to FY2018?")
     assert growth.asked == (Asked("growth", "revenue"),)
@@ -84,6 +90,7 @@ def test_growth_and_cagr_name_their_item_and_span() -> None:
         "What is 3M's FY2018 EBITDA (operating income plus D&A)?",
         "What is the FY2019 - FY2021 3 year average operating margin?",
         "Does Adobe have an improving free cashflow conversion as of FY2022?",
+        "What was the growth in sales and marketing expense in FY2022?",
         "How large is the sales force?",
         "What were selling, general and administrative costs?",
         "In 2022 Q2, which of JPM's business segments had the highest net income?",
