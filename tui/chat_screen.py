@@ -14,7 +14,16 @@ from textual.widgets.option_list import Option
 
 from app.errors import user_message
 from tui.bounded_input import BoundedInput
-from tui.desk import Answer, AnswerDelta, AskEvent, AskStarted, Job, Mode, ReasoningDelta
+from tui.desk import (
+    Answer,
+    AnswerDelta,
+    AskEvent,
+    AskStarted,
+    Evidence,
+    Job,
+    Mode,
+    ReasoningDelta,
+)
 from tui.messages import (
     AnswerFinished,
     AnswerStarted,
@@ -237,6 +246,16 @@ class ChatScreen(DeskScreen):
         source = next((s for s in self._turns[turn].turn.sources if s.number == number), None)
         if source is not None:
             self.app.push_screen(SourceScreen(source))
+
+    def action_open_figure_page(self, turn: int, number: int) -> None:
+        """The page of the key figures table a second opinion cites."""
+        if not 0 <= turn < len(self._turns):
+            return
+        opinions = self._turns[turn].turn.second_opinion
+        if 0 <= number < len(opinions):
+            opinion = opinions[number]
+            page = Evidence(opinion.document_id, opinion.document, opinion.page, opinion.page)
+            self.app.push_screen(SourceScreen(page))
 
     def action_focus_citations(self) -> None:
         options = self.query_one("#citations", OptionList)

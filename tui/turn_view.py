@@ -77,6 +77,34 @@ def verdict_text(turn: Answer, index: int = 0) -> Text:
     return text
 
 
+def second_opinion_text(turn: Answer, index: int = 0) -> Text:
+    """The key figures table's value for each thing the question asks, beside the answer's:
+    the table's page is a link to the page viewer; a mismatch is flagged."""
+    text = Text()
+    if not turn.second_opinion:
+        return text
+    text.append_text(literal("\nsecond opinion (key figures table):", "bold"))
+    for n, opinion in enumerate(turn.second_opinion):
+        differs = opinion.verdict == "differs"
+        mark = {"agrees": "✓", "differs": "⚠ MISMATCH"}.get(opinion.verdict, "·")
+        label = f' "{opinion.label}"' if opinion.label else ""
+        head = f"\n{mark} {opinion.title}, {opinion.company} {opinion.period}: "
+        text.append_text(
+            literal(f"{head}table {opinion.shown_value}{label} ", UNVERIFIED if differs else "")
+        )
+        action = f"screen.open_figure_page({index}, {n})"
+        link = Style.parse(LINK) + Style(meta={"@click": action})
+        text.append(clean(f"[{opinion.document} p.{opinion.page + 1}]"), style=link)
+        said = {
+            "agrees": f" the answer agrees ({opinion.stated})",
+            "differs": f" the answer says {opinion.stated}",
+        }.get(opinion.verdict, " the answer states no figure for it")
+        text.append_text(literal(said, UNVERIFIED if differs else ""))
+        if opinion.calculation:
+            text.append_text(literal(f"\n  {opinion.calculation}", "dim"))
+    return text
+
+
 def figures_text(turn: Answer, index: int = 0) -> Text:
     parts = [turn.model or "model ?", f"{turn.mode} mode"]
     parts.append(f"context {turn.context_tokens} tokens" if turn.context_tokens else "context —")
@@ -92,6 +120,7 @@ def figures_text(turn: Answer, index: int = 0) -> Text:
         text.append_text(literal("\nomitted: " + "; ".join(turn.omitted_sources), "dim"))
     text.append_text(verdict_text(turn, index))
     text.append_text(unverified_text(turn))
+    text.append_text(second_opinion_text(turn, index))
     return text
 
 

@@ -129,12 +129,20 @@ def ask(
             source = citation.source
             mark = "" if citation.cited_by_model else " (given; not cited by the model)"
             print(f"  [{printable(source.label)}]{mark}")
+        if answer.second_opinion:
+            print("\nSecond opinion (key figures table):")
+            for opinion in answer.second_opinion:
+                flag = "! " if opinion.verdict == "differs" else ""
+                print(f"  {flag}{printable(opinion.describe())}")
     if warning:
         err(f"archivist: warning: {printable(warning)}")
     for figure in answer.figures:
         if not figure.verified:
             text = printable(figure.text)
             err(f"archivist: unverified {figure.kind}: {text} ({figure.status.describe()})")
+    for opinion in answer.second_opinion:
+        if opinion.verdict == "differs":
+            err(f"archivist: second opinion differs: {printable(opinion.describe())}")
     for calc in answer.calculations:
         if not calc.verified:
             why = calc.status.describe()

@@ -14,6 +14,7 @@ from retrieval.calculations import CheckedCalculation
 from retrieval.citations import Citation, CitationCheck, check_citations, render_citations
 from retrieval.citations import shown_citations as _shown
 from retrieval.figures import Audit, CheckedFigure, Verdict, audit_answer
+from retrieval.key_figures.opinion import Opinion
 from retrieval.types import Evidence
 
 STORED = (
@@ -40,6 +41,9 @@ class Answer:
     stop_reason: str = ""  # "stop", "length", "cancelled" or "error"
     report: ContextReport | None = None  # this run only: not stored in the history
     usage: Usage | None = None
+    # The key figures table's values for what the question asks (stored: the table may
+    # change after the answer; it is what the answer was shown beside).
+    second_opinion: list[Opinion] = field(default_factory=list)
     # The figure audit of the text and sources it was computed for (derived, never stored).
     _audit: tuple[str, int, int, Audit] | None = field(default=None, repr=False, compare=False)
 
@@ -118,6 +122,7 @@ class Answer:
             "figures": [f.as_dict() for f in audit.figures],
             "calculations": [c.as_dict() for c in audit.calculations],
             "citations": [c.as_dict() for c in self.citations],
+            "second_opinion": [o.as_dict() for o in self.second_opinion],
             "context": self.report.as_dict() if self.report else None,
             "usage": self.usage.__dict__ if self.usage else None,
         }
@@ -125,6 +130,7 @@ class Answer:
     def to_json(self) -> str:
         data: dict[str, Any] = {key: getattr(self, key) for key in STORED}
         data["sources"] = [s.as_dict() for s in self.sources]
+        data["second_opinion"] = [o.as_dict() for o in self.second_opinion]
         return json.dumps(data)
 
     @classmethod
@@ -133,4 +139,5 @@ class Answer:
         data: dict[str, Any] = json.loads(text)
         fields = {k: v for k, v in data.items() if k in STORED}
         sources = [Evidence.from_dict(s) for s in data.get("sources", [])]
-        return cls(sources=sources, **fields)
+        opinions = [Opinion.from_dict(o) for o in data.get("second_opinion", [])]
+        return cls(sources=sources, second_opinion=opinions, **fields)

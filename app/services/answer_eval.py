@@ -5,7 +5,8 @@ recall (the stricter measure: at least 80% of the figures of a gold evidence sni
 the prompt's text, so the model could read the numbers, not just the page's label), prompt
 tokens and sources; with generation also correctness where the gold answer is a number,
 citation precision, unverified figures, the answer's verdict (verified, partly, unverified,
-nothing to check) and each calculation's status, refusals, time to first token and tokens/s.
+nothing to check), each calculation's status and the key figures table's second opinion,
+refusals, time to first token and tokens/s.
 Every finished question is appended to a results file (JSONL, flushed and synced), so a
 killed run started again with the same arguments goes on where it stopped.
 """
@@ -64,6 +65,8 @@ class AnswerResult:
     verdict: str | None = None  # verified, partly, unverified or nothing to check
     # Each `Calculation:` line: its text, status and the value recomputed.
     calculations: list[dict[str, str]] = field(default_factory=list)
+    # The key figures table's second opinion: item, period, table value, answer's, verdict.
+    second_opinion: list[dict[str, str]] = field(default_factory=list)
     refused: bool | None = None
     ttft_s: float | None = None
     tokens_per_s: float | None = None
@@ -114,6 +117,7 @@ class AnswerEval:
                 "answers_with_unverified_figures": sum(1 for r in rs if r.unverified_figures),
                 "verdicts": _counts([r.verdict for r in rs if r.verdict]),
                 "calculations": _counts([c["status"] for r in rs for c in r.calculations]),
+                "second_opinion": _counts([o["verdict"] for r in rs for o in r.second_opinion]),
                 "refusals": sum(1 for r in rs if r.refused),
                 "ttft_s_mean": mean([r.ttft_s for r in rs if r.ttft_s is not None]),
                 "tokens_per_s_mean": mean([r.tokens_per_s for r in rs if r.tokens_per_s]),
@@ -345,6 +349,11 @@ def _generate(
         {"text": c.text, "status": c.status.value, "recomputed": c.right}
         for c in answer.calculations
     ]
+    result.second_opinion = [
+        {"item": o.item, "period": o.period, "table_value": o.shown_value,
+         "answer_figure": o.stated, "verdict": o.verdict}
+        for o in answer.second_opinion
+    ]  # fmt: skip
     result.refused = is_refusal(text)
     if answer.usage is not None:
         result.ttft_s = round(answer.usage.time_to_first_token_s, 3)

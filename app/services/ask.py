@@ -25,8 +25,10 @@ from retrieval.assembler import (
 from retrieval.catalogue import ASKABLE, INDEXING, READY
 from retrieval.evidence import PageReader
 from retrieval.integrity import require_readable_index
-from retrieval.scope import Scope, document_meta, resolve_scope
+from retrieval.key_figures.second_opinion import Opinion, second_opinion
+from retrieval.scope import Scope, document_company_keys, document_meta, resolve_scope
 from retrieval.search import Retriever, SearchConfig
+from retrieval.storage.figure_store import FigureStore
 from retrieval.types import Evidence
 
 # Units and chunks to rank per token of context: a dense page is ~1,000 tokens and a
@@ -59,6 +61,18 @@ def prepare(
     not read yet). `context_length` assembles to another budget than the engine's (`eval
     answers`).
     """
+    return _prepare(workspace, question, mode, document_names, context_mode, context_length)[0]
+
+
+def _prepare(
+    workspace: Answering,
+    question: str,
+    mode: Mode,
+    document_names: list[str] | None,
+    context_mode: ContextMode | None,
+    context_length: int | None,
+) -> tuple[AssembledPrompt, Scope, list[DocumentMeta]]:
+    """The prompt, the scope it was assembled for and the askable documents' metadata."""
     if not question.strip():
         raise EmptyWorkspaceError("the question is empty")
     catalogue, settings = workspace.catalogue, workspace.settings
@@ -77,7 +91,8 @@ def prepare(
     # An index deleted or damaged under ready documents would answer from nothing.
     dense = sum(d.chunk_count for d in documents if d.status == READY)
     require_readable_index(workspace.store, workspace.embedding_dimension, len(documents), dense)
-    scope = _scope(question, [document_meta(d) for d in documents], document_names)
+    metas = [document_meta(d) for d in documents]
+    scope = _scope(question, metas, document_names)
     ids = scope.document_ids if scope.narrowed else None
     config = SearchConfig.from_settings(settings.search_method, settings.statements_first)
     retriever = Retriever(catalogue, workspace.store, workspace.embedder, config, everything)
@@ -121,7 +136,7 @@ def prepare(
             f"dense vectors not computed yet for {waiting}: searched with "
             f"{retriever.method_for(ids).value} and the statement pages"
         )
-    return prompt
+    return prompt, scope, metas
 
 
 def _scope(question: str, metas: list[DocumentMeta], names: list[str] | None) -> Scope:
@@ -156,7 +171,7 @@ def ask(
     Setting `cancel` stops at the next token: the stream is closed (which stops
     llama.cpp's loop) and the answer so far comes back with stop reason "cancelled"."""
     cancel = cancel or threading.Event()
-    prompt = prepare(workspace, question, mode, document_names, context_mode)
+    prompt, scope, metas = _prepare(workspace, question, mode, document_names, context_mode, None)
     settings = workspace.settings
     result = Answer(question, mode.value, sources=prompt.sources)
     result.model = workspace.engine.model_name  # until the engine's usage names it
@@ -218,4 +233,25 @@ def ask(
         result.ttft_s = first_token - started
         decode = time.perf_counter() - first_token
         result.tokens_per_s = result.completion_tokens / decode if decode > 0 else None
+    if result.stop_reason != "cancelled":
+        result.second_opinion = _second_opinion(workspace, result, scope, metas)
     yield result
+
+
+def _second_opinion(
+    workspace: Answering, result: Answer, scope: Scope, metas: list[DocumentMeta]
+) -> list[Opinion]:
+    """The key figures table's values for what the question asks, beside the answer's
+    (retrieval/key_figures/second_opinion.py). Its documents: the scope, or, when the
+    question named no company, those the answer cites if they are one company's."""
+    by_id = {m.id: m for m in metas}
+    if scope.narrowed:
+        scoped = [by_id[i] for i in scope.document_ids if i in by_id]
+    else:
+        cited = {c.source.document_id for c in result.citations if c.cited_by_model}
+        scoped = [m for m in metas if m.id in cited]
+        companies = {frozenset(document_company_keys(m)) for m in scoped}
+        if len(companies) > 1 and not frozenset.intersection(*companies):
+            return []
+    store = FigureStore(workspace.catalogue)
+    return second_opinion(result.question, result.answer, scoped, metas, store.of_documents)

@@ -64,7 +64,11 @@ def queries(
             ask(answering_with(workspace, fake), question, Mode.FAST, names, None, context_mode)
         )
     assert isinstance(events[-1], Answer) and events[-1].sources
-    return statements
+    # A question asking for a line item ("capital expenditures") reads the key figures
+    # table once more for its second opinion; counted apart from the evidence's reads.
+    figures = [s for s in statements if "FROM key_figures" in s]
+    assert len(figures) <= 1, figures
+    return [s for s in statements if "FROM key_figures" not in s]
 
 
 # Before this change (commit 4e668ba) the same asks sent 12, 13 and 12 statements.
