@@ -48,7 +48,7 @@ def long_report(workspace: Workspace, tmp_path: Path) -> Workspace:
     return workspace
 
 
-def slow_engine(delay: float = 0.04) -> FakeEngine:
+def slow_engine(delay: float = 0.02) -> FakeEngine:
     return FakeEngine([STEP_REPLY], name="fake", context_length=1_500, token_delay_s=delay)
 
 
