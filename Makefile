@@ -36,9 +36,14 @@ run: setup
 test: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
-	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(BIN)/pytest -q -m "slow or not slow"
+	@# mypy (about 50 s without its cache) runs beside the tests, which mostly keep to one
+	@# core (llama.cpp and ONNX Runtime run one thread in tests); its report follows theirs.
+	@log=$$(mktemp); $(BIN)/mypy >"$$log" 2>&1 & types=$$!; \
+	echo "$(BIN)/pytest -q -m \"slow or not slow\"  (mypy beside it)"; \
+	$(BIN)/pytest -q -m "slow or not slow"; tests=$$?; \
+	wait $$types; typed=$$?; echo "$(BIN)/mypy"; cat "$$log"; rm -f "$$log"; \
+	[ $$tests -eq 0 ] && [ $$typed -eq 0 ]
 
 check: test
 

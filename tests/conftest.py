@@ -42,6 +42,13 @@ def onnx_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(autouse=True)
 def archivist_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, onnx_cache: Path) -> Path:
     home = tmp_path / "home"
+    isolated_environment(monkeypatch, home, onnx_cache)
+    return home
+
+
+def isolated_environment(monkeypatch: pytest.MonkeyPatch, home: Path, onnx_cache: Path) -> None:
+    """Every test's ARCHIVIST_* variables (and only these): its own home, the run's ONNX
+    export, a fixed context and one thread."""
     for name in list(os.environ):
         if name.startswith("ARCHIVIST_"):
             monkeypatch.delenv(name)
@@ -55,7 +62,6 @@ def archivist_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, onnx_cache: 
     # starter then decoded 0.16 tokens/s with two threads against 5.9 with one (a 2-core VM
     # at load 15). What the tests prove does not depend on the thread count.
     monkeypatch.setenv("ARCHIVIST_THREADS", "1")
-    return home
 
 
 _EMBEDDERS: dict[tuple[object, ...], Embedder] = {}
@@ -80,6 +86,53 @@ def shared_embedder(settings: Settings) -> Embedder:
 def workspace(archivist_home: Path) -> Iterator[Workspace]:
     settings = load_settings()
     ws = Workspace(settings, embedder=shared_embedder(settings))
+    yield ws
+    ws.close()
+
+
+def ingested_home(
+    factory: pytest.TempPathFactory, onnx_cache: Path, name: str, pages: list[str]
+) -> Path:
+    """A home holding one PDF of `pages`, ingested once for a module or the run.
+
+    An ingest starts a parse worker process and writes the index: 0.6-1.5 s on 2 cores. A
+    test that only reads the library takes `library_copy(home, archivist_home)` instead,
+    a copy of these few files, and builds its workspace on that. The catalogue keeps this
+    folder's PDF path, so tests that re-ingest or change the file ingest their own.
+    """
+    folder = factory.mktemp("ingested")
+    home = folder / "home"
+    with pytest.MonkeyPatch.context() as patch:
+        isolated_environment(patch, home, onnx_cache)
+        from app.services.ingest import ingest
+
+        settings = load_settings()
+        ws = Workspace(settings, embedder=shared_embedder(settings))
+        try:
+            report = ingest(ws, [make_pdf(folder / f"{name}.pdf", pages)])
+            assert report.rejected == [] and len(report.ingested) == 1
+        finally:
+            ws.close()
+    return home
+
+
+def library_copy(ingested: Path, home: Path) -> Workspace:
+    """A workspace on a private copy of an `ingested_home` at `home` (the test's own)."""
+    shutil.copytree(ingested, home, dirs_exist_ok=True)
+    settings = load_settings()
+    return Workspace(settings, embedder=shared_embedder(settings))
+
+
+@pytest.fixture(scope="session")
+def northwind_home(tmp_path_factory: pytest.TempPathFactory, onnx_cache: Path) -> Path:
+    return ingested_home(tmp_path_factory, onnx_cache, "NORTHWIND_2023_10K", REPORT_PAGES)
+
+
+@pytest.fixture
+def northwind(northwind_home: Path, archivist_home: Path) -> Iterator[Workspace]:
+    """A workspace whose library is the Northwind report, as `ingest(workspace,
+    [report_pdf])` leaves it, without the ingest."""
+    ws = library_copy(northwind_home, archivist_home)
     yield ws
     ws.close()
 

@@ -3,12 +3,9 @@ answer is generated the workspace carries the marker background ingestion yields
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from app.services.ask import Answer, ask
-from app.services.ingest import ingest
 from app.workspace import Workspace
 from ingestion.yielding import question_waiting
 from model_runtime.engine import Mode
@@ -31,9 +28,8 @@ def answered_by(workspace: Workspace, engine: FakeEngine, budget: int) -> Worksp
 
 
 @pytest.fixture
-def library(workspace: Workspace, report_pdf: Path) -> Workspace:
-    ingest(workspace, [report_pdf])
-    return workspace
+def library(northwind: Workspace) -> Workspace:
+    return northwind  # the report, ingested once for the run (tests/conftest.py)
 
 
 def test_no_reasoning_limit_still_leaves_the_thinking_room_and_the_answer_its_tokens(

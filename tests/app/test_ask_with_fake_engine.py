@@ -8,12 +8,10 @@ exactly. The same flow through llama.cpp is in tests/integration/test_end_to_end
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
 import pytest
 
 from app.services.ask import Answer, Retrieved, ask
-from app.services.ingest import ingest
 from app.workspace import Workspace
 from model_runtime.engine import Mode
 from model_runtime.events import AnswerDelta, ReasoningDelta, Usage
@@ -24,9 +22,8 @@ QUESTION = "What were Northwind's capital expenditures in fiscal 2023?"
 
 
 @pytest.fixture
-def library(workspace: Workspace, report_pdf: Path) -> Workspace:
-    ingest(workspace, [report_pdf])
-    return workspace
+def library(northwind: Workspace) -> Workspace:
+    return northwind  # the report, ingested once for the run (tests/conftest.py)
 
 
 def test_reasoning_stays_apart_and_citations_map_to_pages(library: Workspace) -> None:

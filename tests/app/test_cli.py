@@ -42,7 +42,9 @@ def test_bad_mode_is_a_usage_error(archivist_home: Path) -> None:
     assert "--mode" in one_line_error(result)
 
 
-def test_ingest_list_and_ask_json(archivist_home: Path, report_pdf: Path) -> None:
+def test_ingest_list_and_ask_json(
+    archivist_home: Path, report_pdf: Path, tiny_models: dict[str, Path]
+) -> None:
     result = archivist("ingest", str(report_pdf), "--json", home=archivist_home)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["ingested"][0]["pages"] == 4
@@ -77,7 +79,11 @@ def test_ingest_list_and_ask_json(archivist_home: Path, report_pdf: Path) -> Non
         "What were capital expenditures?",
         "--json",
         home=archivist_home,
-        env={"ARCHIVIST_MAX_ANSWER_TOKENS": "16", "ARCHIVIST_EMBEDDER_BACKEND": "onnx"},
+        env={
+            "ARCHIVIST_MAX_ANSWER_TOKENS": "16",
+            "ARCHIVIST_EMBEDDER_BACKEND": "onnx",
+            "ARCHIVIST_MODEL": str(tiny_models["qwen3"]),  # the warning, not the prose
+        },
     )
     assert result.returncode == 0, result.stderr
     assert "warning: the index was built with 'onnx-int8" in result.stderr

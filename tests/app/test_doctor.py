@@ -5,7 +5,6 @@ import os
 import shutil
 from pathlib import Path
 
-from app.services.ingest import ingest
 from app.workspace import Workspace
 from model_runtime.registry import starter_model
 from tests.cli_runner import archivist
@@ -25,8 +24,8 @@ def failing(report: dict[str, dict[str, object]]) -> set[str]:
     }
 
 
-def test_healthy_then_index_out_of_sync(workspace: Workspace, report_pdf: Path) -> None:
-    ingest(workspace, [report_pdf])
+def test_healthy_then_index_out_of_sync(northwind: Workspace) -> None:
+    workspace = northwind
     home = workspace.home
     workspace.close()
     code, report = doctor(home)

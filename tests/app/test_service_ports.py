@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from app.services.ask import prepare
-from app.services.ingest import ingest
 from app.services.library import remove
 from app.settings import Settings
 from app.workspace import Workspace
@@ -50,9 +49,8 @@ class AnsweringPorts(RemovingPorts):
 
 
 @pytest.fixture
-def library(workspace: Workspace, report_pdf: Path) -> Workspace:
-    ingest(workspace, [report_pdf])
-    return workspace
+def library(northwind: Workspace) -> Workspace:
+    return northwind  # the report, ingested once for the run (tests/conftest.py)
 
 
 def test_remove_needs_only_the_catalogue_and_the_index(library: Workspace) -> None:

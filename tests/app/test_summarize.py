@@ -88,10 +88,8 @@ def test_map_reduce_reads_every_page_when_the_context_is_small(
     workspace.close()
 
 
-def test_planted_wrong_number_is_flagged_in_both_outputs(
-    workspace: Workspace, report_pdf: Path
-) -> None:
-    ingest(workspace, [report_pdf])
+def test_planted_wrong_number_is_flagged_in_both_outputs(northwind: Workspace) -> None:
+    workspace = northwind
     [document] = workspace.catalogue.documents()
     summarizer = open_summarizer(workspace, Mode.FAST)
     sections = [

@@ -7,26 +7,25 @@ from pathlib import Path
 
 import pytest
 
-from app.services.ingest import ingest
 from app.services.summarize import SUMMARY_STEP, open_summarizer
 from app.services.summary_batch import resolve_targets, summarize_batch
-from app.settings import load_settings
 from app.workspace import Workspace
 from model_runtime.engine import Mode
 from tests import tiny_gguf as t
+from tests.conftest import library_copy
 
 # Thinks "abc" forever; once the block is closed for it, writes nothing and stops.
 MUTE_SCRIPT = t.ENDLESS_THINKING_SCRIPT + t.chain("\n\n", "<|im_end|>")
 
 
 def summarise(
-    monkeypatch: pytest.MonkeyPatch, model: Path, report_pdf: Path, out: Path, budget: int
+    monkeypatch: pytest.MonkeyPatch, model: Path, library: tuple[Path, Path], out: Path, budget: int
 ) -> tuple[Workspace, object]:
+    """`library`: the run's ingested Northwind home and the test's own home to copy it to."""
     monkeypatch.setenv("ARCHIVIST_MODEL", str(model))
     monkeypatch.setenv("ARCHIVIST_MAX_ANSWER_TOKENS", "24")
     monkeypatch.setenv("ARCHIVIST_REASONING_BUDGET", str(budget))
-    workspace = Workspace(load_settings())
-    ingest(workspace, [report_pdf])
+    workspace = library_copy(*library)
     [document] = resolve_targets(workspace, ["NORTHWIND_2023_10K"], every=False)
     summarizer = open_summarizer(workspace, Mode.THINKING)
     [result] = summarize_batch(workspace, [document], Mode.THINKING, out, summarizer=summarizer)
@@ -37,12 +36,17 @@ def summarise(
 def test_a_model_that_thinks_to_the_limit_is_made_to_write_its_summary(
     monkeypatch: pytest.MonkeyPatch,
     tiny_models: dict[str, Path],
-    report_pdf: Path,
+    northwind_home: Path,
+    archivist_home: Path,
     tmp_path: Path,
     budget: int,
 ) -> None:
     workspace, (result, summarizer, _doc) = summarise(  # type: ignore[misc]
-        monkeypatch, tiny_models["endless"], report_pdf, tmp_path / "out", budget
+        monkeypatch,
+        tiny_models["endless"],
+        (northwind_home, archivist_home),
+        tmp_path / "out",
+        budget,
     )
     assert result.status == "done", result.reason
     overview = result.record.sections["overview"]
@@ -56,11 +60,11 @@ def test_a_model_that_thinks_to_the_limit_is_made_to_write_its_summary(
 
 
 def test_a_summary_left_empty_is_never_saved_as_done(
-    monkeypatch: pytest.MonkeyPatch, report_pdf: Path, tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch, northwind_home: Path, archivist_home: Path, tmp_path: Path
 ) -> None:
     mute = t.write_tiny_qwen3(tmp_path / "tiny-mute.gguf", MUTE_SCRIPT)
     workspace, (result, summarizer, document) = summarise(  # type: ignore[misc]
-        monkeypatch, mute, report_pdf, tmp_path / "out", 64
+        monkeypatch, mute, (northwind_home, archivist_home), tmp_path / "out", 64
     )
     assert result.status == "failed"
     assert "left Overview, Key figures, Risks, Outlook empty" in result.reason

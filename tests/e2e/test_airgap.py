@@ -88,6 +88,9 @@ def test_offline_install_then_full_flow_without_network(
         "ARCHIVIST_HOME": str(home),
         "EGRESS_LOG": str(log),
         "ARCHIVIST_MAX_ANSWER_TOKENS": "24",
+        # Thinking mode reserves answer + reasoning tokens and the starter (no thinking mode)
+        # never stops on its own: the default 1,024 made its thinking-mode ask ~30 s longer.
+        "ARCHIVIST_REASONING_BUDGET": "16",
         "ARCHIVIST_THREADS": "1",
         "LD_PRELOAD": str(shim),
         "NETLOG_FILE": str(native_log),

@@ -44,9 +44,9 @@ def test_hostile_files_are_rejected_and_good_ones_still_parse(
 def test_a_file_over_the_time_limit_is_killed_and_the_next_one_parses(
     tmp_path: Path, report_pdf: Path
 ) -> None:
-    # ~0.75 ms a page on a quiet 2-core machine: 10,000 pages need ~7x the limit, and the
+    # ~0.19 ms a page on a quiet 2-core machine: 40,000 pages need ~7x the limit, and the
     # limit leaves a loaded machine time to start a fresh worker for the next file.
-    slow = long_pdf(tmp_path / "slow.pdf", 10_000)
+    slow = long_pdf(tmp_path / "slow.pdf", 40_000)
     outcomes = run([slow, report_pdf], SandboxLimits(1, 1.0, 1024))
     rejected = outcomes["slow.pdf"]
     assert isinstance(rejected, Rejected) and "longer than the limit (1 s)" in rejected.reason

@@ -172,16 +172,10 @@ def run_cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture
 def tiny_library(
-    monkeypatch: pytest.MonkeyPatch,
-    workspace: Workspace,
-    report_pdf: Path,
-    tiny_models: dict[str, Path],
+    monkeypatch: pytest.MonkeyPatch, northwind: Workspace, tiny_models: dict[str, Path]
 ) -> None:
     """A one-filing library answered by a tiny Qwen3, with the automatic context."""
-    from app.services.ingest import ingest
-
-    ingest(workspace, [report_pdf])
-    workspace.close()
+    northwind.close()
     monkeypatch.delenv("ARCHIVIST_CONTEXT_LENGTH")
     monkeypatch.setenv("ARCHIVIST_MODEL", str(tiny_models["qwen3"]))
 

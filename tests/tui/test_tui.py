@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from textual.widgets import Collapsible, DataTable, Input, OptionList, Static
 
-from app.services.ingest import ingest
 from app.workspace import Workspace
 from model_runtime.engine import Mode
 from tests.conftest import answering_with
@@ -64,9 +63,8 @@ async def test_ingest_from_the_library_screen(workspace: Workspace, report_pdf: 
 
 
 @pytest.fixture
-def library(workspace: Workspace, report_pdf: Path) -> Workspace:
-    ingest(workspace, [report_pdf])
-    return workspace
+def library(northwind: Workspace) -> Workspace:
+    return northwind  # the report, ingested once for the run (tests/conftest.py)
 
 
 async def test_ask_in_both_modes_and_open_a_citation(

@@ -32,17 +32,18 @@ def short_answers(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def library(workspace: Workspace, report_pdf: Path) -> Workspace:
-    ingest(workspace, [report_pdf])
-    return workspace
+def library(northwind: Workspace) -> Workspace:
+    return northwind  # the report, ingested once for the run (tests/conftest.py)
 
 
 async def test_import_and_switch_model_then_answer_with_it(
-    library: Workspace, tmp_path: Path
+    library: Workspace, tmp_path: Path, tiny_models: dict[str, Path]
 ) -> None:
     starter = starter_model()
     assert starter is not None
-    copy = shutil.copyfile(starter.path, tmp_path / "second-model.gguf")
+    # A tiny real Qwen3 GGUF: imported, hashed and answering in a blink (the starter's copy
+    # took seconds to hash and to read the document whole).
+    copy = shutil.copyfile(tiny_models["qwen3"], tmp_path / "second-model.gguf")
     not_a_model = tmp_path / "notes.gguf"
     not_a_model.write_text("not a model")
     app = ArchivistApp(library, start="models")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from app.services import answer as answer_module
 from app.services.ingest import ingest
 from app.workspace import Workspace
 from retrieval.catalogue import Catalogue
-from tests.conftest import answering_with, make_pdf
+from tests.conftest import answering_with, ingested_home, library_copy
 from tests.fake_engine import FakeEngine, Reply
 from tests.tui_helpers import SIZE, rendered, wait_until
 from tui.chat_screen import ChatScreen
@@ -42,13 +43,20 @@ def short_answers(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ARCHIVIST_MAX_ANSWER_TOKENS", "24")
 
 
+@pytest.fixture(scope="module")
+def long_report_home(tmp_path_factory: pytest.TempPathFactory, onnx_cache: Path) -> Path:
+    return ingested_home(tmp_path_factory, onnx_cache, "ACME_2023_10K", PAGES)
+
+
 @pytest.fixture
-def long_report(workspace: Workspace, tmp_path: Path) -> Workspace:
-    ingest(workspace, [make_pdf(tmp_path / "ACME_2023_10K.pdf", PAGES)])
-    return workspace
+def long_report(long_report_home: Path, archivist_home: Path) -> Iterator[Workspace]:
+    """The six pages, ingested once for this module; each test works on its own copy."""
+    workspace = library_copy(long_report_home, archivist_home)
+    yield workspace
+    workspace.close()
 
 
-def slow_engine(delay: float = 0.04) -> FakeEngine:
+def slow_engine(delay: float = 0.02) -> FakeEngine:
     return FakeEngine([STEP_REPLY], name="fake", context_length=1_500, token_delay_s=delay)
 
 
