@@ -121,11 +121,14 @@ def _prepare(
         if scope.narrowed and outside
         else []
     )
+    # A model without a thinking template answers a thinking question in fast mode: no room
+    # (and no reasoning tokens) for thoughts it will not have.
+    thinks = mode == Mode.THINKING and workspace.engine.model_info.supports_thinking
     assembler = ContextAssembler(
         workspace.counter,
         window,
         settings.max_answer_tokens,
-        reasoning_room(settings.reasoning_budget, window) if mode == Mode.THINKING else 0,
+        reasoning_room(settings.reasoning_budget, window) if thinks else 0,
         floor=settings.top_k,
     )
     prompt = assembler.assemble(question, ranked, whole, chosen, scope.describe(), filtered)

@@ -61,3 +61,13 @@ def test_the_workspace_is_marked_while_an_answer_is_generated(library: Workspace
             seen.append(question_waiting(home))
     assert seen and all(seen)
     assert not question_waiting(home)  # released when the answer ends
+
+
+def test_a_model_that_cannot_think_gets_no_thinking_room(library: Workspace) -> None:
+    """The starter has no thinking template: a thinking question decoded up to 1,024 tokens of
+    reasoning budget on top of the answer before, for thoughts it never has."""
+    fake = FakeEngine([Reply("Capex was 412 million dollars [S2].")], supports_thinking=False)
+    answer = list(ask(answered_by(library, fake, 256), QUESTION, Mode.THINKING))[-1]
+    assert isinstance(answer, Answer) and answer.report is not None
+    assert answer.report.reasoning_tokens == 0
+    assert answer.answer == "Capex was 412 million dollars [S2]."
