@@ -1,0 +1,186 @@
+"""Read a filing's primary statements as data: every line item, each period column.
+
+The statement pages are the ones `retrieval.statements.statement_pages` finds at ingest
+(a statement continued on the next page included). On each page, the table's column
+count is the most common length of a number run (`rows.py`); the text above the first
+row, or above a new header further down (an earnings release may print two tables on a
+page), names the columns' periods (`columns.py`) and the scale ("In millions, except per
+share data"); a page without a header continues the previous page's columns. A label
+wrapped onto two lines is joined when its second line starts in lower case, or when the
+numbers stand alone on the next line. Per-share rows are in dollars (scale 1), share counts
+in the shares' stated scale, everything else in the table's scale.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ingestion.records import DocumentMeta
+from retrieval.key_figures.columns import Column, columns
+from retrieval.key_figures.labels import item, unit
+from retrieval.key_figures.records import KeyFigure
+from retrieval.key_figures.rows import Run, column_count, read_line
+from retrieval.statements import Statement, statement_pages
+
+_SCALES = {"thousand": 1e3, "thousands": 1e3, "million": 1e6, "millions": 1e6,
+           "billion": 1e9, "billions": 1e9}  # fmt: skip
+_SCALE = re.compile(r"\b(thousands?|millions?|billions?)\b", re.I)
+_SHARE_SCALE = re.compile(r"shares? (?:are |amounts )?in (thousands|millions|billions)", re.I)
+_SHARES_TOO = re.compile(r"\$ and shares in (thousands|millions|billions)", re.I)
+_SHARES_EXCEPTED = re.compile(r"except (for )?(number of )?shares?\b(?! data)|except share", re.I)
+
+
+@dataclass
+class _Table:
+    """What carries over from one line, and one page, of a statement to the next."""
+
+    columns: list[Column] | None = None
+    count: int = 0
+    scale: float = 1.0
+    share_scale: float = 1.0
+    row: int = 0
+    heading: str = ""
+    head: list[str] = field(default_factory=list)  # text since the last row
+
+
+def extract_figures(document_id: str, pages: dict[int, str], meta: DocumentMeta) -> list[KeyFigure]:
+    """Every value of the filing's income statement, balance sheet and cash flow statement."""
+    figures: list[KeyFigure] = []
+    for statement, indexes in statement_pages(pages).items():
+        table = _Table()
+        for index in indexes:
+            figures.extend(_page(document_id, statement, index, pages[index], meta, table))
+    return _one_row_per_item(figures)
+
+
+def _scales(head: str, table: _Table) -> None:
+    found = _SCALE.search(head)
+    if found is None:
+        return
+    table.scale = _SCALES[found.group(1).lower()]
+    shares = _SHARE_SCALE.search(head) or _SHARES_TOO.search(head)
+    if shares:
+        table.share_scale = _SCALES[shares.group(1).lower()]
+    elif _SHARES_EXCEPTED.search(head):
+        table.share_scale = 1.0
+    else:
+        table.share_scale = table.scale
+
+
+def _page(
+    document_id: str, statement: Statement, index: int, text: str, meta: DocumentMeta, table: _Table
+) -> list[KeyFigure]:
+    lines = [read_line(line) for line in text.splitlines()]
+    count = column_count(lines)
+    if count != table.count:
+        table.columns, table.count = None, count
+    table.head = []
+    pending: list[str] = []  # label lines not yet ended by numbers
+    found: list[KeyFigure] = []
+    instant = statement == Statement.BALANCE
+    for line in lines:
+        words: list[str] = []
+        for run in line:
+            words.append(run.words)
+            if run.is_years:
+                table.head.append(" ".join([*words, *run.tokens]))
+                words = []
+                continue
+            if len(run.tokens) < count:  # part of the label: "allowance of $23 and $25"
+                words[-1] = " ".join([run.words, *run.tokens])
+                continue
+            label_words = " ".join([*words, *run.tokens[:-count]]).strip()
+            label = _label(pending, label_words, table)
+            pending, words = [], []
+            head = " ".join(table.head)
+            if table.head and (
+                new := columns(head, count, instant, meta)
+            ) is not None and _plausible(new, table, meta):
+                table.columns = new
+                _scales(head, table)
+            elif table.columns is None and table.head:
+                _scales(head, table)
+            table.head = []
+            if table.columns is None or not label:
+                continue
+            found.extend(_row(document_id, statement, index, label, run, table))
+        rest = " ".join(w for w in words if w).strip()
+        if rest:
+            pending.append(rest)
+            table.head.append(rest)
+    return found
+
+
+def _plausible(new: list[Column], table: _Table, meta: DocumentMeta) -> bool:
+    """A header further down a page must name years near the filing's ("Notes due 2025
+    and 2026:" is a heading, not a header)."""
+    if table.columns is None or not meta.fiscal_year:
+        return True
+    years = [int(re.sub(r"\D", "", c.period)[:4]) for c in new]
+    return all(abs(y - meta.fiscal_year) <= 3 for y in years)
+
+
+def _label(pending: list[str], words: str, table: _Table) -> str:
+    """The row's label: its own words, joined to the line above when that line is the
+    label's first part (the numbers alone, or a continuation in lower case)."""
+    last = pending[-1] if pending else ""
+    if not words:
+        if len(pending) >= 2 and last[:1].islower():
+            return f"{pending[-2]} {last}"
+        return last
+    if last and words[:1].islower() and not last.endswith(":"):
+        return f"{last} {words}"
+    if last:
+        table.heading = last
+    return words
+
+
+def _row(
+    document_id: str, statement: Statement, index: int, label: str, run: Run, table: _Table
+) -> list[KeyFigure]:
+    assert table.columns is not None
+    table.row += 1
+    row_unit = unit(label, table.heading, statement)
+    scale = {"USD/share": 1.0, "shares": table.share_scale}.get(row_unit, table.scale)
+    name = item(label, table.heading, statement, row_unit)
+    values = run.values[-table.count :]
+    return [
+        KeyFigure(
+            document_id=document_id,
+            statement=statement.value,
+            page=index,
+            row=table.row,
+            column=n,
+            label=label,
+            item=name,
+            period=column.period,
+            period_end=column.period_end,
+            header=column.header,
+            value=value,
+            scale=scale,
+            unit=row_unit,
+        )
+        for n, (column, value) in enumerate(zip(table.columns, values, strict=True))
+        if value is not None
+    ]
+
+
+def _one_row_per_item(figures: list[KeyFigure]) -> list[KeyFigure]:
+    """One row per statement stands for an item: a "Total ..." row over its parts' heading
+    row, a net figure over one from continuing operations, else the first."""
+    best: dict[tuple[str, str], tuple[int, int]] = {}
+    for f in figures:
+        if f.item:
+            rank = (0 if f.label.lower().startswith("total") else 1) + (
+                2 if "continuing" in f.label.lower() else 0
+            )
+            key = (f.statement, f.item)
+            if key not in best or (rank, f.row) < best[key]:
+                best[key] = (rank, f.row)
+    return [
+        f
+        if not f.item or best[(f.statement, f.item)][1] == f.row
+        else KeyFigure(**{**f.__dict__, "item": ""})
+        for f in figures
+    ]
