@@ -68,15 +68,23 @@ def _fiscal_month(month: int, day: int) -> int:
 def columns(head: str, count: int, instant: bool, meta: DocumentMeta) -> list[Column] | None:
     """The `count` columns a header describes, or None when it names too few years."""
     years: list[tuple[int, int, int, str, int]] = []  # year, month, day, date text, span
-    month, day, date_text = 0, 0, ""
+    dates: list[tuple[int, int, str]] = []  # the month-days since the last year
+    run: list[int] = []  # the years after them
     spans: list[tuple[int, str]] = []
-    for match in _TOKEN.finditer(head):
+    for match in [*_TOKEN.finditer(head), None]:
+        if match is None or (match["month"] and run):  # a block of dates, then years, ends
+            # "January 28, January 29, 2023 2022": as many dates as years pair in order
+            for n, year in enumerate(run):
+                month, day, text = dates[n] if len(dates) == len(run) else (dates or [(0, 0, "")])[-1]
+                years.append((year, month, day, text, spans[-1][0] if spans else 12))
+            dates, run = (dates[-1:] if dates and len(dates) != len(run) else []), []
+            if match is None:
+                break
         if match["month"]:
-            month, date_text = MONTHS[match["name"].lower()], match["month"]
             day = int(match["day"]) if match["day"] else 0
+            dates.append((MONTHS[match["name"].lower()], day, match["month"].strip(" ,")))
         elif match["year"]:
-            span = spans[-1][0] if spans else 12
-            years.append((int(match["year"]), month, day, date_text.strip(" ,"), span))
+            run.append(int(match["year"]))
         elif match["span"]:
             spans.append((_span(match["span"]), match["span"]))
     if len(years) < count or count == 0:
@@ -94,7 +102,10 @@ def columns(head: str, count: int, instant: bool, meta: DocumentMeta) -> list[Co
         years = [(y, m, d, t, lengths[i // per]) for i, (y, m, d, t, _) in enumerate(years)]
     elif len(set(lengths)) == 1:
         years = [(y, m, d, t, lengths[0]) for y, m, d, t, _ in years]
-    return _periods(years, instant, meta, [t for _, t in groups])
+    found = _periods(years, instant, meta, [t for _, t in groups])
+    if len({c.period for c in found}) < count:
+        return None  # a statement's columns are different periods; this is some other table
+    return found
 
 
 def _periods(

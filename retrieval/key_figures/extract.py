@@ -81,8 +81,12 @@ def _page(
     instant = statement == Statement.BALANCE
     for line in lines:
         words: list[str] = []
-        for run in line:
+        for n, run in enumerate(line):
             words.append(run.words)
+            following = line[n + 1].words if n + 1 < len(line) else ""
+            if following[:1].islower():  # "doubtful accounts - $42 and $46 2,004 2,133"
+                words[-1] = " ".join([run.words, *run.tokens])
+                continue
             if run.is_years:
                 table.head.append(" ".join([*words, *run.tokens]))
                 words = []

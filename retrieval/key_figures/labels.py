@@ -63,6 +63,9 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
 _NOTE = re.compile(r"\s*\((notes? [\w ,and]+|pp&e)\)", re.I)
 _PER_SHARE = re.compile(r"per (common |diluted |basic )?share|\beps\b", re.I)
 _SHARES = re.compile(r"\bshares\b", re.I)
+_SHARE_COUNT = re.compile(
+    r"^(weighted|average|number of|shares (used|outstanding))|\bshares (used|outstanding)\b", re.I
+)
 
 
 def clean(label: str) -> str:
@@ -74,6 +77,8 @@ def clean(label: str) -> str:
 
 def unit(label: str, heading: str, statement: Statement) -> str:
     """"USD/share" for a per-share row, "shares" for a share count, else "USD"."""
+    if statement == Statement.INCOME and _SHARE_COUNT.search(label):
+        return "shares"  # "Shares used to compute basic net income per share"
     if _PER_SHARE.search(label):
         return "USD/share"
     if statement == Statement.INCOME and _SHARES.search(label):

@@ -1,0 +1,192 @@
+"""Key figures extraction (issue 25): recall on the dev questions, precision, and cost.
+
+    .venv/bin/python bench/key_figures.py [--sample 100] [--seed 25] [--speed 4]
+
+Reads every dev filing as ingest does (PDFium reader, cleaner), extracts its figures, then:
+(a) for each dev question whose justification says the metric was "directly extracted",
+whether the figures hold the gold value for its filing, item and period (the item from
+the metric the justification names, the period and the unit from the question; a CAGR
+question counts when its years' values give the gold CAGR); (b) a seeded sample of
+extracted values, each checked on its page: the printed number on a line holding the
+printed label, and the column header's year in the stated period (the sample is printed
+for a reading by eye); (c) the time extraction adds to ingesting a few filings, against
+the whole ingest of the same filings in the same run. Not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import re
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DEV = ROOT.parent / "shared" / "data" / "financebench-dev"
+
+from ingestion.cleaning import clean_pages  # noqa: E402
+from ingestion.readers import read_raw_pages  # noqa: E402
+from ingestion.records import parse_file_name  # noqa: E402
+from retrieval.key_figures.extract import extract_figures  # noqa: E402
+from retrieval.key_figures.items import ITEMS  # noqa: E402
+from retrieval.key_figures.records import KeyFigure  # noqa: E402
+from retrieval.statements import statement_pages  # noqa: E402
+
+METRICS = {  # the justification's metric -> core item
+    "capital expenditures": "capex",
+    "ppne, net": "ppe_net",
+    "total cash dividends paid out": "dividends_paid",
+    "total revenue": "revenue",
+    "cost of goods sold": "cost_of_revenue",
+    "total current liabilities": "total_current_liabilities",
+    "total current assets": "total_current_assets",
+}
+UNITS = {"millions": 1e6, "billions": 1e9, "thousands": 1e3}
+
+
+def matches(amount: float, gold: float, decimals: int) -> bool:
+    """Magnitudes (a cash outflow is printed negative, asked positive) equal within half
+    the gold's last significant digit or 1% of it, whichever is larger."""
+    return abs(abs(amount) - abs(gold)) <= max(0.5 * 10**-decimals, 0.01 * abs(gold))
+
+
+def recall(figures: dict[str, list[KeyFigure]]) -> None:
+    hits, total = 0, 0
+    for line in (DEV / "questions.jsonl").read_text().splitlines():
+        q = json.loads(line)
+        why = q.get("justification") or ""
+        metric = re.search(r"metric (.+?) was directly extracted", why)
+        if not metric:
+            continue
+        total += 1
+        item = METRICS.get(metric.group(1).lower(), "")
+        unit = next((v for k, v in UNITS.items() if k in q["question"].lower()), 1.0)
+        years = re.findall(r"FY(\d{4})", q["question"])
+        rows = [f for f in figures[q["doc_name"]] if f.item == item]
+        by_period = {f.period: f.amount / unit for f in rows}
+        gold = q["answer"].replace("$", "").replace(",", "")
+        # trailing zeros are not significant: "$8.70" is 8.7, and 8,738 millions matches
+        decimals = len(gold.split(".")[1].rstrip("%").rstrip("0")) if "." in gold else 0
+        if "CAGR" in q["question"] and len(years) == 2:
+            start, end = by_period.get(f"FY{years[0]}"), by_period.get(f"FY{years[1]}")
+            n = int(years[1]) - int(years[0])
+            got = 100 * ((end / start) ** (1 / n) - 1) if start and end else math.nan
+            ok = round(got, decimals) == float(gold.rstrip("%"))
+            shown = f"{start} -> {end}: CAGR {got:.2f}%"
+        else:
+            got = by_period.get(f"FY{years[-1]}", math.nan)
+            ok = not math.isnan(got) and matches(got, float(gold), decimals)
+            shown = f"{got}"
+        hits += ok
+        source = next((f"p{f.page} '{f.label}'" for f in rows if f.period == f"FY{years[-1]}"), "")
+        print(f"  {'HIT ' if ok else 'MISS'} {q['doc_name']} {item} FY{years[-1]}: gold {q['answer']},"
+              f" table {shown} {source}")
+    print(f"(a) recall: {hits}/{total} = {hits / max(total, 1):.0%}")
+
+
+def check(f: KeyFigure, text: str) -> tuple[bool, str]:
+    """Automatic check of one value against its page's text."""
+    printed = f"{abs(f.value):,.{_decimals(f.value)}f}"
+    lines = text.splitlines()
+    first_word = f.label.split()[0]
+    last_word = f.label.split()[-1]
+    on_line = any(
+        printed in line and (first_word in line or last_word in line) for line in lines
+    ) or any(  # a label wrapped onto the line above its numbers
+        printed in b and (first_word in a or last_word in b) for a, b in zip(lines, lines[1:])
+    )
+    year = re.search(r"(19|20)\d{2}", f.header)
+    header_ok = bool(year) and (
+        year.group() in f.period
+        or str(int(year.group()) + 1) in f.period  # a fiscal year ending after December
+        or str(int(year.group()) - 1) in f.period
+    )
+    return on_line and header_ok, printed
+
+
+def _decimals(value: float) -> int:
+    text = f"{abs(value)}".rstrip("0").rstrip(".")
+    return len(text.split(".")[1]) if "." in text else 0
+
+
+def precision(figures: dict[str, list[KeyFigure]], pages: dict[str, dict[int, str]],
+              size: int, seed: int) -> None:
+    population = [f for name in sorted(figures) for f in figures[name]]
+    sample = random.Random(seed).sample(population, min(size, len(population)))
+    good = 0
+    for f in sample:
+        ok, printed = check(f, pages[f.document_id][f.page])
+        good += ok
+        print(f"  {'ok ' if ok else 'BAD'} {f.document_id} p{f.page} {f.statement[:4]} "
+              f"'{f.label[:60]}' [{f.header}] -> {f.period} {f.value:g} x{f.scale:g} {f.unit}")
+    print(f"(b) precision, automatic: {good}/{len(sample)} = {good / max(len(sample), 1):.0%}")
+
+
+def coverage(figures: dict[str, list[KeyFigure]]) -> None:
+    statements: Counter[str] = Counter()
+    items: Counter[str] = Counter()
+    for figs in figures.values():
+        for s in {f.statement for f in figs}:
+            statements[s] += 1
+        for i in {f.item for f in figs if f.item}:
+            items[i] += 1
+    print(f"filings: {len(figures)}; with each statement: {dict(statements)}")
+    print("with each core item: " + ", ".join(f"{i} {items[i]}" for i in ITEMS))
+
+
+def speed(names: list[str]) -> None:
+    """Whole ingest of `names` (the real command's service) vs the extraction alone."""
+    import os
+
+    from app.config import Settings  # noqa: PLC0415
+    from app.services.ingest import ingest_paths  # noqa: PLC0415
+
+    with tempfile.TemporaryDirectory() as home:
+        os.environ["ARCHIVIST_HOME"] = home
+        paths = [DEV / "pdfs" / f"{n}.pdf" for n in names]
+        start = time.perf_counter()
+        ingest_paths(Settings(), paths)
+        whole = time.perf_counter() - start
+    start = time.perf_counter()
+    for n in names:
+        pages = {p.index: p.text for p in clean_pages(read_raw_pages(DEV / "pdfs" / f"{n}.pdf"))}
+        t0 = time.perf_counter()
+        extract_figures(n, pages, parse_file_name(n) or parse_file_name("X_2000_10K"))  # type: ignore[arg-type]
+        start += time.perf_counter() - t0  # only the extraction's own time counts
+    print(f"(c) {len(names)} filings: whole ingest {whole:.1f} s; extraction alone"
+          f" {time.perf_counter() - start:.2f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sample", type=int, default=100)
+    parser.add_argument("--seed", type=int, default=25)
+    parser.add_argument("--speed", type=int, default=0, help="filings to time ingest on")
+    args = parser.parse_args()
+    figures: dict[str, list[KeyFigure]] = {}
+    pages: dict[str, dict[int, str]] = {}
+    spent = 0.0
+    for pdf in sorted((DEV / "pdfs").glob("*.pdf")):
+        text = {p.index: p.text for p in clean_pages(read_raw_pages(pdf))}
+        meta = parse_file_name(pdf.stem)
+        assert meta is not None
+        start = time.perf_counter()
+        figures[pdf.stem] = extract_figures(pdf.stem, text, meta)
+        spent += time.perf_counter() - start
+        pages[pdf.stem] = {i: text[i] for s in statement_pages(text).values() for i in s}
+    print(f"extraction over {len(figures)} filings: {spent:.2f} s (statement search included)")
+    coverage(figures)
+    recall(figures)
+    precision(figures, pages, args.sample, args.seed)
+    if args.speed:
+        speed(sorted(figures)[: args.speed])
+
+
+if __name__ == "__main__":
+    main()
