@@ -14,7 +14,7 @@ in the shares' stated scale, everything else in the table's scale.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ingestion.records import DocumentMeta
 from retrieval.key_figures.columns import Column, columns
@@ -95,16 +95,16 @@ def _page(
                 words[-1] = " ".join([run.words, *run.tokens])
                 continue
             label_words = " ".join([*words, *run.tokens[:-count]]).strip()
-            label = _label(pending, label_words, table)
-            pending, words = [], []
             head = " ".join(table.head)
             if table.head and (
                 new := columns(head, count, instant, meta)
             ) is not None and _plausible(new, table, meta):
-                table.columns = new
+                table.columns, pending, table.heading = new, [], ""  # the lines were its header
                 _scales(head, table)
             elif table.columns is None and table.head:
                 _scales(head, table)
+            label = _label(pending, label_words, table)
+            pending, words = [], []
             table.head = []
             if table.columns is None or not label:
                 continue
@@ -173,18 +173,18 @@ def _row(
 def _one_row_per_item(figures: list[KeyFigure]) -> list[KeyFigure]:
     """One row per statement stands for an item: a "Total ..." row over its parts' heading
     row, a net figure over one from continuing operations, else the first."""
-    best: dict[tuple[str, str], tuple[int, int]] = {}
+    best: dict[tuple[str, str, str], tuple[int, int]] = {}
     for f in figures:
         if f.item:
             rank = (0 if f.label.lower().startswith("total") else 1) + (
                 2 if "continuing" in f.label.lower() else 0
             )
-            key = (f.statement, f.item)
+            key = (f.statement, f.item, f.period)
             if key not in best or (rank, f.row) < best[key]:
                 best[key] = (rank, f.row)
     return [
         f
-        if not f.item or best[(f.statement, f.item)][1] == f.row
-        else KeyFigure(**{**f.__dict__, "item": ""})
+        if not f.item or best[(f.statement, f.item, f.period)][1] == f.row
+        else replace(f, item="")
         for f in figures
     ]

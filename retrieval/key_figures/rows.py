@@ -15,6 +15,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from retrieval.key_figures.columns import MONTHS
+
 _NUMBER = re.compile(r"^\$?(\()?\$?(-)?((?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)(\))?$")
 _DASHES = {"—", "–", "-", "--", "―", "$—", "$-", "$–", "(—)"}
 _YEAR = re.compile(r"^(19[89]\d|20[0-4]\d)$")
@@ -59,6 +61,8 @@ def read_line(text: str) -> list[Run]:
         if token in ("$", "%") or token.endswith("%") or token.endswith("%)"):
             continue
         parsed = value(token)
+        if n and tokens[n - 1].lower().rstrip(".") in MONTHS and re.fullmatch(r"\d{1,2}", token):
+            parsed = token  # the day of "December 31 2023 2022"
         if isinstance(parsed, str):
             if printed:
                 runs.append(Run(" ".join(words), printed, values))

@@ -1,0 +1,156 @@
+"""Key figures read from real statement pages (dev filings through the product's reader and
+cleaner), and stored, rebuilt and removed through the real `archivist` command."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from app.services import indexing
+from app.settings import load_settings
+from app.workspace import Workspace
+from ingestion.cleaning import clean_pages
+from ingestion.readers import read_raw_pages
+from ingestion.records import DocumentMeta, parse_file_name
+from retrieval.key_figures.extract import extract_figures
+from retrieval.key_figures.records import KeyFigure
+from retrieval.storage.figure_store import FigureStore
+from tests.cli_runner import archivist
+from tests.conftest import FINANCEBENCH, make_pdf
+
+
+@cache
+def filing(name: str) -> dict[int, str]:
+    pages = clean_pages(read_raw_pages(FINANCEBENCH / "pdfs" / f"{name}.pdf"))
+    return {p.index: p.text for p in pages}
+
+
+def statement_page(name: str, index: int) -> str:
+    return filing(name)[index]
+
+
+def figures(name: str, *indexes: int, meta: DocumentMeta | None = None) -> list[KeyFigure]:
+    """The figures of the named pages alone (statement search runs over just those)."""
+    found = meta or parse_file_name(name)
+    assert found is not None
+    return extract_figures(name, {i: statement_page(name, i) for i in indexes}, found)
+
+
+def one(found: list[KeyFigure], item: str, period: str) -> KeyFigure:
+    [figure] = [f for f in found if f.item == item and f.period == period]
+    return figure
+
+
+def test_capex_on_3m_2018_cash_flow_is_negative_in_millions_with_its_page_and_label() -> None:
+    found = figures("3M_2018_10K", 55, 57, 59)
+    capex = one(found, "capex", "FY2018")
+    assert (capex.value, capex.scale, capex.unit, capex.page) == (-1577.0, 1e6, "USD", 59)
+    assert capex.label == "Purchases of property, plant and equipment (PP&E)"
+    assert capex.amount == -1_577_000_000
+    assert [f.value for f in found if f.item == "capex"] == [-1577.0, -1373.0, -1420.0]
+    assert one(found, "ppe_net", "FY2018").value == 8738.0
+    # a dash is no value: "Other — net" keeps its label, its numbers are read
+    assert one(found, "revenue", "FY2016").value == 30109.0
+    eps = one(found, "diluted_eps", "FY2018")
+    assert (eps.value, eps.scale, eps.unit) == (8.89, 1.0, "USD/share")
+    shares = [f for f in found if f.unit == "shares" and f.period == "FY2018"]
+    assert [(f.label[-7:], f.value, f.scale) for f in shares] == [
+        ("— basic", 588.5, 1e6),
+        ("diluted", 602.0, 1e6),
+    ]
+
+
+def test_a_label_whose_numbers_land_on_the_next_line_is_joined() -> None:
+    found = figures("3M_2018_10K", 59)
+    [row] = [f for f in found if f.period == "FY2018" and f.value == 846.0]
+    assert row.label == "Proceeds from sale of businesses, net of cash sold"
+
+
+def test_a_10q_has_quarter_and_year_to_date_columns_and_a_prior_year_end_balance() -> None:
+    found = figures("AMCOR_2023Q2_10Q", 4, 6, 7)  # fiscal year ends June 30
+    revenue = {f.period: f.value for f in found if f.item == "revenue"}
+    assert revenue == {"2023Q2": 3642.0, "2022Q2": 3507.0, "2023 6M": 7354.0, "2022 6M": 6927.0}
+    cash = {f.period: f.period_end for f in found if f.item == "cash"}
+    assert cash == {"2023Q2": "2022-12-31", "FY2022": "2022-06-30"}
+    assert one(found, "cost_of_revenue", "2023Q2").value == -2980.0
+
+
+def test_a_table_in_thousands_and_a_52_53_week_year() -> None:
+    found = figures("NETFLIX_2017_10K", 44)
+    liabilities = one(found, "total_current_liabilities", "FY2017")
+    assert (liabilities.value, liabilities.scale) == (5466312.0, 1e3)
+    # Best Buy's fiscal 2023 ends January 28, 2023 ("$ and shares in millions")
+    best_buy = figures("BESTBUY_2023_10K", 39)
+    revenue = one(best_buy, "revenue", "FY2023")
+    assert (revenue.value, revenue.period_end) == (46298.0, "2023-01-28")
+    assert one(best_buy, "revenue", "FY2021").value == 47262.0
+
+
+def test_an_earnings_release_dated_after_its_year_end_has_pairs_of_dates_and_years() -> None:
+    found = figures("ULTABEAUTY_2023Q4_EARNINGS", 5)  # two tables on one page
+    revenue = {f.period: (f.value, f.period_end) for f in found if f.item == "revenue"}
+    assert revenue == {
+        "2023Q4": (3226773.0, "2023-01-28"),
+        "2022Q4": (2729388.0, "2022-01-29"),
+        "FY2023": (10208580.0, "2023-01-28"),
+        "FY2022": (8630889.0, "2022-01-29"),
+    }
+
+
+def test_an_amount_inside_a_label_is_not_a_row() -> None:
+    found = figures("CORNING_2021_10K", 66)  # "net of doubtful accounts - $42 and $46 2,004 2,133"
+    receivable = [f for f in found if f.label.startswith("Trade accounts receivable")]
+    assert [f.value for f in receivable] == [2004.0, 2133.0]
+    assert one(found, "ppe_net", "FY2021").value == 15804.0
+
+
+_WORDS = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi pi".split()
+STATEMENTS = [
+    "Northwind Traders Inc.\nConsolidated Statements of Income\n(In millions, except per share data)\n"
+    "Years ended December 31 2023 2022 2021\n"
+    + "\n".join(f"Operating line {w} {n},1{n}0 {n},0{n}5 ({n}{n}0)" for n, w in enumerate(_WORDS, 1))
+    + "\nNet sales $ 9,876 $ 8,765 $ 7,654\nCost of sales (4,321) (3,210) (2,109)\n"
+    "Gross profit 5,555 5,555 5,545\nDiluted earnings per share $ 1.23 $ 1.11 $ 0.99",
+    "Northwind Traders Inc.\nConsolidated Statements of Cash Flows\n(In millions)\n"
+    "Years ended December 31 2023 2022 2021\n"
+    + "\n".join(f"Investing line {w} {n}1{n} {n}2{n} ({n}3{n})" for n, w in enumerate(_WORDS, 1))
+    + "\nPurchases of property, plant and equipment (1,577) (1,373) -\n"
+    "Net cash provided by operating activities 2,001 1,901 1,801",
+]
+
+
+def test_ingest_stores_the_figures_reindex_rebuilds_them_docs_rm_removes_them(
+    archivist_home: Path, tmp_path: Path
+) -> None:
+    pdf = make_pdf(tmp_path / "NORTHWIND_2023_10K.pdf", ["Northwind annual report.", *STATEMENTS])
+    assert archivist("ingest", str(pdf), "--json", home=archivist_home).returncode == 0
+    workspace = Workspace(load_settings())
+    store = FigureStore(workspace.catalogue)
+    capex = store.company("Northwind", "capex")
+    assert [(f.period, f.value, f.page) for f in capex] == [("FY2023", -1577.0, 2), ("FY2022", -1373.0, 2)]
+    assert {f.period: f.value for f in store.company("Northwind", "revenue")}["FY2021"] == 7654.0
+    [doc_id] = {f.document_id for f in capex}
+
+    store.replace(doc_id, [])  # lost, as after an older release's ingest
+    assert archivist("reindex", "--json", home=archivist_home).returncode == 0
+    assert len(store.company("Northwind", "capex")) == 2
+
+    assert archivist("docs", "rm", doc_id[:12], "--json", home=archivist_home).returncode == 0
+    assert store.document(doc_id) == []
+
+
+def test_an_extraction_failure_never_fails_an_ingest(
+    archivist_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_: object) -> list[KeyFigure]:
+        raise ValueError("a table nobody foresaw")
+
+    monkeypatch.setattr(indexing, "extract_figures", broken)
+    pdf = make_pdf(tmp_path / "NORTHWIND_2023_10K.pdf", STATEMENTS)
+    result = archivist("ingest", str(pdf), "--json", home=archivist_home)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["ingested"][0]["name"] == "NORTHWIND_2023_10K"
+    assert FigureStore(Workspace(load_settings()).catalogue).companies() == {}
