@@ -20,11 +20,13 @@ import json
 import math
 import random
 import re
+import statistics
 import sys
 import tempfile
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -84,9 +86,12 @@ def recall(figures: dict[str, list[KeyFigure]]) -> None:
             ok = not math.isnan(got) and matches(got, float(gold), decimals)
             shown = f"{got}"
         hits += ok
-        source = next((f"p{f.page} '{f.label}'" for f in rows if f.period == f"FY{years[-1]}"), "")
-        print(f"  {'HIT ' if ok else 'MISS'} {q['doc_name']} {item} FY{years[-1]}: gold {q['answer']},"
-              f" table {shown} {source}")
+        wanted = f"FY{years[-1]}"
+        source = next((f"p{f.page} '{f.label}'" for f in rows if f.period == wanted), "")
+        print(
+            f"  {'HIT ' if ok else 'MISS'} {q['doc_name']} {item} {wanted}: gold {q['answer']},"
+            f" table {shown} {source}"
+        )
     print(f"(a) recall: {hits}/{total} = {hits / max(total, 1):.0%}")
 
 
@@ -96,10 +101,12 @@ def check(f: KeyFigure, text: str) -> tuple[bool, str]:
     lines = text.splitlines()
     first_word = f.label.split()[0]
     last_word = f.label.split()[-1]
-    on_line = any(
-        printed in line and (first_word in line or last_word in line) for line in lines
-    ) or any(  # a label wrapped onto the line above its numbers
-        printed in b and (first_word in a or last_word in b) for a, b in zip(lines, lines[1:])
+    on_line = (
+        any(printed in line and (first_word in line or last_word in line) for line in lines)
+        or any(  # a label wrapped onto the line above its numbers
+            printed in b and (first_word in a or last_word in b)
+            for a, b in zip(lines, lines[1:], strict=False)
+        )
     )
     year = re.search(r"(19|20)\d{2}", f.header)
     header_ok = bool(year) and (
@@ -115,16 +122,19 @@ def _decimals(value: float) -> int:
     return len(text.split(".")[1]) if "." in text else 0
 
 
-def precision(figures: dict[str, list[KeyFigure]], pages: dict[str, dict[int, str]],
-              size: int, seed: int) -> None:
+def precision(
+    figures: dict[str, list[KeyFigure]], pages: dict[str, dict[int, str]], size: int, seed: int
+) -> None:
     population = [f for name in sorted(figures) for f in figures[name]]
     sample = random.Random(seed).sample(population, min(size, len(population)))
     good = 0
     for f in sample:
         ok, printed = check(f, pages[f.document_id][f.page])
         good += ok
-        print(f"  {'ok ' if ok else 'BAD'} {f.document_id} p{f.page} {f.statement[:4]} "
-              f"'{f.label[:60]}' [{f.header}] -> {f.period} {f.value:g} x{f.scale:g} {f.unit}")
+        print(
+            f"  {'ok ' if ok else 'BAD'} {f.document_id} p{f.page} {f.statement[:4]} "
+            f"'{f.label[:60]}' [{f.header}] -> {f.period} {f.value:g} x{f.scale:g} {f.unit}"
+        )
     print(f"(b) precision, automatic: {good}/{len(sample)} = {good / max(len(sample), 1):.0%}")
 
 
@@ -140,34 +150,63 @@ def coverage(figures: dict[str, list[KeyFigure]]) -> None:
     print("with each core item: " + ", ".join(f"{i} {items[i]}" for i in ITEMS))
 
 
-def speed(names: list[str]) -> None:
-    """Whole ingest of `names` (the real command's service) vs the extraction alone."""
+def speed(names: list[str], rounds: int) -> None:
+    """Whole ingest (until every chunk is embedded) of the same filings into fresh
+    workspaces, extraction on and off in turn, the embedder loaded once beforehand; and the
+    askable phase (`index_document`, where extraction runs) timed on its own."""
     import os
 
-    from app.config import Settings  # noqa: PLC0415
-    from app.services.ingest import ingest_paths  # noqa: PLC0415
+    from app.services import indexing
+    from app.services import ingest as ingest_service
+    from app.settings import load_settings
+    from app.workspace import Workspace
 
-    with tempfile.TemporaryDirectory() as home:
-        os.environ["ARCHIVIST_HOME"] = home
-        paths = [DEV / "pdfs" / f"{n}.pdf" for n in names]
-        start = time.perf_counter()
-        ingest_paths(Settings(), paths)
-        whole = time.perf_counter() - start
-    start = time.perf_counter()
-    for n in names:
-        pages = {p.index: p.text for p in clean_pages(read_raw_pages(DEV / "pdfs" / f"{n}.pdf"))}
-        t0 = time.perf_counter()
-        extract_figures(n, pages, parse_file_name(n) or parse_file_name("X_2000_10K"))  # type: ignore[arg-type]
-        start += time.perf_counter() - t0  # only the extraction's own time counts
-    print(f"(c) {len(names)} filings: whole ingest {whole:.1f} s; extraction alone"
-          f" {time.perf_counter() - start:.2f} s")
+    real, phase_one = indexing.extract_figures, ingest_service.index_document
+    files = [DEV / "pdfs" / f"{n}.pdf" for n in names]
+    whole: dict[str, list[float]] = {"on": [], "off": []}
+    askable: dict[str, list[float]] = {"on": [], "off": []}
+    embedder = None
+    for turn in range(rounds):
+        for mode in ("on", "off") if turn % 2 == 0 else ("off", "on"):
+            indexing.extract_figures = real if mode == "on" else (lambda *_: [])  # type: ignore[assignment]
+
+            def timed(*a: Any, mode: str = mode) -> Any:
+                start = time.perf_counter()
+                result = phase_one(*a)
+                askable[mode].append(time.perf_counter() - start)
+                return result
+
+            ingest_service.index_document = timed  # type: ignore[assignment]
+            with tempfile.TemporaryDirectory() as home:
+                os.environ["ARCHIVIST_HOME"] = home
+                settings = load_settings()
+                embedder = embedder or Workspace(settings).embedder
+                workspace = Workspace(settings, embedder=embedder)
+                start = time.perf_counter()
+                ingest_service.ingest(workspace, files)
+                whole[mode].append(time.perf_counter() - start)
+                workspace.close()
+    indexing.extract_figures, ingest_service.index_document = real, phase_one
+    for mode in ("on", "off"):
+        print(
+            f"(c) extraction {mode}: whole ingest of {len(files)} filings "
+            f"{', '.join(f'{t:.1f}' for t in whole[mode])} s (median "
+            f"{statistics.median(whole[mode]):.1f}); index_document total per run "
+            f"{sum(askable[mode]) / rounds:.2f} s"
+        )
+    on, off = statistics.median(whole["on"]), statistics.median(whole["off"])
+    print(
+        f"(c) slower with extraction: {100 * (on - off) / off:+.1f}% (whole ingest, medians);"
+        f" load average {os.getloadavg()}"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sample", type=int, default=100)
     parser.add_argument("--seed", type=int, default=25)
-    parser.add_argument("--speed", type=int, default=0, help="filings to time ingest on")
+    parser.add_argument("--speed", default="", help="comma-separated filings to time ingest on")
+    parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
     figures: dict[str, list[KeyFigure]] = {}
     pages: dict[str, dict[int, str]] = {}
@@ -185,7 +224,7 @@ def main() -> None:
     recall(figures)
     precision(figures, pages, args.sample, args.seed)
     if args.speed:
-        speed(sorted(figures)[: args.speed])
+        speed(args.speed.split(","), args.rounds)
 
 
 if __name__ == "__main__":

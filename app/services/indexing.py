@@ -111,7 +111,9 @@ def write_points(
         crash_point("mid_upsert")
 
 
-def store_figures(catalogue: Catalogue, doc_id: str, pages: dict[int, str], meta: DocumentMeta) -> int:
+def store_figures(
+    catalogue: Catalogue, doc_id: str, pages: dict[int, str], meta: DocumentMeta
+) -> int:
     """The document's key figures, read from its statement pages; a filing the extractor
     cannot read keeps none and is ingested all the same."""
     try:

@@ -36,7 +36,8 @@ _TOKEN = re.compile(
     r"(?P<month>\b(?P<name>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\b\.?\s*"
     r"(?P<day>\d{1,2})?\b,?)"
     r"|(?P<year>\b(?:19[89]\d|20[0-4]\d)\b)"
-    r"|(?P<span>\b(?:three|six|nine|twelve|3|6|9|12|thirteen|13|26|39|52|53)[- ](?:months?|weeks?)\b"
+    r"|(?P<span>\b(?:three|six|nine|twelve|thirteen|3|6|9|12|13|26|39|52|53)[- ]"
+    r"(?:months?|weeks?)\b"
     r"|\bquarters?\s+ended\b|\bq[1-4]\b|\byears?\s+ended\b|\bfiscal\s+years?\b|\byear\b)",
     re.IGNORECASE,
 )
@@ -75,7 +76,9 @@ def columns(head: str, count: int, instant: bool, meta: DocumentMeta) -> list[Co
         if match is None or (match["month"] and run):  # a block of dates, then years, ends
             # "January 28, January 29, 2023 2022": as many dates as years pair in order
             for n, year in enumerate(run):
-                month, day, text = dates[n] if len(dates) == len(run) else (dates or [(0, 0, "")])[-1]
+                month, day, text = (
+                    dates[n] if len(dates) == len(run) else (dates or [(0, 0, "")])[-1]
+                )
                 years.append((year, month, day, text, spans[-1][0] if spans else 12))
             dates, run = (dates[-1:] if dates and len(dates) != len(run) else []), []
             if match is None:
@@ -94,7 +97,9 @@ def columns(head: str, count: int, instant: bool, meta: DocumentMeta) -> list[Co
         first = next((m for m in _TOKEN.finditer(head) if m["month"]), None)
         if first is not None:
             m, d = MONTHS[first["name"].lower()], first["day"]
-            years = [(y, m, int(d) if d else 0, first["month"].strip(" ,"), s) for y, _, _, _, s in years]
+            years = [
+                (y, m, int(d) if d else 0, first["month"].strip(" ,"), s) for y, _, _, _, s in years
+            ]
     groups = [s for s in spans if s[1].lower() not in ("year", "years ended")] or spans
     lengths = [s for s, _ in groups]
     if len(lengths) > 1 and count % len(lengths) == 0:  # column groups side by side

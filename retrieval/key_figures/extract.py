@@ -96,9 +96,11 @@ def _page(
                 continue
             label_words = " ".join([*words, *run.tokens[:-count]]).strip()
             head = " ".join(table.head)
-            if table.head and (
-                new := columns(head, count, instant, meta)
-            ) is not None and _plausible(new, table, meta):
+            if (
+                table.head
+                and (new := columns(head, count, instant, meta)) is not None
+                and _plausible(new, table, meta)
+            ):
                 table.columns, pending, table.heading = new, [], ""  # the lines were its header
                 _scales(head, table)
             elif table.columns is None and table.head:

@@ -76,7 +76,7 @@ def clean(label: str) -> str:
 
 
 def unit(label: str, heading: str, statement: Statement) -> str:
-    """"USD/share" for a per-share row, "shares" for a share count, else "USD"."""
+    """ "USD/share" for a per-share row, "shares" for a share count, else "USD"."""
     if statement == Statement.INCOME and _SHARE_COUNT.search(label):
         return "shares"  # "Shares used to compute basic net income per share"
     if _PER_SHARE.search(label):

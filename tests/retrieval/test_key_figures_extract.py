@@ -107,11 +107,15 @@ def test_an_amount_inside_a_label_is_not_a_row() -> None:
     assert one(found, "ppe_net", "FY2021").value == 15804.0
 
 
-_WORDS = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi pi".split()
+_WORDS = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
+          "lambda", "mu", "nu", "xi", "pi"]  # fmt: skip
 STATEMENTS = [
-    "Northwind Traders Inc.\nConsolidated Statements of Income\n(In millions, except per share data)\n"
+    "Northwind Traders Inc.\nConsolidated Statements of Income\n"
+    "(In millions, except per share data)\n"
     "Years ended December 31 2023 2022 2021\n"
-    + "\n".join(f"Operating line {w} {n},1{n}0 {n},0{n}5 ({n}{n}0)" for n, w in enumerate(_WORDS, 1))
+    + "\n".join(
+        f"Operating line {w} {n},1{n}0 {n},0{n}5 ({n}{n}0)" for n, w in enumerate(_WORDS, 1)
+    )
     + "\nNet sales $ 9,876 $ 8,765 $ 7,654\nCost of sales (4,321) (3,210) (2,109)\n"
     "Gross profit 5,555 5,555 5,545\nDiluted earnings per share $ 1.23 $ 1.11 $ 0.99",
     "Northwind Traders Inc.\nConsolidated Statements of Cash Flows\n(In millions)\n"
@@ -130,7 +134,10 @@ def test_ingest_stores_the_figures_reindex_rebuilds_them_docs_rm_removes_them(
     workspace = Workspace(load_settings())
     store = FigureStore(workspace.catalogue)
     capex = store.company("Northwind", "capex")
-    assert [(f.period, f.value, f.page) for f in capex] == [("FY2023", -1577.0, 2), ("FY2022", -1373.0, 2)]
+    assert [(f.period, f.value, f.page) for f in capex] == [
+        ("FY2023", -1577.0, 2),
+        ("FY2022", -1373.0, 2),
+    ]
     assert {f.period: f.value for f in store.company("Northwind", "revenue")}["FY2021"] == 7654.0
     [doc_id] = {f.document_id for f in capex}
 
