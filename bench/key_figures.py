@@ -109,11 +109,16 @@ def check(f: KeyFigure, text: str) -> tuple[bool, str]:
         )
     )
     year = re.search(r"(19|20)\d{2}", f.header)
-    header_ok = bool(year) and (
-        year.group() in f.period
-        or str(int(year.group()) + 1) in f.period  # a fiscal year ending after December
-        or str(int(year.group()) - 1) in f.period
+    fiscal = re.search(r"\d{4}", f.period)
+    header_ok = (
+        year is not None
+        and fiscal is not None
+        and (not f.period_end or f.period_end[:4] == year.group())
+        and int(fiscal.group()) - int(year.group()) in (0, 1)  # a year ending after December
     )
+    spans = {"three": "Q", "13 weeks": "Q", "six": " 6M", "nine": " 9M", "twelve": "FY"}
+    span = next((v for k, v in spans.items() if k in f.header.lower()), "")
+    header_ok = header_ok and span in f.period
     return on_line and header_ok, printed
 
 

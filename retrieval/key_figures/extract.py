@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from ingestion.records import DocumentMeta
 from retrieval.key_figures.columns import Column, columns
 from retrieval.key_figures.labels import item, unit
+from retrieval.key_figures.labels import rank as label_rank
 from retrieval.key_figures.records import KeyFigure
 from retrieval.key_figures.rows import Run, column_count, read_line
 from retrieval.statements import Statement, statement_pages
@@ -29,6 +30,12 @@ _SCALE = re.compile(r"\b(thousands?|millions?|billions?)\b", re.I)
 _SHARE_SCALE = re.compile(r"shares? (?:are |amounts )?in (thousands|millions|billions)", re.I)
 _SHARES_TOO = re.compile(r"\$ and shares in (thousands|millions|billions)", re.I)
 _SHARES_EXCEPTED = re.compile(r"except (for )?(number of )?shares?\b(?! data)|except share", re.I)
+
+
+# A line ending like this is a label's first part ("NET INCOME ATTRIBUTABLE TO SHAREOWNERS OF")
+_UNFINISHED = re.compile(
+    r"(\b(of|and|to|the|for|in|from|on|by|with|or|at|including|excluding|less)|[,\-–—])$", re.I
+)
 
 
 @dataclass
@@ -94,7 +101,8 @@ def _page(
             if len(run.tokens) < count:  # part of the label: "allowance of $23 and $25"
                 words[-1] = " ".join([run.words, *run.tokens])
                 continue
-            label_words = " ".join([*words, *run.tokens[:-count]]).strip()
+            extra, values = _without_footnotes(run, count)
+            label_words = " ".join([*words, *extra]).strip()
             head = " ".join(table.head)
             if (
                 table.head
@@ -110,7 +118,7 @@ def _page(
             table.head = []
             if table.columns is None or not label:
                 continue
-            found.extend(_row(document_id, statement, index, label, run, table))
+            found.extend(_row(document_id, statement, index, label, values, table))
         rest = " ".join(w for w in words if w).strip()
         if rest:
             pending.append(rest)
@@ -127,30 +135,55 @@ def _plausible(new: list[Column], table: _Table, meta: DocumentMeta) -> bool:
     return all(abs(y - meta.fiscal_year) <= 3 for y in years)
 
 
+def _without_footnotes(run: Run, count: int) -> tuple[list[str], list[float | None]]:
+    """The run's last `count` values, footnote marks between them dropped ("$ 0.29 3 $ 1.51
+    $ 1.69"), and the tokens before them (a label's end, or a mark `_label` leaves out)."""
+    tokens, values = list(run.tokens), list(run.values)
+    while len(tokens) > count:
+        inside = [n for n in range(1, len(tokens)) if re.fullmatch(r"\d", tokens[n])]
+        if not inside:
+            break
+        del tokens[inside[0]], values[inside[0]]
+    return tokens[: len(tokens) - count], values[len(values) - count :]
+
+
 def _label(pending: list[str], words: str, table: _Table) -> str:
     """The row's label: its own words, joined to the line above when that line is the
-    label's first part (the numbers alone, or a continuation in lower case)."""
+    label's first part (the numbers alone, or a continuation in lower case). Lines without
+    a letter (footnote marks) are no label."""
+    pending = [p for p in pending if re.search(r"[A-Za-z]", p)]
+    words = words if re.search(r"[A-Za-z]", words) else ""
     last = pending[-1] if pending else ""
     if not words:
         if len(pending) >= 2 and last[:1].islower():
+            table.heading = pending[-3] if len(pending) >= 3 else table.heading
             return f"{pending[-2]} {last}"
+        table.heading = pending[-2] if len(pending) >= 2 else table.heading
         return last
-    if last and words[:1].islower() and not last.endswith(":"):
+    if last and not last.endswith(":") and (words[:1].islower() or _UNFINISHED.search(last)):
+        table.heading = pending[-2] if len(pending) >= 2 else table.heading
         return f"{last} {words}"
     if last:
         table.heading = last
+    heading, colon, rest = words.rpartition(": ")
+    if colon and rest[:1].isupper():  # "Current liabilities: Accounts payable", one line
+        table.heading, words = heading + colon, rest
     return words
 
 
 def _row(
-    document_id: str, statement: Statement, index: int, label: str, run: Run, table: _Table
+    document_id: str,
+    statement: Statement,
+    index: int,
+    label: str,
+    values: list[float | None],
+    table: _Table,
 ) -> list[KeyFigure]:
     assert table.columns is not None
     table.row += 1
     row_unit = unit(label, table.heading, statement)
     scale = {"USD/share": 1.0, "shares": table.share_scale}.get(row_unit, table.scale)
     name = item(label, table.heading, statement, row_unit)
-    values = run.values[-table.count :]
     return [
         KeyFigure(
             document_id=document_id,
@@ -173,14 +206,11 @@ def _row(
 
 
 def _one_row_per_item(figures: list[KeyFigure]) -> list[KeyFigure]:
-    """One row per statement stands for an item: a "Total ..." row over its parts' heading
-    row, a net figure over one from continuing operations, else the first."""
+    """One row per statement and period stands for an item (`labels.rank`, then the first)."""
     best: dict[tuple[str, str, str], tuple[int, int]] = {}
     for f in figures:
         if f.item:
-            rank = (0 if f.label.lower().startswith("total") else 1) + (
-                2 if "continuing" in f.label.lower() else 0
-            )
+            rank = label_rank(f.label)
             key = (f.statement, f.item, f.period)
             if key not in best or (rank, f.row) < best[key]:
                 best[key] = (rank, f.row)

@@ -44,8 +44,10 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
         "inventories": r"^(total )?(merchandise )?inventor(y|ies)(, net)?$",
         "accounts_payable": r"^(trade )?accounts payable(, trade)?$|^trade payables$",
         "ppe_net": r"^(net )?property,? (plant,? )?and equipment(, net| ?[—–-]+ ?net)"
-        r"(?! of accumulated)|^property,? (plant,? )?and equipment, net of accumulated"
-        r"|^net property,? (plant,? )?and equipment$|^property,? (plant,? )?and equipment, net$",
+        r"(?! of accumulated)|^property,? (plant,? )?and equipment,? (net|less) (of )?accumulated"
+        r"|^net property,? (plant,? )?and equipment$|^property,? (plant,? )?and equipment, net$"
+        r"|^land, buildings,? and equipment(, net)?$"
+        r"|^property,? (plant,? )?and equipment$",  # net where no gross is printed: `rank`
         "operating_cash_flow": r"^(net |total )?cash (flows? )?(provided by|from|used in|"
         r"\(used in\) provided by|provided by \(used (in|for)\)|provided by/\(used in\)|"
         r"generated (by|from))( continuing)? operat(ing activities|ions)$"
@@ -54,6 +56,7 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
         r"|premises|plant|fixed assets)|^capital expenditures$"
         r"|^property,? plant and equipment additions$",
         "dividends_paid": r"^(cash )?dividends paid( to (common )?(share|stock)holders)?$"
+        r"|^(cash )?dividends( [—–-]+ common( and preferred)?| on common stock)?$"
         r"|^(common stock )?(cash )?dividends paid$|^payments? of (cash )?dividends"
         r"( to (common )?(share|stock)holders)?$|^dividends paid on common stock$",
         "depreciation_amortization": r"^depreciation(, depletion)? (and|&) amortization"
@@ -104,3 +107,13 @@ def item(label: str, heading: str, statement: Statement, row_unit: str) -> str:
         if name != "diluted_eps" and ITEMS[name].statement == statement and pattern.search(text):
             return name
     return ""
+
+
+def rank(label: str) -> int:
+    """Which of several rows of one item in one statement column stands for it (lowest):
+    a "Total ..." row over its heading's row, a net figure over one from continuing
+    operations, a plain "Property, plant and equipment" (net when the balance sheet prints
+    no gross) last."""
+    text = clean(label)
+    plain = bool(re.fullmatch(r"property,? (plant,? )?and equipment", text))
+    return (0 if text.startswith("total") else 1) + (2 if "continuing" in text else 0) + 4 * plain

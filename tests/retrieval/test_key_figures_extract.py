@@ -161,3 +161,22 @@ def test_an_extraction_failure_never_fails_an_ingest(
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["ingested"][0]["name"] == "NORTHWIND_2023_10K"
     assert FigureStore(Workspace(load_settings()).catalogue).companies() == {}
+
+
+def test_footnote_marks_and_a_label_wrapped_in_capitals() -> None:
+    found = figures("COCACOLA_2017_10K", 73)  # "BASIC NET INCOME PER SHARE $ 0.29 3 $ 1.51"
+    basic = [f for f in found if f.label == "BASIC NET INCOME PER SHARE"]
+    assert [f.value for f in basic] == [0.29, 1.51, 1.69]
+    assert one(found, "diluted_eps", "FY2017").label == "DILUTED NET INCOME PER SHARE"
+    owners = one(found, "net_income_attributable", "FY2017")
+    assert (owners.label, owners.value) == (
+        "NET INCOME ATTRIBUTABLE TO SHAREOWNERS OF THE COCA-COLA COMPANY",
+        1248.0,
+    )
+
+
+def test_several_rows_on_one_line_each_keep_their_label() -> None:
+    found = figures("GENERALMILLS_2022_10K", 46)  # "Current liabilities: Accounts payable $ ..."
+    assert one(found, "accounts_payable", "FY2022").label == "Accounts payable"
+    assert one(found, "cash", "FY2021").value == 1505.2
+    assert one(found, "total_assets", "FY2022").value == 31090.1
