@@ -86,7 +86,10 @@ def _page(
     pending: list[str] = []  # label lines not yet ended by numbers
     found: list[KeyFigure] = []
     instant = statement == Statement.BALANCE
-    for line in lines:
+    bare = [_numbers_only(line, count) for line in lines]
+    for number, line in enumerate(lines):
+        if bare[number] and bare[number + 1 : number + 2] == [True] and len(pending) > 1:
+            pending = []  # labels printed apart from a block of numbers: no telling which is whose
         words: list[str] = []
         for n, run in enumerate(line):
             words.append(run.words)
@@ -124,6 +127,11 @@ def _page(
             pending.append(rest)
             table.head.append(rest)
     return found
+
+
+def _numbers_only(line: list[Run], count: int) -> bool:
+    only = len(line) == 1 and not line[0].words and not line[0].is_years
+    return only and len(line[0].tokens) >= count > 0
 
 
 def _plausible(new: list[Column], table: _Table, meta: DocumentMeta) -> bool:

@@ -180,3 +180,16 @@ def test_several_rows_on_one_line_each_keep_their_label() -> None:
     assert one(found, "accounts_payable", "FY2022").label == "Accounts payable"
     assert one(found, "cash", "FY2021").value == 1505.2
     assert one(found, "total_assets", "FY2022").value == 31090.1
+
+
+def test_labels_printed_apart_from_their_numbers_are_not_guessed() -> None:
+    rows = "\n".join(f"Asset line {w} {n},{n}00 {n},0{n}0" for n, w in enumerate(_WORDS, 1))
+    page = (
+        "Northwind Traders Inc.\nConsolidated Balance Sheets\n(In thousands)\n"
+        f"December 31, 2023 2022\n{rows}\nTotal assets 9,999 8,888\n"
+        "Accounts payable\nAccrued liabilities\nTotal current liabilities\n"
+        "1,111 2,222\n3,333 4,444\n5,555 6,666\n"
+    )
+    found = extract_figures("doc", {0: page}, DocumentMeta(fiscal_year=2023, form_type="10-K"))
+    assert one(found, "total_assets", "FY2023").amount == 9_999_000
+    assert {f.value for f in found}.isdisjoint({1111.0, 2222.0, 3333.0, 5555.0})
