@@ -27,6 +27,7 @@ from retrieval.statements import Statement, statement_pages
 _SCALES = {"thousand": 1e3, "thousands": 1e3, "million": 1e6, "millions": 1e6,
            "billion": 1e9, "billions": 1e9}  # fmt: skip
 _SCALE = re.compile(r"\b(thousands?|millions?|billions?)\b", re.I)
+_HEADER_NOTE = re.compile(r"\b(thousands?|millions?|billions?|unaudited)\b", re.I)
 _SHARE_SCALE = re.compile(r"shares? (?:are |amounts )?in (thousands|millions|billions)", re.I)
 _SHARES_TOO = re.compile(r"\$ and shares in (thousands|millions|billions)", re.I)
 _SHARES_EXCEPTED = re.compile(r"except (for )?(number of )?shares?\b(?! data)|except share", re.I)
@@ -47,7 +48,8 @@ class _Table:
     scale: float = 1.0
     share_scale: float = 1.0
     row: int = 0
-    heading: str = ""
+    heading: str = ""  # the last heading line above the rows ("Net income per share:")
+    subheading: str = ""  # a short one under it ("Diluted")
     head: list[str] = field(default_factory=list)  # text since the last row
 
 
@@ -97,9 +99,9 @@ def _page(
             if following[:1].islower():  # "doubtful accounts - $42 and $46 2,004 2,133"
                 words[-1] = " ".join([run.words, *run.tokens])
                 continue
-            if run.is_years:
+            if run.is_years:  # a header: the lines above it were its header too
                 table.head.append(" ".join([*words, *run.tokens]))
-                words = []
+                words, pending = [], []
                 continue
             if len(run.tokens) < count:  # part of the label: "allowance of $23 and $25"
                 words[-1] = " ".join([run.words, *run.tokens])
@@ -112,7 +114,8 @@ def _page(
                 and (new := columns(head, count, instant, meta)) is not None
                 and _plausible(new, table, meta)
             ):
-                table.columns, pending, table.heading = new, [], ""  # the lines were its header
+                table.columns, table.heading, table.subheading = new, "", ""
+                pending = [p for p in pending if not _HEADER_NOTE.search(p)]
                 _scales(head, table)
             elif table.columns is None and table.head:
                 _scales(head, table)
@@ -157,26 +160,34 @@ def _without_footnotes(run: Run, count: int) -> tuple[list[str], list[float | No
 
 def _label(pending: list[str], words: str, table: _Table) -> str:
     """The row's label: its own words, joined to the line above when that line is the
-    label's first part (the numbers alone, or a continuation in lower case). Lines without
-    a letter (footnote marks) are no label."""
+    label's first part (the numbers alone, or a continuation: lower case, a digit, or after
+    "... OF"); the lines above that are not part of it are headings. Lines without a
+    letter (footnote marks) are no label."""
     pending = [p for p in pending if re.search(r"[A-Za-z]", p)]
     words = words if re.search(r"[A-Za-z]", words) else ""
     last = pending[-1] if pending else ""
     if not words:
         if len(pending) >= 2 and last[:1].islower():
-            table.heading = pending[-3] if len(pending) >= 3 else table.heading
-            return f"{pending[-2]} {last}"
-        table.heading = pending[-2] if len(pending) >= 2 else table.heading
-        return last
-    if last and not last.endswith(":") and (words[:1].islower() or _UNFINISHED.search(last)):
-        table.heading = pending[-2] if len(pending) >= 2 else table.heading
-        return f"{last} {words}"
-    if last:
-        table.heading = last
-    heading, colon, rest = words.rpartition(": ")
-    if colon and rest[:1].isupper():  # "Current liabilities: Accounts payable", one line
-        table.heading, words = heading + colon, rest
-    return words
+            label, headings = f"{pending[-2]} {last}", pending[:-2]
+        else:
+            label, headings = last, pending[:-1]
+    elif last and not last.endswith(":") and _continued(last, words):
+        label, headings = f"{last} {words}", pending[:-1]
+    else:
+        label, headings = words, pending
+        heading, colon, rest = words.rpartition(": ")
+        if colon and rest[:1].isupper():  # "Current liabilities: Accounts payable", one line
+            label, headings = rest, [*headings, heading + colon]
+    for line in headings[-2:]:
+        if len(line.split()) <= 2 and table.heading:  # "Diluted" under "Earnings per share"
+            table.subheading = line
+        else:
+            table.heading, table.subheading = line, ""
+    return label
+
+
+def _continued(last: str, words: str) -> bool:
+    return words[:1].islower() or words[:1].isdigit() or bool(_UNFINISHED.search(last))
 
 
 def _row(
@@ -189,9 +200,10 @@ def _row(
 ) -> list[KeyFigure]:
     assert table.columns is not None
     table.row += 1
-    row_unit = unit(label, table.heading, statement)
+    heading = f"{table.heading} {table.subheading}".strip()
+    row_unit = unit(label, heading, statement)
     scale = {"USD/share": 1.0, "shares": table.share_scale}.get(row_unit, table.scale)
-    name = item(label, table.heading, statement, row_unit)
+    name = item(label, heading, statement, row_unit)
     return [
         KeyFigure(
             document_id=document_id,

@@ -86,6 +86,8 @@ def unit(label: str, heading: str, statement: Statement) -> str:
         return "USD/share"
     if statement == Statement.INCOME and _SHARES.search(label):
         return "shares"
+    if statement == Statement.INCOME and _SHARE_COUNT.search(heading):
+        return "shares"  # "Basic" under "Weighted-average shares used to compute ... per share:"
     if _PER_SHARE.search(heading):
         return "USD/share"
     if statement == Statement.INCOME and _SHARES.search(heading):

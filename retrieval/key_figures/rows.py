@@ -33,8 +33,11 @@ class Run:
 
     @property
     def is_years(self) -> bool:
-        """A column header's "2018 2017 2016", not a row."""
-        return bool(self.tokens) and all(_YEAR.match(t) for t in self.tokens)
+        """A column header's "2018 2017 2016", not a row, nor a label's "... of $22 in
+        2020, 2019" (years in prose follow a listed year or a preposition)."""
+        before = self.words.split()[-1:] or [""]
+        prose = bool(re.fullmatch(r"(19|20)\d\d,|in|of|for|through|to|since", before[0].lower()))
+        return bool(self.tokens) and all(_YEAR.match(t) for t in self.tokens) and not prose
 
 
 def value(token: str) -> float | None | str:
