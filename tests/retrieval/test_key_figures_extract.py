@@ -193,3 +193,21 @@ def test_labels_printed_apart_from_their_numbers_are_not_guessed() -> None:
     found = extract_figures("doc", {0: page}, DocumentMeta(fiscal_year=2023, form_type="10-K"))
     assert one(found, "total_assets", "FY2023").amount == 9_999_000
     assert {f.value for f in found}.isdisjoint({1111.0, 2222.0, 3333.0, 5555.0})
+
+
+def test_per_share_rows_under_a_basic_or_diluted_subheading() -> None:
+    found = figures("LOCKHEEDMARTIN_2020_10K", 66)  # "Earnings (loss) per common share" / "Basic"
+    continuing = [f for f in found if f.label == "Continuing operations" and f.period == "FY2018"]
+    assert [(f.value, f.unit, f.scale) for f in continuing] == [
+        (17.74, "USD/share", 1.0),
+        (17.59, "USD/share", 1.0),
+    ]
+    eps = one(found, "diluted_eps", "FY2020")
+    assert (eps.label, eps.value) == ("Diluted earnings per common share", 24.3)
+
+
+def test_years_in_a_wrapped_label_are_not_a_header() -> None:
+    found = figures("AMERICANWATERWORKS_2020_10K", 85)  # "... of $24, $30 and $22 in 2020, 2019"
+    [advances] = [f for f in found if f.value == 21.0 and f.period == "FY2018"]
+    assert advances.label.startswith("Advances and contributions in aid of construction")
+    assert advances.label.endswith("and 2018, respectively")
