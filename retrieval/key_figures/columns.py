@@ -36,13 +36,14 @@ _TOKEN = re.compile(
     r"(?P<month>\b(?P<name>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\b\.?\s*"
     r"(?P<day>\d{1,2})?\b,?)"
     r"|(?P<year>\b(?:19[89]\d|20[0-4]\d)\b)"
-    r"|(?P<span>\b(?:three|six|nine|twelve|thirteen|3|6|9|12|13|26|39|52|53)[- ]"
-    r"(?:months?|weeks?)\b"
-    r"|\bquarters?\s+ended\b|\bq[1-4]\b|\byears?\s+ended\b|\bfiscal\s+years?\b|\byear\b)",
+    r"|(?P<span>\b(?:three|six|nine|twelve|thirteen|sixteen|\d{1,2})[- ]"
+    r"(?:months?|weeks?)(?:\s+ended)?\b"
+    r"|\bquarters?\s+ended\b|\bq[1-4]\b|\byear[- ]to[- ]date\b|\bytd\b"
+    r"|\byears?\s+ended\b|\bfiscal\s+years?\b|\byear\b)",
     re.IGNORECASE,
 )
-_SPAN_MONTHS = {"three": 3, "3": 3, "13": 3, "thirteen": 3, "quarter": 3, "quarters": 3,
-                "six": 6, "6": 6, "26": 6, "nine": 9, "9": 9, "39": 9}  # fmt: skip
+_WORDS = {"three": 3, "six": 6, "nine": 9, "twelve": 12, "thirteen": 13, "sixteen": 16}
+YEAR_TO_DATE = -1  # "Year-to-date": as many months as the filing's quarters
 INSTANT = 0  # a balance sheet column: a date, not a span
 
 
@@ -55,10 +56,18 @@ class Column:
 
 def _span(text: str) -> int:
     """Months a header phrase spans: 3, 6, 9 or 12."""
-    first = text.lower().split()[0].split("-")[0]
-    if first.startswith("q"):
+    text = text.lower()
+    if text.startswith(("q", "quarter")):
         return 3
-    return _SPAN_MONTHS.get(first, 12)
+    if text.startswith(("year-to", "year to", "ytd")):
+        return YEAR_TO_DATE
+    number, _, unit = text.replace("-", " ").partition(" ")
+    if not number.isdigit() and number not in _WORDS:
+        return 12  # "Years ended", "Fiscal year"
+    count = int(number) if number.isdigit() else _WORDS[number]
+    if unit.startswith("week"):  # 12 or 13 weeks a quarter, 24/26 a half, 36/39 nine months
+        count = 3 if count <= 17 else 6 if count <= 28 else 9 if count <= 42 else 12
+    return count if count in (3, 6, 9, 12) else 12
 
 
 def _fiscal_month(month: int, day: int) -> int:
@@ -72,6 +81,7 @@ def columns(head: str, count: int, instant: bool, meta: DocumentMeta) -> list[Co
     dates: list[tuple[int, int, str]] = []  # the month-days since the last year
     run: list[int] = []  # the years after them
     spans: list[tuple[int, str]] = []
+    default = 3 if meta.form_type == "10-Q" else 12  # no phrase: the form's own period
     for match in [*_TOKEN.finditer(head), None]:
         if match is None or (match["month"] and run):  # a block of dates, then years, ends
             # "January 28, January 29, 2023 2022": as many dates as years pair in order
@@ -79,7 +89,7 @@ def columns(head: str, count: int, instant: bool, meta: DocumentMeta) -> list[Co
                 month, day, text = (
                     dates[n] if len(dates) == len(run) else (dates or [(0, 0, "")])[-1]
                 )
-                years.append((year, month, day, text, spans[-1][0] if spans else 12))
+                years.append((year, month, day, text, spans[-1][0] if spans else default))
             dates, run = (dates[-1:] if dates and len(dates) != len(run) else []), []
             if match is None:
                 break
@@ -122,14 +132,21 @@ def _periods(
     latest = max(years, key=lambda c: (c[0], _fiscal_month(c[1], c[2]) if c[1] else 0))
     anchor_month = _fiscal_month(latest[1], latest[2]) if latest[1] else 0
     quarter = meta.quarter
+    annual = [c for c in years if c[1] and c[4] == 12 and not instant]
     if not anchor_month:
         year_end = 12
-    elif quarter and quarter < 4 and meta.form_type != "10-K":
-        year_end = (anchor_month + 3 * (4 - quarter) - 1) % 12 + 1
-    elif meta.form_type == "10-Q" and not quarter:
-        year_end = 12
-    else:
+    elif annual:  # a year's column ends the fiscal year
+        year_end = _fiscal_month(annual[0][1], annual[0][2])
+    elif meta.form_type == "10-K" or quarter == 4:
         year_end = anchor_month
+    elif quarter:  # the latest column ends the metadata's quarter
+        year_end = (anchor_month + 3 * (4 - quarter) - 1) % 12 + 1
+    else:
+        year_end = 12  # a quarter of an unknown fiscal year: the calendar's, most often
+
+    if quarter and quarter < 4:  # "Year-to-date" in a quarter's filing
+        years = [(y, m, d, t, 3 * quarter if s == YEAR_TO_DATE else s) for y, m, d, t, s in years]
+    years = [(y, m, d, t, 12 if s == YEAR_TO_DATE else s) for y, m, d, t, s in years]
 
     def fiscal(year: int, month: int, day: int) -> tuple[int, int]:
         """The fiscal year by date (before the anchoring), and the quarter a month ends."""
@@ -160,6 +177,7 @@ def _periods(
         end = f"{year:04d}-{month:02d}-{day:02d}" if month and day else ""
         if len(phrases) > 1 and len(years) % len(phrases) == 0:
             phrase = phrases[n // (len(years) // len(phrases))]
-        header = " ".join(p for p in (phrase, f"{date_text} {year}".strip()) if p)
+        date = f"{date_text}, {year}" if date_text[-1:].isdigit() else f"{date_text} {year}"
+        header = " ".join(p for p in (phrase, date.strip()) if p)
         found.append(Column(period, end, header))
     return found

@@ -15,6 +15,7 @@ from app.workspace import Workspace
 from ingestion.cleaning import clean_pages
 from ingestion.readers import read_raw_pages
 from ingestion.records import DocumentMeta, parse_file_name
+from retrieval.key_figures.columns import columns
 from retrieval.key_figures.extract import extract_figures
 from retrieval.key_figures.records import KeyFigure
 from retrieval.storage.figure_store import FigureStore
@@ -211,3 +212,43 @@ def test_years_in_a_wrapped_label_are_not_a_header() -> None:
     [advances] = [f for f in found if f.value == 21.0 and f.period == "FY2018"]
     assert advances.label.startswith("Advances and contributions in aid of construction")
     assert advances.label.endswith("and 2018, respectively")
+
+
+@pytest.mark.parametrize(
+    ("head", "meta", "periods"),
+    [
+        (  # PepsiCo's 12-week quarters; the metadata names the quarter
+            "12 Weeks Ended 24 Weeks Ended June 17, 2023 June 11, 2022 June 17, 2023 June 11, 2022",
+            DocumentMeta(form_type="10-Q", fiscal_year=2023, fiscal_period="2023Q2"),
+            ["2023Q2", "2022Q2", "2023 6M", "2022 6M"],
+        ),
+        (
+            "Quarter Ended Year-to-date September 30, 2023 2022 2023 2022",
+            DocumentMeta(form_type="10-Q", fiscal_year=2023, fiscal_period="2023Q3"),
+            ["2023Q3", "2022Q3", "2023 9M", "2022 9M"],
+        ),
+        (  # an 8-K release of an unknown quarter: a calendar fiscal year is assumed
+            "Three Months Ended June 30, 2023 2022",
+            DocumentMeta(form_type="8-K", fiscal_year=2023),
+            ["2023Q2", "2022Q2"],
+        ),
+        (  # a year's column says where the fiscal year ends
+            "Three Months Ended June 30, Twelve Months Ended June 30, 2022 2023 2022 2023",
+            DocumentMeta(form_type="8-K", fiscal_year=2023),
+            ["2022Q4", "2023Q4", "FY2022", "FY2023"],
+        ),
+    ],
+)
+def test_column_periods_from_headers(head: str, meta: DocumentMeta, periods: list[str]) -> None:
+    found = columns(head, len(periods), False, meta)
+    assert found is not None and [c.period for c in found] == periods
+
+
+def test_a_column_header_reads_as_printed() -> None:
+    meta = DocumentMeta(form_type="10-Q", fiscal_year=2023, fiscal_period="2023Q2")
+    found = columns("Six Months Ended December 31, 2022 2021", 2, False, meta)
+    assert found is not None
+    assert [c.header for c in found] == [
+        "Six Months Ended December 31, 2022",
+        "Six Months Ended December 31, 2021",
+    ]
