@@ -6,9 +6,12 @@ count is the most common length of a number run (`rows.py`); the text above the 
 row, or above a new header further down (an earnings release may print two tables on a
 page), names the columns' periods (`columns.py`) and the scale ("In millions, except per
 share data"); a page without a header continues the previous page's columns. A label
-wrapped onto two lines is joined when its second line starts in lower case, or when the
-numbers stand alone on the next line. Per-share rows are in dollars (scale 1), share counts
-in the shares' stated scale, everything else in the table's scale.
+wrapped onto two lines is joined when its second line starts in lower case or a digit, when
+its first ends unfinished ("... SHAREOWNERS OF"), or when the numbers stand alone on the
+next line; labels printed apart from a block of numbers are left unread rather than
+guessed. Per-share rows are in dollars (scale 1), share counts in the shares' stated scale,
+everything else in the table's scale. A value is as printed and signed: parentheses are
+negative, a dash is no value (no figure).
 """
 
 from __future__ import annotations
