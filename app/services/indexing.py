@@ -13,6 +13,7 @@ where an uninterrupted run would.
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 
@@ -21,7 +22,11 @@ from ingestion.pipeline import embedding_text
 from ingestion.records import Chunk, DocumentMeta, ParsedDocument
 from ingestion.yielding import wait_for_questions
 from retrieval.catalogue import INGESTING, REMOVING, SEARCHABLE, Catalogue, StoredChunk, chunk_id
+from retrieval.key_figures.extract import extract_figures
+from retrieval.storage.figure_store import FigureStore
 from retrieval.store import IndexedPoint, VectorStore
+
+log = logging.getLogger(__name__)
 
 CRASH_ENV = "ARCHIVIST_CRASH_AT"  # test hook: "point" or "point:n" kills -9 at that point
 _crash_counts: dict[str, int] = {}
@@ -106,12 +111,25 @@ def write_points(
         crash_point("mid_upsert")
 
 
+def store_figures(
+    catalogue: Catalogue, doc_id: str, pages: dict[int, str], meta: DocumentMeta
+) -> int:
+    """The document's key figures, read from its statement pages; a filing the extractor
+    cannot read keeps none and is ingested all the same."""
+    try:
+        return FigureStore(catalogue).replace(doc_id, extract_figures(doc_id, pages, meta))
+    except Exception:  # noqa: BLE001 - figures are a bonus, never a reason to fail an ingest
+        log.warning("key figures of %s not extracted", doc_id, exc_info=True)
+        return 0
+
+
 def index_document(workspace: Indexing, doc: ParsedDocument) -> str:
     """Phase one: pages and chunks in the catalogue, BM25 points in the index; the
     document is `searchable` when it returns. `embed_document` finishes it."""
     catalogue, store = workspace.catalogue, workspace.store
     doc_id = catalogue.begin_document(doc)
     crash_point("after_begin")
+    store_figures(catalogue, doc_id, {p.index: p.text for p in doc.pages}, doc.meta)
     store.delete_document(doc_id)  # points a killed run may have left
     write_points(workspace, doc_id, doc.name, doc.meta, doc.chunks, dense=False)
     crash_point("before_searchable")
@@ -141,6 +159,7 @@ def reindex_document(workspace: Indexing, store: VectorStore, doc_id: str) -> in
     if info is None:
         return 0
     chunks = [_as_chunk(c) for c in workspace.catalogue.document_chunks(doc_id)]
+    store_figures(workspace.catalogue, doc_id, workspace.catalogue.pages(doc_id), info.meta)
     store.delete_document(doc_id)
     write_points(workspace, doc_id, info.name, info.meta, chunks, store=store)
     return len(chunks)
