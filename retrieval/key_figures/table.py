@@ -47,6 +47,7 @@ class Source:
     label: str  # the row label as that filing prints it
     header: str  # the column header as printed
     statement: str
+    scale: float  # what that filing prints the value in (1e6: in millions)
 
 
 @dataclass(frozen=True)
@@ -84,9 +85,11 @@ class Line:
 
     @property
     def scale(self) -> float:
-        """The scale most of its values are printed in (the larger one on a tie): what a
-        reader of the filings expects the line in."""
-        counts = Counter(v.scale for values in self.cells.values() for v in values)
+        """The scale its filings print it in most (the larger one on a tie): what a reader
+        of the filings expects the line in."""
+        counts = Counter(
+            s.scale for values in self.cells.values() for v in values for s in v.sources
+        )
         return max(counts, key=lambda s: (counts[s], s)) if counts else 1.0
 
     def restated(self, period: str) -> bool:
@@ -112,17 +115,14 @@ def _newness(meta: DocumentMeta) -> tuple[int, int, int, str, str]:
     return year, month, kind, meta.doc_date, meta.name
 
 
-def _step(value: float, scale: float) -> float:
-    """The rounding step of a printed value: 1,577 in millions is to the million."""
-    digits = f"{abs(value):.6f}".rstrip("0").split(".")[1]
-    return scale * 10.0 ** -len(digits)
-
-
 def _same(a: KeyFigure, b: Value) -> bool:
-    """The same figure, whether printed in thousands or millions: equal to within the
-    rounding of the coarser printing."""
-    tolerance = 0.5 * max(_step(a.value, a.scale), _step(b.value, b.scale))
-    return a.unit == b.unit and abs(a.amount - b.amount) <= tolerance * (1 + 1e-9)
+    """The same figure: equal as printed, or, printed in different scales (thousands in one
+    filing, millions in another), equal to within the rounding of the coarser one. A
+    figure a filing prints differently in the same scale (2.50 then 2.51) is restated."""
+    if a.unit != b.unit:
+        return False
+    tolerance = 0.5 * max(a.scale, b.scale) if a.scale != b.scale else 0.0
+    return abs(a.amount - b.amount) <= tolerance + 1e-9 * max(abs(a.amount), 1.0)
 
 
 def _line_key(figure: KeyFigure) -> str:
@@ -160,6 +160,7 @@ def build_table(
             figure.label,
             figure.header,
             figure.statement,
+            figure.scale,
         )
         values = cells.setdefault(key, {}).setdefault(figure.period, [])
         for number, known in enumerate(values):
