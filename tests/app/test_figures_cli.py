@@ -7,11 +7,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from app.services.figures import companies, company_table, source_evidence
 from app.workspace import Workspace
+from retrieval.catalogue import Catalogue
 from retrieval.key_figures.table import period_order
 from tests.cli_runner import archivist, one_line_error
 from tests.figures_library import acme_library
@@ -121,3 +124,24 @@ def test_periods_sort_in_time() -> None:
     assert sorted(periods, key=period_order) == [
         "FY2022", "2023Q1", "2023Q2", "2023 6M", "2023Q3", "2023 9M", "2023Q4", "FY2023",
     ]  # fmt: skip
+
+
+@dataclass
+class CatalogueOnly:
+    """All the figures service names (`HasCatalogue`)."""
+
+    catalogue: Catalogue
+
+
+def test_the_service_needs_only_the_catalogue(acme: dict[str, str], workspace: Workspace) -> None:
+    ports = CatalogueOnly(workspace.catalogue)
+    assert companies(ports) == {"ACME": 2}
+    table = company_table(ports, "Acme", item="capex")
+    [restated, earlier] = table.lines[0].cells["FY2022"]
+    page = source_evidence(ports, earlier.source)
+    assert (page.document_name, page.first_page) == ("ACME_2022_10K", 2)
+    assert page.passage is not None
+    text = workspace.catalogue.page_text(acme["ACME_2022_10K"], 2) or ""
+    assert text[page.passage[1] : page.passage[2]] == (
+        "Purchases of property and equipment (120) (100)"
+    )
