@@ -44,6 +44,10 @@ def _cell(top: float, bottom: float, value: float) -> str:
     return "▀" if covered >= 0.375 else "▔"  # a negative column's end: filled from the top
 
 
+def column_width(points: list[Point]) -> int:
+    return max(8, *(len(p.period) + 2 for p in points), *(len(p.shown) + 3 for p in points))
+
+
 def chart_lines(points: list[Point], height: int, title: str) -> Text:
     """The chart: a title, `height` rows of columns (zero marked on the left), then the
     period under each column and its value under that."""
@@ -55,7 +59,7 @@ def chart_lines(points: list[Point], height: int, title: str) -> Text:
     top, bottom = max(0.0, *values), min(0.0, *values)
     if top == bottom:
         top = 1.0
-    width = max(8, *(len(p.period) + 2 for p in points), *(len(p.shown) + 3 for p in points))
+    width = column_width(points)
     step = (top - bottom) / height
     for row in range(height):
         high = top - row * step
@@ -95,4 +99,11 @@ class FiguresChart(Widget):
         if not self.title:
             return Text("Pick a line of the table to plot it.", style=AXIS)
         rows = max(3, self.size.height - 4)
-        return chart_lines(self.points, rows, self.title)
+        points = self.points
+        if points:  # the latest periods that fit the width
+            fit = max(1, (self.size.width - 3) // column_width(points))
+            points = points[-fit:]
+        title = self.title
+        if len(points) < len(self.points):
+            title += f" (the latest {len(points)} of {len(self.points)} periods)"
+        return chart_lines(points, rows, title)

@@ -113,11 +113,14 @@ class FiguresScreen(DeskScreen):
         self.company, self.table = company, table
         self.sub_title = f"Figures · {table.company} · {len(table.documents)} filings"
         grid.clear(columns=True)
-        grid.add_columns("Line", "Unit", *table.periods)
+        grid.add_columns("Line", "Unit", *(literal(p) for p in table.periods))
         for line in table.lines:
             cells = [_shown(line, line.cells.get(p, ())) for p in table.periods]
             grid.add_row(
-                literal(line.title), unit_label(line.unit, line.scale), *cells, key=line.key
+                literal(line.title),
+                literal(unit_label(line.unit, line.scale)),
+                *cells,
+                key=line.key,
             )
         keys = [line.key for line in table.lines]
         if keep is not None and keep[0].key in keys and keep[1] in table.periods:
