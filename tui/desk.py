@@ -29,6 +29,7 @@ from app.services.summary_format import split_sections
 from app.workspace import Workspace
 from model_runtime.engine import Engine, Mode
 from model_runtime.events import AnswerDelta, ReasoningDelta
+from retrieval.catalogue import DocumentInfo
 from retrieval.key_figures.table import FiguresTable, Source
 from retrieval.types import Evidence
 from tui.claim_checks import ClaimChecks, Flagged
@@ -36,10 +37,9 @@ from tui.desk_ingest import DeskIngest
 from tui.desk_types import (
     AskStarted,
     FileProgress,
-    LibraryEntry,
     PageView,
     SummaryOutcome,
-    entry_of,
+    period_shown,
 )
 from tui.model_runner import ANSWER, MODEL, SUMMARY, CancellableEngine, Job, ModelRunner
 
@@ -51,12 +51,13 @@ __all__ = [
     "Desk",
     "Evidence",
     "FileProgress",
+    "DocumentInfo",
     "Job",
-    "LibraryEntry",
     "Mode",
     "PageView",
     "ReasoningDelta",
     "SummaryOutcome",
+    "period_shown",
 ]
 
 
@@ -80,8 +81,8 @@ class Desk:
         self._conversation = 0  # which conversation an answer was asked in (Ctrl+N: +1)
 
     # ---- library -------------------------------------------------------------------------
-    def documents(self) -> list[LibraryEntry]:
-        stored = [entry_of(d) for d in self.workspace.catalogue.documents()]
+    def documents(self) -> list[DocumentInfo]:
+        stored = self.workspace.catalogue.documents()
         known = {e.path for e in stored}
         extra = [e for e in self.ingests.rows() if e.path not in known]
         return sorted(stored + extra, key=lambda e: e.name.lower())

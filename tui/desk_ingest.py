@@ -12,8 +12,8 @@ from pathlib import Path
 from app.errors import InputError
 from app.services.ingest import ProgressState, expand_paths, ingest
 from app.services.ports import Ingesting
-from retrieval.catalogue import INGESTING, REJECTED
-from tui.desk_types import FileProgress, LibraryEntry, pending_row
+from retrieval.catalogue import INGESTING, REJECTED, DocumentInfo
+from tui.desk_types import FileProgress, pending_row
 
 Failed = Callable[[Exception], object]
 
@@ -24,9 +24,9 @@ class DeskIngest:
         self._ingest_lock = threading.Lock()
         self._ingest_thread: threading.Thread | None = None
         self._rows_lock = threading.Lock()
-        self._session_rows: dict[str, LibraryEntry] = {}  # ingesting or rejected this session
+        self._session_rows: dict[str, DocumentInfo] = {}  # ingesting or rejected this session
 
-    def rows(self) -> list[LibraryEntry]:
+    def rows(self) -> list[DocumentInfo]:
         """A snapshot of this session's rows: the ingest thread changes them meanwhile."""
         with self._rows_lock:
             return list(self._session_rows.values())
@@ -47,7 +47,7 @@ class DeskIngest:
             thread.join(wait_s)
         return not self.ingesting
 
-    def _set_row(self, path: Path, row: LibraryEntry | None, only_ingesting: bool = False) -> None:
+    def _set_row(self, path: Path, row: DocumentInfo | None, only_ingesting: bool = False) -> None:
         with self._rows_lock:
             if row is not None:
                 self._session_rows[str(path)] = row

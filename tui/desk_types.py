@@ -1,27 +1,15 @@
-"""What the desk hands the screens: plain frozen records of the library, an ingest's
-progress, a page and a summary's outcome, apart from the desk that makes them."""
+"""What the desk hands the screens: plain frozen records of an ingest's progress, a page
+and a summary's outcome, apart from the desk that makes them. The library's rows are the
+catalogue's own `DocumentInfo` (one shape for a document's metadata)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
-from retrieval.catalogue import DocumentInfo
+from ingestion.records import DocumentMeta
+from retrieval.catalogue import DocumentInfo, Status
 from retrieval.types import Evidence
-
-
-@dataclass(frozen=True)
-class LibraryEntry:
-    id: str
-    name: str
-    company: str
-    form: str
-    period: str
-    pages: int
-    chunks: int
-    status: str  # "ready", "searchable" (no dense vectors yet), "ingesting" or "rejected"
-    reason: str
-    path: str
 
 
 @dataclass(frozen=True)
@@ -62,39 +50,15 @@ class SummaryOutcome:
     reason: str = ""
 
 
-def _period(document: DocumentInfo) -> str:
-    """`FY2023` or `2023Q2` as ingestion detected it; the bare year when that is all."""
-    meta = document.meta
+def period_shown(meta: DocumentMeta) -> str:
+    """`FY2023` or `2023Q2` as ingestion decided it; the bare year when that is all."""
     if meta.fiscal_period:
         return meta.fiscal_period
     return str(meta.fiscal_year) if meta.fiscal_year else ""
 
 
-def entry_of(document: DocumentInfo) -> LibraryEntry:
-    return LibraryEntry(
-        id=document.id,
-        name=document.name,
-        company=document.meta.company,
-        form=document.meta.form_type,
-        period=_period(document),
-        pages=document.page_count,
-        chunks=document.chunk_count,
-        status=document.status,
-        reason=document.reason,
-        path=document.path,
-    )
-
-
-def pending_row(path: Path, status: str, reason: str) -> LibraryEntry:
-    return LibraryEntry(
-        id=f"file:{path}",
-        name=path.stem,
-        company="",
-        form="",
-        period="",
-        pages=0,
-        chunks=0,
-        status=status,
-        reason=reason,
-        path=str(path),
-    )
+def pending_row(path: Path, status: Status, reason: str) -> DocumentInfo:
+    """A file this session is ingesting, or refused, before (or instead of) its catalogue
+    row: the library lists it in the same shape."""
+    meta = DocumentMeta(id=f"file:{path}", name=path.stem)
+    return DocumentInfo(meta, str(path), "", status, reason, 0, 0, "")

@@ -12,8 +12,9 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from app.errors import user_message
+from ingestion.records import DocumentMeta
 from tui.bounded_input import BoundedInput
-from tui.desk import FileProgress, LibraryEntry
+from tui.desk import DocumentInfo, FileProgress, period_shown
 from tui.messages import FileIngested, IngestFinished, WorkFailed
 from tui.path_input import PathPrompt
 from tui.safe import literal
@@ -45,7 +46,7 @@ class LibraryScreen(DeskScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self._entries: list[LibraryEntry] = []
+        self._entries: list[DocumentInfo] = []
         self._signature: tuple[int, ...] | None = None
         self._progress_lines: list[Text] = []
 
@@ -90,14 +91,14 @@ class LibraryScreen(DeskScreen):
                 self._entries = entries
                 self._fill_table()
 
-    def _visible(self) -> list[LibraryEntry]:
+    def _visible(self) -> list[DocumentInfo]:
         needle = self.query_one("#filter", Input).value.strip().lower()
         if not needle:
             return self._entries
         return [
             e
             for e in self._entries
-            if needle in " ".join((e.name, e.company, e.form, e.period, e.status)).lower()
+            if needle in " ".join((e.name, *_shown(e.meta), e.status)).lower()
         ]
 
     def _fill_table(self) -> None:
@@ -109,11 +110,9 @@ class LibraryScreen(DeskScreen):
             table.add_row(
                 "●" if e.id in self.state.scope else " ",
                 literal(e.name),
-                literal(e.company or "—"),
-                literal(e.form or "—"),
-                literal(e.period or "—"),
-                str(e.pages),
-                str(e.chunks),
+                *(literal(value or "—") for value in _shown(e.meta)),
+                str(e.page_count),
+                str(e.chunk_count),
                 literal(status[:60], STATUS_STYLE.get(e.status, "")),
                 key=e.id,
             )
@@ -150,7 +149,7 @@ class LibraryScreen(DeskScreen):
             text.append_text(literal(f"{entry.status}: {entry.reason}", "red"))
         detail.update(text)
 
-    def _entry_at_cursor(self) -> LibraryEntry | None:
+    def _entry_at_cursor(self) -> DocumentInfo | None:
         key = self._cursor_id()
         return next((e for e in self._entries if e.id == key), None)
 
@@ -253,3 +252,8 @@ class LibraryScreen(DeskScreen):
         widget = self.query_one("#progress", Static)
         widget.display = True
         widget.update(Text("\n").join(self._progress_lines[-5:]))
+
+
+def _shown(meta: DocumentMeta) -> tuple[str, str, str]:
+    """The company, form and period columns."""
+    return meta.company, meta.form_type, period_shown(meta)

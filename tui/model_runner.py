@@ -6,6 +6,8 @@ stops it within one token, cancelling a waiting one takes it out of the queue at
 lock is held while a job runs (the queue's lock guards only the queue), so a question
 asked during a summary is queued, can say what it waits for, and runs after it. The thread
 is a daemon: leaving the desk cancels every job and waits a moment, never for a model.
+It also ends after `idle_s` with nothing to do (the next job starts another), so a desk
+that is dropped without being closed leaves no thread behind for long.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from model_runtime.events import Event
 ANSWER = "answer"
 SUMMARY = "summary"
 MODEL = "model switch"
+IDLE_S = 30.0  # an idle runner's thread ends after this long; the next job starts one
 
 
 @dataclass(eq=False)
@@ -49,7 +52,8 @@ class Job:
 class ModelRunner:
     """Runs model jobs in the order they were submitted, one at a time."""
 
-    def __init__(self) -> None:
+    def __init__(self, idle_s: float = IDLE_S) -> None:
+        self._idle_s = idle_s
         self._lock = threading.Condition()  # guards _queue, _running, _closed; never held by work
         self._queue: deque[Job] = deque()
         self._running: Job | None = None
@@ -147,7 +151,9 @@ class ModelRunner:
         while True:
             with self._lock:
                 while not self._queue and not self._closed:
-                    self._lock.wait()
+                    if not self._lock.wait(self._idle_s) and not self._queue:
+                        self._thread = None  # under the lock: `submit` starts a new one
+                        return
                 if self._closed:
                     return
                 job = self._queue.popleft()

@@ -122,3 +122,28 @@ def test_a_no_break_space_before_the_percent_sign() -> None:
     assert verified(
         "The statutory rate was 34%.", "Tax at federal statutory rate 34.0\xa0% 34.0\xa0%"
     )
+
+
+def test_the_magnitude_index_finds_exactly_what_trying_every_figure_finds() -> None:
+    """`holds` tries only the figures whose size can match at some scale; a claim of each
+    figure on the page, rewritten at other scales, rounded, signed or off by a little,
+    must get the answer trying every figure gets."""
+    from retrieval.figure_units import matches
+
+    page = read_page(TABLE + "\n(in thousands) Backlog 1,234,567, 0.5, 98.76%, $3.1 million")
+    claims = []
+    for f in page.figures:
+        v = f.magnitude
+        written = [f.text, f"${v / 1000:.1f} billion", f"${v:,.0f} million", f"{v * 1.02:,.2f}"]
+        written += [f"({v:,.1f})", f"{v:.1f}%", f"{v * 1000:,.0f}", f"{v / 1e6:.3f} million"]
+        written += [f"{v / 1e6:.1f}", f"{v / 1e3:,.0f}"]  # bare: a scaled figure as written
+        for text in written:
+            claims += figures_in(text)
+    assert len(claims) > 60
+    for claim in claims:
+        for year in (None, "2023", "2022"):
+            every = any(
+                matches(claim, candidate, page.scales) and (year is None or col in (None, year))
+                for candidate, col in zip(page.figures, page.years, strict=True)
+            )
+            assert page.holds(claim, year) == every, (claim.text, year)
