@@ -63,7 +63,8 @@ class FiguresScreen(DeskScreen):
     def on_mount(self) -> None:
         self.sub_title = "Figures"
         self.refresh_companies()
-        self.query_one("#companies", OptionList).focus()
+        first = "#figures" if self.table is not None else "#companies"  # Tab: the other
+        self.set_focus(self.query_one(first))
 
     def on_screen_resume(self) -> None:
         self.refresh_companies()
@@ -96,7 +97,7 @@ class FiguresScreen(DeskScreen):
         if event.option.id:
             if event.option.id != self.company:
                 self.show_company(event.option.id)
-            self.query_one("#figures", DataTable).focus()
+            self.set_focus(self.query_one("#figures", DataTable))  # at once, before the next key
 
     def show_company(self, company: str) -> None:
         """Fill the table; the same company shown again (back from a page, new filings

@@ -62,12 +62,11 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
     (
         "Figures",
         [
-            ("Up / Down", "pick a company, then (Enter) its table"),
             ("arrows", "move in the table; the chart plots the line under the cursor"),
             ("Enter", "open the page the value was read from"),
             ("E", "open the earlier value's page (a restated period, marked *)"),
             ("A", "every printed line, or the core items only"),
-            ("Tab", "between the companies and the table"),
+            ("Tab", "to the companies (Up / Down picks one, Enter back to its table)"),
         ],
     ),
     (

@@ -168,7 +168,6 @@ def test_the_figures_screen_in_a_real_terminal(
         tmux("send-keys", "-t", name, "F6")
         shown = wait_for(name, lambda s: "Revenue / net sales, FY2021" in s)
         assert "ACME (2)" in shown and "FY2021" in shown and "FY2023" in shown
-        tmux("send-keys", "-t", name, "Enter")  # the company: to its table
         for key, cell in (
             ("Down", "Diluted EPS, FY2021"),
             ("Down", "Capital expenditures, FY2021"),

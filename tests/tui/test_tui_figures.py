@@ -30,8 +30,11 @@ async def test_pick_a_company_plot_a_line_and_open_a_values_page(
         companies = screen.query_one("#companies", OptionList)
         assert [str(companies.get_option_at_index(i).prompt) for i in range(1)] == ["ACME (2)"]
         assert companies.option_count == 1  # BETA has documents but no figures
-        await pilot.press("enter")  # the company: its table gets the focus
         grid = screen.query_one("#figures", DataTable)
+        assert app.focused is grid  # the first company's table, ready to move in
+        await pilot.press("shift+tab")
+        assert app.focused is companies
+        await pilot.press("enter")  # the company: back to its table
         assert app.focused is grid
         assert [str(c.label) for c in grid.columns.values()] == [
             "Line", "Unit", "FY2021", "FY2022", "FY2023",

@@ -70,7 +70,7 @@ def test_figures_screen(snap_compare: Compare, workspace: Workspace, tmp_path: P
     acme_library(workspace, tmp_path / "docs")
 
     async def to_capex(pilot: Pilot[None]) -> None:
-        await pilot.press("enter", "down", "down", "right")
+        await pilot.press("down", "down", "right")
         await pilot.pause()
 
     app = ArchivistApp(workspace, start="figures")
