@@ -7,7 +7,18 @@ import sys
 import click
 import typer
 
-from app.commands import ask, bundle, config, doctor, eval, library, models, setup, summarize
+from app.commands import (
+    ask,
+    bundle,
+    config,
+    doctor,
+    eval,
+    figures,
+    library,
+    models,
+    setup,
+    summarize,
+)
 from app.commands.common import err, open_workspace
 from app.errors import ExitCode, exit_code_for, user_message
 from app.plain_text import printable
@@ -39,6 +50,7 @@ docs_cli.command("rm")(library.docs_rm)
 cli.command("reindex")(library.reindex)
 cli.command("ask")(ask.ask)
 cli.command("summarize")(summarize.summarize)
+cli.command("figures")(figures.figures)
 config_cli.command("show")(config.config_show)
 bundle_cli.command("create")(bundle.bundle_create)
 models_cli.command("list")(models.models_list)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import cast
 
 from app.errors import InputError
-from app.services import desk_models, library
+from app.services import desk_models, figures, library
 from app.services.answer import Answer
 from app.services.ask import Retrieved
 from app.services.ask import ask as ask_service
@@ -30,6 +30,7 @@ from app.workspace import Workspace
 from model_runtime.engine import Engine, Mode
 from model_runtime.events import AnswerDelta, ReasoningDelta
 from retrieval.catalogue import DocumentInfo
+from retrieval.key_figures.table import FiguresTable, Source
 from retrieval.types import Evidence
 from tui.claim_checks import ClaimChecks, Flagged
 from tui.desk_ingest import DeskIngest
@@ -121,6 +122,16 @@ class Desk:
             return None
         label = catalogue.page_label(document_id, index) or str(index + 1)
         return PageView(document_id, document.name, index, label, document.page_count, text)
+
+    # ---- key figures ---------------------------------------------------------------------
+    def figure_companies(self) -> dict[str, int]:
+        return figures.companies(self.workspace)
+
+    def figures_table(self, company: str, every_label: bool = False) -> FiguresTable:
+        return figures.company_table(self.workspace, company, every_label=every_label)
+
+    def figure_source(self, source: Source) -> Evidence:
+        return figures.source_evidence(self.workspace, source)
 
     # ---- chat ----------------------------------------------------------------------------
     @property

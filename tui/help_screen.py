@@ -16,6 +16,7 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
         [
             ("F1", "this help"),
             ("F2 / F3 / F4 / F5", "library / chat / summary / models"),
+            ("F6", "key figures of a company across its filings"),
             ("Ctrl+P", "command palette: every action by name"),
             ("Ctrl+Q", "quit"),
         ],
@@ -56,6 +57,16 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
             ("Ctrl+E", "save (export) it as Markdown"),
             ("Ctrl+T", "thinking / fast mode"),
             ("Esc", "cancel the summary (Ctrl+S resumes it)"),
+        ],
+    ),
+    (
+        "Figures",
+        [
+            ("arrows", "move in the table; the chart plots the line under the cursor"),
+            ("Enter", "open the page the value was read from"),
+            ("E", "open the earlier value's page (a restated period, marked *)"),
+            ("A", "every printed line, or the core items only"),
+            ("Tab", "to the companies (Up / Down picks one, Enter back to its table)"),
         ],
     ),
     (

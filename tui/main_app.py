@@ -1,5 +1,5 @@
-"""The Archivist terminal UI: library, chat, summaries and models, one screen each, over
-the desk facade. One app factory for production and tests."""
+"""The Archivist terminal UI: library, chat, summaries, models and key figures, one screen
+each, over the desk facade. One app factory for production and tests."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from app.workspace import Workspace
 from tui.bounded_input import drop_flooding_key, flood_guarded
 from tui.chat_screen import ChatScreen
 from tui.desk import Desk
+from tui.figures_screen import FiguresScreen
 from tui.help_screen import HelpScreen
 from tui.library_screen import LibraryScreen
 from tui.models_screen import ModelsScreen
@@ -38,6 +39,12 @@ PALETTE: list[tuple[str, str, str | None, str]] = [
     ("Chat", "Ask the library with cited answers", None, "app.switch_mode('chat')"),
     ("Summary", "Summarise a document with page citations", None, "app.switch_mode('summary')"),
     ("Models", "Installed models, hardware, switch or import", None, "app.switch_mode('models')"),
+    (
+        "Figures",
+        "Key figures of a company across its filings",
+        None,
+        "app.switch_mode('figures')",
+    ),
     ("Help", "Every key binding", None, "app.help"),
     ("Add file or folder", "Ingest documents into the library", "library", "screen.add"),
     ("Remove document", "Remove the highlighted document", "library", "screen.remove"),
@@ -58,6 +65,24 @@ PALETTE: list[tuple[str, str, str | None, str]] = [
     ("Summarise document", "Write the chosen document's summary", "summary", "screen.summarize"),
     ("Redo summary", "Write it again, ignoring the saved one", "summary", "screen.summarize(True)"),
     ("Save summary", "Save the summary as Markdown", "summary", "screen.save"),
+    (
+        "Open figure's page",
+        "Figures: the page the value was read from",
+        "figures",
+        "screen.open_source",
+    ),
+    (
+        "Open earlier figure's page",
+        "Figures: the page of a restated period's earlier value",
+        "figures",
+        "screen.open_source(1)",
+    ),
+    (
+        "Show every printed line",
+        "Figures: every statement line, or the core items only",
+        "figures",
+        "screen.toggle_labels",
+    ),
     ("Use model", "Answer with the highlighted model", "models", "screen.use"),
     ("Import model", "Copy a GGUF file into the workspace", "models", "screen.import_model"),
     ("Reload models", "Re-verify the installed models", "models", "screen.reload"),
@@ -72,6 +97,7 @@ class ArchivistApp(App[None]):
         "chat": ChatScreen,
         "summary": SummaryScreen,
         "models": ModelsScreen,
+        "figures": FiguresScreen,
     }
     BINDINGS = [
         Binding("f1", "help", "Help"),
@@ -79,6 +105,7 @@ class ArchivistApp(App[None]):
         Binding("f3", "switch_mode('chat')", "Chat"),
         Binding("f4", "switch_mode('summary')", "Summary"),
         Binding("f5", "switch_mode('models')", "Models"),
+        Binding("f6", "switch_mode('figures')", "Figures"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 

@@ -136,3 +136,57 @@ def test_the_cli_works_beside_an_open_tui(
     while session in tmux("list-sessions", "-F", "#{session_name}"):
         assert time.monotonic() < deadline, "archivist did not quit on Ctrl+Q"
         time.sleep(0.25)
+
+
+def test_the_figures_screen_in_a_real_terminal(
+    archivist_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """F6 shows ACME's key figures (two filings ingested, their figures seeded as the
+    extractor stores them), the capex line plotted with its restated 2022 value, and Enter
+    opens the page a value was read from. On a tmux server of its own (TMUX_TMPDIR), so
+    no other terminal test's server or client resizes its window or loses its keys."""
+    if shutil.which("tmux") is None:
+        pytest.skip("tmux is not installed (.ci/run installs it)")
+    from app.settings import load_settings
+    from app.workspace import Workspace
+    from tests.figures_library import acme_library
+
+    workspace = Workspace(load_settings())
+    try:
+        acme_library(workspace, tmp_path / "docs")
+    finally:
+        workspace.close()
+    sockets = tmp_path / "tmux"
+    sockets.mkdir()
+    monkeypatch.setenv("TMUX_TMPDIR", str(sockets))
+    name = f"archivist-test-{uuid.uuid4().hex[:8]}"
+    env = f"ARCHIVIST_HOME={archivist_home} ARCHIVIST_THREADS=1 TERM=xterm-256color"
+    env += f" PYTHONPATH={ROOT}"
+    tmux("new-session", "-d", "-s", name, "-x", "120", "-y", "40", f"env {env} {ARCHIVIST}")
+    try:
+        wait_for(name, lambda s: "Ask a question" in s)
+        tmux("send-keys", "-t", name, "F6")
+        shown = wait_for(name, lambda s: "Revenue / net sales, FY2021" in s)
+        assert "ACME (2)" in shown and "FY2021" in shown and "FY2023" in shown
+        for key, cell in (
+            ("Down", "Diluted EPS, FY2021"),
+            ("Down", "Capital expenditures, FY2021"),
+            ("Right", "Capital expenditures, FY2022"),  # restated
+        ):
+            tmux("send-keys", "-t", name, key)
+            shown = wait_for(name, lambda s, cell=cell: cell in s)
+        assert "(125) *" in shown and "restated; was (120)" in shown
+        assert "Capital expenditures ($M)" in shown  # the chart, columns hanging from zero
+        assert "0 ┤" in shown and "████" in shown
+        tmux("send-keys", "-t", name, "Enter")  # the page it was read from
+        shown = wait_for(name, lambda s: "ACME_2023_10K — page 3 of 3" in s)
+        assert "Purchases of property and equipment (130) (125)" in shown
+        tmux("send-keys", "-t", name, "Escape")
+        wait_for(name, lambda s: "Capital expenditures ($M)" in s)
+        tmux("send-keys", "-t", name, "C-q")
+        deadline = time.monotonic() + 30
+        while name in tmux("list-sessions", "-F", "#{session_name}"):
+            assert time.monotonic() < deadline, "archivist did not quit on Ctrl+Q"
+            time.sleep(0.25)
+    finally:
+        tmux("kill-server")  # this test's own server

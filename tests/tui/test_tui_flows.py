@@ -17,6 +17,7 @@ from model_runtime.registry import starter_model
 from tests.tui_helpers import SIZE, ask, rendered, wait_until
 from tui.chat_screen import ChatScreen
 from tui.desk import Desk
+from tui.figures_screen import FiguresScreen
 from tui.help_screen import KEYS, HelpScreen
 from tui.library_screen import LibraryScreen
 from tui.main_app import PALETTE, ArchivistApp
@@ -129,7 +130,8 @@ async def test_every_action_is_in_the_palette_and_every_key_in_help(
 ) -> None:
     palette_actions = {action.split(".", 1)[1] for _, _, _, action in PALETTE}
     help_keys = {key for _, rows in KEYS for key, _ in rows}
-    for screen in (LibraryScreen, ChatScreen, SummaryScreen, ModelsScreen, SourceScreen):
+    screens = (LibraryScreen, ChatScreen, SummaryScreen, ModelsScreen, FiguresScreen, SourceScreen)
+    for screen in screens:
         for binding in screen.BINDINGS:
             assert not isinstance(binding, tuple)
             if binding.show and screen is not SourceScreen:

@@ -18,6 +18,7 @@ from app.services.ingest import ingest
 from app.workspace import Workspace
 from retrieval.types import Evidence
 from tests.conftest import REPORT_PAGES, make_pdf
+from tests.figures_library import acme_library
 from tests.tui_helpers import SIZE
 from tui.main_app import ArchivistApp
 from tui.source_screen import SourceScreen
@@ -61,3 +62,16 @@ def test_source_viewer_highlights_the_passage(snap_compare: Compare, library: Wo
 
     app = ArchivistApp(library, start="chat")
     assert snap_compare(app, run_before=open_source, terminal_size=SIZE)
+
+
+def test_figures_screen(snap_compare: Compare, workspace: Workspace, tmp_path: Path) -> None:
+    """ACME's key figures across two filings, the capex line plotted, its restated 2022
+    value under the cursor with both sources."""
+    acme_library(workspace, tmp_path / "docs")
+
+    async def to_capex(pilot: Pilot[None]) -> None:
+        await pilot.press("down", "down", "right")
+        await pilot.pause()
+
+    app = ArchivistApp(workspace, start="figures")
+    assert snap_compare(app, run_before=to_capex, terminal_size=SIZE)
