@@ -8,6 +8,7 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader, PdfWriter
 
 from app.services import indexing
 from app.settings import load_settings
@@ -252,3 +253,27 @@ def test_a_column_header_reads_as_printed() -> None:
         "Six Months Ended December 31, 2022",
         "Six Months Ended December 31, 2021",
     ]
+
+
+def test_figures_command_on_real_3m_statement_pages(archivist_home: Path, tmp_path: Path) -> None:
+    """The issue's check, end to end: 3M's 2018 statement pages, cut from the dev filing as
+    real PDF pages, ingested, and `archivist figures 3M --item capex --json` gives each year's
+    capex with its page (the cash-flow statement, the cut's fifth page)."""
+    writer = PdfWriter()
+    for page in PdfReader(FINANCEBENCH / "pdfs" / "3M_2018_10K.pdf").pages[55:60]:
+        writer.add_page(page)
+    pdf = tmp_path / "3M_2018_10K.pdf"
+    with pdf.open("wb") as out:
+        writer.write(out)
+    assert archivist("ingest", str(pdf), "--json", home=archivist_home).returncode == 0
+
+    result = archivist("figures", "3M", "--item", "capex", "--json", home=archivist_home)
+    assert result.returncode == 0, result.stderr
+    [capex] = json.loads(result.stdout)["items"]
+    found = [(v["period"], v["value"], v["page"], v["document"]) for v in capex["values"]]
+    assert found == [
+        ("FY2016", -1420.0, 5, "3M_2018_10K"),
+        ("FY2017", -1373.0, 5, "3M_2018_10K"),
+        ("FY2018", -1577.0, 5, "3M_2018_10K"),
+    ]
+    assert capex["values"][2]["label"] == "Purchases of property, plant and equipment (PP&E)"
