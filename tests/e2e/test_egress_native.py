@@ -25,7 +25,7 @@ from app.offline import OFFLINE_SWITCHES
 from app.services.install_script import INSTALL_SH
 from tests.conftest import ROOT
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("tmux")]
 SHIM = Path(__file__).resolve().parents[1] / "native" / "netlog.c"
 ARCHIVIST = Path(sys.executable).with_name("archivist")
 IDLE_S = 35.0

@@ -19,7 +19,8 @@ import pytest
 
 from tests.conftest import make_pdf
 
-pytestmark = pytest.mark.slow  # a real `archivist` in a real terminal (tmux)
+# a real `archivist` in a real terminal; the tmux tests share one worker (the server)
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("tmux")]
 
 ARCHIVIST = Path(sys.executable).with_name("archivist")
 ROOT = Path(__file__).resolve().parents[2]

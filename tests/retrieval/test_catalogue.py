@@ -14,15 +14,18 @@ from ingestion.records import Chunk, DocumentMeta, Page, ParsedDocument
 from retrieval.catalogue import INDEXING, INGESTING, READY, REJECTED, Catalogue, chunk_id
 from retrieval.storage.migrations import VERSIONS, migrate
 from retrieval.storage.tables import Base
-from tests.conftest import PG_URL
+from tests.conftest import ON_POSTGRESQL, PG_URL
 
 BACKENDS = [
     "sqlite",
     pytest.param(
         "postgresql",
-        marks=pytest.mark.skipif(
-            PG_URL is None, reason="set ARCHIVIST_TEST_PG_URL to run against PostgreSQL"
-        ),
+        marks=[
+            pytest.mark.skipif(
+                PG_URL is None, reason="set ARCHIVIST_TEST_PG_URL to run against PostgreSQL"
+            ),
+            ON_POSTGRESQL,
+        ],
     ),
 ]
 
@@ -107,6 +110,7 @@ def test_rejected_record_and_rewrite(catalogue: Catalogue) -> None:
 
 
 @pytest.mark.skipif(PG_URL is None, reason="set ARCHIVIST_TEST_PG_URL to run against PostgreSQL")
+@ON_POSTGRESQL
 def test_ingest_with_a_postgresql_catalogue(archivist_home: Path, report_pdf: Path) -> None:
     assert PG_URL is not None
     workspace = Workspace(load_settings(catalogue_url=PG_URL))

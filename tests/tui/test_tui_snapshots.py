@@ -26,8 +26,10 @@ from tui.source_screen import SourceScreen
 Compare = Callable[..., bool]
 
 
-# The library screen shows the file's path: keep it the same from run to run.
+# The library screen shows the file's path: keep it the same from run to run (and these
+# tests in one worker, so no two write it at once).
 DOCS = Path(tempfile.gettempdir()) / "archivist-snapshot-docs"
+pytestmark = pytest.mark.xdist_group("snapshots")
 
 
 @pytest.fixture
