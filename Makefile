@@ -37,8 +37,8 @@ test: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
-	@# mypy (about 50 s without its cache) runs beside the tests, which mostly keep to one
-	@# core (llama.cpp and ONNX Runtime run one thread in tests); its report follows theirs.
+	@# mypy (about 50 s without its cache) runs beside the tests (parallel workers, one more
+	@# than the cores: pyproject); its report follows theirs.
 	@log=$$(mktemp); $(BIN)/mypy >"$$log" 2>&1 & types=$$!; \
 	echo "$(BIN)/pytest -q -m \"slow or not slow\"  (mypy beside it)"; \
 	$(BIN)/pytest -q -m "slow or not slow"; tests=$$?; \
