@@ -79,12 +79,17 @@ def walk(mode: str) -> list[tuple[str, str]]:
 
 
 def _holds(value: object) -> bool:
-    return value == QUESTION or (hasattr(value, "question") and _text(value) == QUESTION)
+    """The question, or a record carrying it (an `Answer`'s `question`, a read `Question`'s
+    `text`)."""
+    return value == QUESTION or any(_field(value, name) == QUESTION for name in FIELDS)
 
 
-def _text(value: object) -> object:
+FIELDS = ("question", "text")
+
+
+def _field(value: object, name: str) -> object:
     try:
-        return value.question  # type: ignore[attr-defined]
+        return getattr(value, name, None)
     except Exception:  # noqa: BLE001 - a property that fails is not the question
         return None
 

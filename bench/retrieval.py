@@ -92,6 +92,7 @@ def build_library(home: Path, n_chunks: int, seed: int = 7) -> tuple[object, obj
 
 def bench_queries(n_chunks: int, n_queries: int) -> None:
     from ingestion.embedder import SentenceTransformerEmbedder
+    from retrieval.question import understand
     from retrieval.search import Retriever
 
     with tempfile.TemporaryDirectory() as folder:
@@ -110,9 +111,9 @@ def bench_queries(n_chunks: int, n_queries: int) -> None:
             t1 = time.perf_counter()
             store.hybrid_search(vector, question, 40)  # type: ignore[attr-defined]
             t2 = time.perf_counter()
-            retriever.evidence(question, 5, None, vector)
+            retriever.evidence(understand(question), 5, None, vector)
             t3 = time.perf_counter()
-            retriever.evidence(question, 5, [docs[i % len(docs)]], vector)
+            retriever.evidence(understand(question), 5, [docs[i % len(docs)]], vector)
             t4 = time.perf_counter()
             embed_ms.append((t1 - t0) * 1000)
             engine_ms.append((t2 - t1) * 1000)

@@ -23,7 +23,7 @@ from typing import Protocol
 
 from retrieval.citations import marker
 from retrieval.errors import PromptTooLongError
-from retrieval.prompt import SYSTEM_PROMPT, block, build_messages, user_message
+from retrieval.prompt import SYSTEM_PROMPT, block, build_messages, question_block, user_message
 from retrieval.types import Evidence
 
 TEMPLATE_ALLOWANCE = 32  # role markers and separators the chat template adds
@@ -203,13 +203,14 @@ class ContextAssembler:
 
         `evidence` may be a function that ranks it: it is called only when the whole
         documents do not fit, so a question about a short document ranks nothing."""
+        asked = question_block(question)
         report = ContextReport(
             mode_requested=mode.value,
             context_length=self.context_length,
             answer_tokens=self.answer_tokens,
             reasoning_tokens=self.reasoning_tokens,
             system_tokens=self._count(self.system_prompt),
-            question_tokens=self._count(user_message([], question)),
+            question_tokens=self._count(user_message([], asked)),
             scope=scope,
             omitted=list(filtered or []),
         )
@@ -217,14 +218,14 @@ class ContextAssembler:
         if report.question_tokens > free:
             raise self._too_long(report, report.question_tokens, free, "the question alone")
         if mode != ContextMode.EVIDENCE:
-            whole = self._whole(question, documents or [], report, free)
+            whole = self._whole(asked, documents or [], report, free)
             if whole is not None:
                 return whole
             if mode == ContextMode.WHOLE:
                 needed = report.question_tokens + sum(self._count(c.text) for c in documents or [])
                 raise self._too_long(report, needed, free, "the whole of the scoped documents")
         ranked = evidence() if callable(evidence) else evidence
-        return self._evidence(question, ranked, report, free)
+        return self._evidence(asked, ranked, report, free)
 
     def _free(self, report: ContextReport) -> int:
         budget = TokenBudget(self.context_length, self.answer_tokens, self.reasoning_tokens)
@@ -244,7 +245,7 @@ class ContextAssembler:
         )
 
     def _whole(
-        self, question: str, pages: list[Evidence], report: ContextReport, free: int
+        self, asked: str, pages: list[Evidence], report: ContextReport, free: int
     ) -> AssembledPrompt | None:
         if not pages:
             report.notes.append("whole: no scoped documents to put in full")
@@ -265,7 +266,7 @@ class ContextAssembler:
                 f"tokens, {free} free"
             )
             return None
-        user = user_message(sources, question)
+        user = user_message(sources, asked)
         report.user_tokens = self._count(user)
         if report.user_tokens > free:
             report.notes.append(f"whole: {report.user_tokens} tokens, {free} free")
@@ -277,12 +278,10 @@ class ContextAssembler:
             Omission(f"{p.document_name} p.{p.first_page + 1}", "filter", 0, "page has no text")
             for p in empty
         ]
-        return AssembledPrompt(
-            build_messages(sources, question, self.system_prompt), sources, report
-        )
+        return AssembledPrompt(build_messages(sources, asked, self.system_prompt), sources, report)
 
     def _evidence(
-        self, question: str, ranked: list[Evidence], report: ContextReport, free: int
+        self, asked: str, ranked: list[Evidence], report: ContextReport, free: int
     ) -> AssembledPrompt:
         report.mode_used = ContextMode.EVIDENCE.value
         unique = self._unique(ranked, report)
@@ -313,7 +312,7 @@ class ContextAssembler:
             )
         while True:
             sources, sizes = self._ordered(chosen)
-            user = user_message(sources, question)
+            user = user_message(sources, asked)
             report.user_tokens = self._count(user)
             if report.user_tokens <= free or not chosen:
                 break
@@ -326,9 +325,7 @@ class ContextAssembler:
             for (c, n), s in zip(self._in_order(chosen), sources, strict=True)
         ]
         report.sources_tokens = report.user_tokens - report.question_tokens
-        return AssembledPrompt(
-            build_messages(sources, question, self.system_prompt), sources, report
-        )
+        return AssembledPrompt(build_messages(sources, asked, self.system_prompt), sources, report)
 
     def _unique(self, ranked: list[Evidence], report: ContextReport) -> list[Evidence]:
         """Ranked units less repeats: the same text, or pages an earlier unit covers."""

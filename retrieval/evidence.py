@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 
 from retrieval.catalogue import Catalogue, StoredChunk
 from retrieval.passages import unit_passages
+from retrieval.question import RowTerms
 from retrieval.types import Evidence, PageTexts
 
 
@@ -77,7 +78,7 @@ def read_units(
     units: list[Evidence],
     pages: PageTexts,
     chunks: Mapping[str, StoredChunk],
-    question: str = "",
+    rows: RowTerms | None = None,
 ) -> list[Evidence]:
     """Each unit with the text of its pages (each headed by its number when it spans two)
     and its passages, in one step, from pages and chunks already read: nothing is re-read."""
@@ -89,7 +90,7 @@ def read_units(
             text = next(iter(texts.values())).strip()
         else:
             text = "\n\n".join(f"(page {i + 1})\n{t.strip()}" for i, t in texts.items())
-        passages = unit_passages(unit, text, texts, chunks, question)
+        passages = unit_passages(unit, text, texts, chunks, rows)
         read.append(replace(unit, text=text, passages=passages))
     return read
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from retrieval.catalogue import StoredChunk
+from retrieval.question import RowTerms
 from retrieval.question_rows import NEAR_ROWS, TABLE_ROWS, row_spans
 from retrieval.types import Evidence
 
@@ -27,12 +28,12 @@ def unit_passages(
     whole: str,
     pages: Mapping[int, str],
     chunks: Mapping[str, StoredChunk],
-    question: str = "",
+    rows: RowTerms | None = None,
 ) -> tuple[str, ...]:
     """Shorter alternatives to the unit's whole pages (`whole`), longest first (may be
     empty), cut from `pages` around its best chunks; `chunks` holds them and their
     neighbours (`Catalogue.chunks_near`). The rows and column headers the question's line
-    items and periods point to are kept at every level, the tables holding them in the
+    items and periods point to (`rows`) are kept at every level, the tables holding them in the
     passage (retrieval/question_rows.py)."""
     best = [
         chunks[i]
@@ -42,10 +43,10 @@ def unit_passages(
     if not best:
         return ()
     by_position = {(c.document_id, c.ordinal): c for c in chunks.values()}
-    tables = row_spans(question, pages, TABLE_ROWS) if question else {}
+    tables = row_spans(rows, pages, TABLE_ROWS) if rows else {}
     passage = _render(unit, pages, _spans(best, by_position, pages, True, tables))
-    rows = row_spans(question, pages, NEAR_ROWS) if question else {}
-    excerpt = _render(unit, pages, _spans(best[:1], by_position, pages, False, rows))
+    near = row_spans(rows, pages, NEAR_ROWS) if rows else {}
+    excerpt = _render(unit, pages, _spans(best[:1], by_position, pages, False, near))
     whole = whole.strip()
     return tuple(t for t in dict.fromkeys((passage, excerpt)) if t and len(t) < len(whole))
 

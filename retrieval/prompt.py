@@ -25,16 +25,23 @@ def block(source: Evidence) -> str:
     return f"{marker(source.number)} {source.label}\n{source.text.strip()}"
 
 
-def user_message(sources: list[Evidence], question: str) -> str:
+def question_block(question: str) -> str:
+    """The question as the user message ends with it: written once per question, whatever
+    number of source sets the assembler tries before it."""
+    return QUESTION_INTRO + question.strip() + "\n" + QUESTION_OUTRO
+
+
+def user_message(sources: list[Evidence], asked: str) -> str:
+    """The sources, then `asked` (the `question_block`)."""
     body = "\n\n".join(block(s) for s in sources)
     head = f"Sources:\n\n{body}\n\n" if sources else "Sources: (none found)\n\n"
-    return head + QUESTION_INTRO + question.strip() + "\n" + QUESTION_OUTRO
+    return head + asked
 
 
 def build_messages(
-    sources: list[Evidence], question: str, system_prompt: str = SYSTEM_PROMPT
+    sources: list[Evidence], asked: str, system_prompt: str = SYSTEM_PROMPT
 ) -> list[dict[str, str]]:
     return [
         {"role": "system", "content": system_prompt},
-        {"role": "user", "content": user_message(sources, question)},
+        {"role": "user", "content": user_message(sources, asked)},
     ]

@@ -1,4 +1,4 @@
-"""Question understanding for a library: which documents a question is about.
+"""Which documents of a library a question is about.
 
 A question about "3M's FY2018 capex" should search 3M's FY2018 10-K first, not every
 filing. Documents are `ingestion.records.DocumentMeta` as the catalogue stores them (ingest
@@ -10,24 +10,15 @@ nothing: when a step matches no document it is skipped and the reason is recorde
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ingestion.records import (
-    WORD,
-    DocumentMeta,
-    company_keys,
-    normalise_form,
-    parse_file_name,
-    squash,
-)
+from ingestion.records import DocumentMeta, company_keys, parse_file_name
+from retrieval.question import QuestionFacets
 
 if TYPE_CHECKING:
     from retrieval.catalogue import DocumentInfo
-
-QUARTER_WORDS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3}
 
 
 def document_meta(document: DocumentInfo) -> DocumentMeta:
@@ -41,60 +32,6 @@ def document_company_keys(document: DocumentMeta) -> set[str]:
     cover page gave none, or a wrong one), each with and without its legal words."""
     parsed = parse_file_name(document.name) or DocumentMeta()
     return company_keys(document.company, parsed.company)
-
-
-@dataclass(frozen=True)
-class QuestionFacets:
-    """What the question names: companies (squashed keys), fiscal years, quarters, forms."""
-
-    companies: frozenset[str] = frozenset()
-    years: frozenset[int] = frozenset()
-    quarters: frozenset[int] = frozenset()
-    forms: frozenset[str] = frozenset()
-
-
-def _year(token: str) -> int | None:
-    digits = token.upper().removeprefix("FY").removeprefix("CY")
-    if re.fullmatch(r"(19|20)\d{2}", digits):
-        return int(digits)
-    if token.upper().startswith("FY") and re.fullmatch(r"\d{2}", digits):
-        return 2000 + int(digits)
-    return None
-
-
-def question_facets(question: str, companies: Iterable[str]) -> QuestionFacets:
-    """Recognise the library's company names, fiscal years/quarters and form types."""
-    words = WORD.findall(question)
-    upper = [w.upper() for w in words]
-    found: set[str] = set()
-    keys = {squash(c) for c in companies if squash(c)}
-    for start in range(len(upper)):
-        run = ""
-        for word in upper[start : start + 5]:
-            run += word
-            if run in keys:
-                found.add(run)
-    for word in words:  # a ticker-like abbreviation: "JPM" for JPMORGAN, "MGM" for MGMRESORTS
-        if len(word) >= 3 and word.isupper() and word.isalpha() and word not in keys:
-            starting = sorted((k for k in keys if k.startswith(word) and k != word), key=len)
-            if starting and all(k.startswith(starting[0]) for k in starting):  # one filer
-                found.add(starting[0])
-    years = {y for w in words if (y := _year(w)) is not None}
-    quarters = {int(w[1]) for w in upper if re.fullmatch(r"Q[1-4]", w)}
-    for i, word in enumerate(upper[:-1]):
-        if word.lower() in QUARTER_WORDS and upper[i + 1] == "QUARTER":
-            quarters.add(QUARTER_WORDS[word.lower()])
-    forms: set[str] = set()
-    text = question.upper()
-    for pattern, form in (
-        (r"\b10-?K\b|ANNUAL REPORT", "10-K"),
-        (r"\b10-?Q\b|QUARTERLY REPORT", "10-Q"),
-        (r"\b8-?K\b", "8-K"),
-        (r"EARNINGS (RELEASE|REPORT|CALL)", "earnings"),
-    ):
-        if re.search(pattern, text):
-            forms.add(normalise_form(form))
-    return QuestionFacets(frozenset(found), frozenset(years), frozenset(quarters), frozenset(forms))
 
 
 @dataclass
@@ -118,11 +55,16 @@ def _in_period(documents: list[DocumentMeta], facets: QuestionFacets) -> list[Do
     return in_year
 
 
-def resolve_scope(question: str, documents: list[DocumentMeta]) -> Scope:
-    """Narrow the library to the documents the question names; skip steps that match none."""
+def library_companies(documents: Iterable[DocumentMeta]) -> set[str]:
+    """Every company key of the library's documents: the names a question may use."""
+    return set().union(*(document_company_keys(d) for d in documents))
+
+
+def resolve_scope(facets: QuestionFacets, documents: list[DocumentMeta]) -> Scope:
+    """Narrow the library to the documents the question names (`facets`, read from it by
+    `retrieval.question`); skip steps that match none."""
     all_ids = [d.id for d in documents]
     keys = {d.id: document_company_keys(d) for d in documents}
-    facets = question_facets(question, set().union(*keys.values()))
     chosen = documents
     steps: list[str] = []
     if facets.companies:

@@ -14,11 +14,8 @@ from ingestion.embedder import Embedder
 from retrieval.catalogue import ASKABLE, SEARCHABLE, Catalogue, DocumentInfo, StoredChunk
 from retrieval.evidence import PageReader, RankedChunk, build_units, pages_of, read_units
 from retrieval.passages import NEAR
-from retrieval.statements import (
-    Statement,
-    question_statements,
-    statement_pages,
-)
+from retrieval.question import Question
+from retrieval.statements import Statement, statement_pages
 from retrieval.store import Fusion, VectorStore
 from retrieval.types import Evidence, PageTexts
 
@@ -126,7 +123,7 @@ class Retriever:
 
     def evidence(
         self,
-        question: str,
+        question: Question,
         k: int,
         document_ids: list[str] | None = None,
         vector: list[float] | None = None,
@@ -143,7 +140,7 @@ class Retriever:
         the further chunks only add units on pages not already covered."""
         config = self.config
         wanted_chunks = max(config.chunks, chunks or 0, k)
-        ranked, near = self._rank(question, wanted_chunks, document_ids, vector)
+        ranked, near = self._rank(question.text, wanted_chunks, document_ids, vector)
         units = build_units(ranked[: max(config.chunks, k)], k, config.max_span, config.aggregate)
         if len(ranked) > max(config.chunks, k) and len(units) < k:
             more = build_units(
@@ -151,7 +148,7 @@ class Retriever:
             )
             units += [u for u in more if not any(_overlap(u, v) for v in units)][: k - len(units)]
         pages = pages or PageReader(self._catalogue)
-        wanted = question_statements(question) if config.statements else []
+        wanted = list(question.statements) if config.statements else []
         narrow: list[str] | None = None
         if wanted:
             narrow = document_ids or self._small_library()
@@ -174,7 +171,7 @@ class Retriever:
             units = self._statements_first(wanted, narrow, units, k, texts)
             if with_text:  # a pinned page found just now is in a document read whole
                 texts = pages.read(pages_of(units))
-        return read_units(units, texts, near, question) if with_text else units
+        return read_units(units, texts, near, question.rows) if with_text else units
 
     def _small_library(self) -> list[str] | None:
         """Every askable document, when there are few enough for the statement step (an

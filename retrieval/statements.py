@@ -69,61 +69,6 @@ def page_statement(text: str) -> Statement | None:
     return next(iter(found))
 
 
-# What each statement answers, in the words analysts use. A question may need several
-# ("capital-intensive": capex, PP&E and revenue).
-_NEEDS = {
-    Statement.INCOME: re.compile(
-        r"income statement|statements? of (income|operations|earnings)|\bP&L\b|profit and loss"
-        r"|revenue|net sales|\bsales\b|\bCOGS\b|cost of (goods|sales|revenue)"
-        r"|gross (margin|profit)|operating (margin|income|profit)|\bEBIT(DA)?\b"
-        r"|net (income|earnings|profit|margin|loss)|\bEPS\b|earnings per share|\bSG&A\b"
-        r"|selling, general|research and development|interest expense|effective tax rate"
-        r"|income tax expense|return on (assets|equity)|\bRO[AE]\b|asset turnover"
-        r"|capital[- ]intensive|payout ratio|inventory turnover|days (sales|inventory|payable)",
-        re.I,
-    ),
-    Statement.BALANCE: re.compile(
-        r"balance sheet|statements? of financial position|\bPP&?N?E\b|property,? plant"
-        r"|total assets|working capital|quick ratio|current ratio|cash ratio|inventor(y|ies)"
-        r"|receivables?|payables?|total (debt|liabilities)|long[- ]term debt|net debt"
-        r"|(shareholders|stockholders)[’']? equity|debt[- ]to[- ](equity|assets|capital)"
-        r"|book value|goodwill|return on (assets|equity)|\bRO[AE]\b|asset turnover"
-        r"|capital[- ]intensive|liquidity|days (sales|inventory|payable)",
-        re.I,
-    ),
-    Statement.CASH_FLOW: re.compile(
-        r"cash ?flows?|\bcapex\b|capital expenditures?|purchases? of property"
-        r"|\bFCF\b|dividends? paid|cash dividends|dividend payout|payout ratio"
-        r"|(share|stock) (repurchases?|buybacks?)|buybacks?|capital[- ]intensive"
-        r"|depreciation and amortization|\bD&A\b",
-        re.I,
-    ),
-}
-_NAMED = {
-    Statement.INCOME: re.compile(
-        r"income statement|statements? of (income|operations|earnings)|\bP&L\b", re.I
-    ),
-    Statement.BALANCE: re.compile(r"balance sheet|statements? of financial position", re.I),
-    Statement.CASH_FLOW: re.compile(r"cash ?flows? statement|statements? of cash flows?", re.I),
-}
-
-
-def named_statements(question: str) -> list[Statement]:
-    """The statements a question names ("the cash flow statement", "P&L")."""
-    return [s for s, p in _NAMED.items() if p.search(question)]
-
-
-def question_statements(question: str) -> list[Statement]:
-    """The statements a question needs: those it names first, then by where the need shows."""
-    named = named_statements(question)
-    found: list[tuple[int, int, Statement]] = []
-    for statement, pattern in _NEEDS.items():
-        match = pattern.search(question)
-        if match:
-            found.append((0 if statement in named else 1, match.start(), statement))
-    return [s for _, _, s in sorted(found)]
-
-
 def statement_pages(pages: dict[int, str]) -> dict[Statement, list[int]]:
     """Each statement's pages in a filing; a following page continuing its table belongs to it.
 

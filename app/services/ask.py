@@ -25,8 +25,15 @@ from retrieval.assembler import (
 from retrieval.catalogue import ASKABLE, INDEXING, READY
 from retrieval.evidence import PageReader
 from retrieval.integrity import require_readable_index
-from retrieval.key_figures.second_opinion import Opinion, second_opinion
-from retrieval.scope import Scope, document_company_keys, document_meta, resolve_scope
+from retrieval.key_figures.second_opinion import second_opinion
+from retrieval.question import QuestionFacets, understand
+from retrieval.scope import (
+    Scope,
+    document_company_keys,
+    document_meta,
+    library_companies,
+    resolve_scope,
+)
 from retrieval.search import Retriever, SearchConfig
 from retrieval.storage.figure_store import FigureStore
 from retrieval.types import Evidence
@@ -92,7 +99,8 @@ def _prepare(
     dense = sum(d.chunk_count for d in documents if d.status == READY)
     require_readable_index(workspace.store, workspace.embedding_dimension, len(documents), dense)
     metas = [document_meta(d) for d in documents]
-    scope = _scope(question, metas, document_names)
+    asked = understand(question, library_companies(metas))  # read once: what it asks
+    scope = _scope(asked.facets, metas, document_names)
     ids = scope.document_ids if scope.narrowed else None
     config = SearchConfig.from_settings(settings.search_method, settings.statements_first)
     retriever = Retriever(catalogue, workspace.store, workspace.embedder, config, everything)
@@ -113,7 +121,7 @@ def _prepare(
         # Rank enough units to fill the context (top_k is a floor, not a cap).
         wanted = max(settings.top_k, window // TOKENS_PER_UNIT)
         chunks = window // TOKENS_PER_CHUNK
-        return retriever.evidence(question, wanted, ids, chunks=chunks, pages=pages)
+        return retriever.evidence(asked, wanted, ids, chunks=chunks, pages=pages)
 
     outside = len(documents) - len(scope.document_ids)
     filtered = (
@@ -142,9 +150,9 @@ def _prepare(
     return prompt, scope, metas
 
 
-def _scope(question: str, metas: list[DocumentMeta], names: list[str] | None) -> Scope:
+def _scope(facets: QuestionFacets, metas: list[DocumentMeta], names: list[str] | None) -> Scope:
     if not names:
-        return resolve_scope(question, metas)
+        return resolve_scope(facets, metas)
     for name in names:
         same = [m.id for m in metas if m.name.lower() == name.lower()]
         if len(same) > 1:
@@ -237,24 +245,27 @@ def ask(
         decode = time.perf_counter() - first_token
         result.tokens_per_s = result.completion_tokens / decode if decode > 0 else None
     if result.stop_reason != "cancelled":
-        result.second_opinion = _second_opinion(workspace, result, scope, metas)
+        cited = {c.source.document_id for c in result.citations if c.cited_by_model}
+        scoped = _opinion_documents(scope, metas, cited)
+        if scoped is not None:
+            store = FigureStore(workspace.catalogue)
+            result.second_opinion = second_opinion(
+                question, result.answer, scoped, metas, store.of_documents
+            )
     yield result
 
 
-def _second_opinion(
-    workspace: Answering, result: Answer, scope: Scope, metas: list[DocumentMeta]
-) -> list[Opinion]:
-    """The key figures table's values for what the question asks, beside the answer's
-    (retrieval/key_figures/second_opinion.py). Its documents: the scope, or, when the
-    question named no company, those the answer cites if they are one company's."""
+def _opinion_documents(
+    scope: Scope, metas: list[DocumentMeta], cited: set[str]
+) -> list[DocumentMeta] | None:
+    """The documents whose key figures give a second opinion on the answer
+    (retrieval/key_figures/second_opinion.py): the scope, or, when the question named no
+    company, those the answer cites if they are one company's (None: several companies)."""
     by_id = {m.id: m for m in metas}
     if scope.narrowed:
-        scoped = [by_id[i] for i in scope.document_ids if i in by_id]
-    else:
-        cited = {c.source.document_id for c in result.citations if c.cited_by_model}
-        scoped = [m for m in metas if m.id in cited]
-        companies = {frozenset(document_company_keys(m)) for m in scoped}
-        if len(companies) > 1 and not frozenset.intersection(*companies):
-            return []
-    store = FigureStore(workspace.catalogue)
-    return second_opinion(result.question, result.answer, scoped, metas, store.of_documents)
+        return [by_id[i] for i in scope.document_ids if i in by_id]
+    scoped = [m for m in metas if m.id in cited]
+    companies = {frozenset(document_company_keys(m)) for m in scoped}
+    if len(companies) > 1 and not frozenset.intersection(*companies):
+        return None
+    return scoped

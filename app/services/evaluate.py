@@ -19,7 +19,8 @@ from retrieval.evaluation import (
     evaluate_together,
     load_questions,
 )
-from retrieval.scope import document_meta, resolve_scope
+from retrieval.question import understand
+from retrieval.scope import document_meta, library_companies, resolve_scope
 from retrieval.search import Retriever, SearchConfig
 
 Progress = Callable[[str], None]
@@ -82,13 +83,16 @@ def evaluate_retrieval(
             last[q.id] = list(workspace.embedder.embed([q.question])[0])
         return last[q.id]
 
+    companies = library_companies(metas)
+
     def ours(q: Question) -> Ranking:
+        asked = understand(q.question, companies)
         if scope == EvalScope.DOCUMENT:
             ids: list[str] | None = [by_name[q.doc_name].id]
         else:
-            found = resolve_scope(q.question, metas)
+            found = resolve_scope(asked.facets, metas)
             ids = found.document_ids if found.narrowed else None
-        units = retriever.evidence(q.question, depth, ids, vector(q), with_text=False)
+        units = retriever.evidence(asked, depth, ids, vector(q), with_text=False)
         return [(u.document_name, u.pages) for u in units]
 
     rankers: dict[str, Callable[[Question], Ranking]] = {"archivist": ours}

@@ -14,6 +14,7 @@ from ingestion.records import Chunk, DocumentMeta, Page, ParsedDocument
 from retrieval.catalogue import Catalogue, chunk_id
 from retrieval.evidence import PageReader, pages_of, read_units
 from retrieval.passages import NEAR
+from retrieval.question import row_terms
 from retrieval.question_rows import row_spans
 from retrieval.types import Evidence
 
@@ -56,7 +57,7 @@ def levels(catalogue: Catalogue, question: str) -> tuple[str, ...]:
     unit = Evidence(DOC, "3M_2018_10K", 0, 0, score=1.0, chunk_ids=(chunk_id(DOC, 0),))
     chunks = catalogue.chunks_near(unit.chunk_ids, NEAR)
     pages = PageReader(catalogue).read(pages_of([unit]))
-    [read] = read_units([unit], pages, chunks, question)
+    [read] = read_units([unit], pages, chunks, row_terms(question))
     return read.passages
 
 
@@ -77,9 +78,9 @@ def test_without_a_question_the_passage_is_the_matched_chunk_alone(catalogue: Ca
 
 
 def test_rows_are_chosen_by_the_question_not_every_figure() -> None:
-    spans = row_spans("How much did 3M spend on buybacks in FY2018?", {0: STATEMENT})
+    spans = row_spans(row_terms("How much did 3M spend on buybacks in FY2018?"), {0: STATEMENT})
     assert spans == {}  # no row names buybacks: nothing is added
-    [(index, kept)] = row_spans(QUESTION, {0: STATEMENT}).items()
+    [(index, kept)] = row_spans(row_terms(QUESTION), {0: STATEMENT}).items()
     rows = [STATEMENT[a:b] for a, b in kept]
     assert any(r.startswith("Purchases of property") for r in rows)
     assert not any(r.startswith("Other operating item") for r in rows)

@@ -4,7 +4,13 @@ from dataclasses import replace
 
 from ingestion.metadata import extract_metadata
 from ingestion.records import DocumentMeta, normalise_form, parse_file_name
-from retrieval.scope import question_facets, resolve_scope
+from retrieval.question import question_facets, understand
+from retrieval.scope import Scope, library_companies, resolve_scope
+
+
+def scoped(question: str, library: list[DocumentMeta]) -> Scope:
+    """The scope of a question read as `ask` reads it."""
+    return resolve_scope(understand(question, library_companies(library)).facets, library)
 
 
 def test_parse_financebench_names() -> None:
@@ -64,7 +70,7 @@ LIBRARY = [
 
 
 def ids(question: str) -> list[str]:
-    return resolve_scope(question, LIBRARY).document_ids
+    return scoped(question, LIBRARY).document_ids
 
 
 def test_company_and_year_pick_one_filing() -> None:
@@ -87,16 +93,16 @@ def test_catalogue_form_types_scope_by_form() -> None:
         stored("k", "amcor-annual", "Amcor", "10-K", 2023, "FY2023"),
         stored("q", "amcor-quarter", "Amcor", "10-Q", 2023, "2023Q2"),
     ]
-    scope = resolve_scope("According to Amcor's 2023 10-K, what is its main industry?", library)
+    scope = scoped("According to Amcor's 2023 10-K, what is its main industry?", library)
     assert scope.document_ids == ["k"]
-    assert resolve_scope("Amcor's 2023 quarterly report", library).document_ids == ["q"]
+    assert scoped("Amcor's 2023 quarterly report", library).document_ids == ["q"]
 
 
 def test_fallbacks_never_scope_to_nothing() -> None:
-    scope = resolve_scope("What is 3M's FY2009 revenue?", LIBRARY)
+    scope = scoped("What is 3M's FY2009 revenue?", LIBRARY)
     assert scope.document_ids == ["3M_2018_10K", "3M_2022_10K"]
     assert "no match" in scope.describe()
-    everything = resolve_scope("Which company grew fastest?", LIBRARY)
+    everything = scoped("Which company grew fastest?", LIBRARY)
     assert not everything.narrowed and len(everything.document_ids) == len(LIBRARY)
 
 
@@ -119,13 +125,13 @@ def test_a_filer_is_found_by_its_short_name_or_its_file_name() -> None:
         stored("jpm", "JPMORGAN_2022Q2_10Q", company="JPMorgan Chase & Co."),
     ]
 
-    def scoped(question: str) -> list[str]:
-        return resolve_scope(question, library).document_ids
+    def ids(question: str) -> list[str]:
+        return scoped(question, library).document_ids
 
-    assert scoped("Adobe's FY2015 operating cash flow ratio") == ["adobe"]
-    assert scoped("Are Best Buy's gross margins consistent?") == ["bby"]
-    assert scoped("What is the FY2017 return on assets for Coca Cola?") == ["ko"]
-    assert scoped("In 2022 Q2, which of JPM's segments earned most?") == ["jpm"]
+    assert ids("Adobe's FY2015 operating cash flow ratio") == ["adobe"]
+    assert ids("Are Best Buy's gross margins consistent?") == ["bby"]
+    assert ids("What is the FY2017 return on assets for Coca Cola?") == ["ko"]
+    assert ids("In 2022 Q2, which of JPM's segments earned most?") == ["jpm"]
 
 
 def test_meta_quarter() -> None:

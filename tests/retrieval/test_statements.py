@@ -9,8 +9,9 @@ from app.services.ingest import ingest
 from app.workspace import Workspace
 from ingestion.cleaning import clean_pages
 from ingestion.readers import read_raw_pages
+from retrieval.question import question_statements, understand
 from retrieval.search import Retriever, SearchConfig
-from retrieval.statements import Statement, page_statement, question_statements, statement_pages
+from retrieval.statements import Statement, page_statement, statement_pages
 from tests.conftest import FINANCEBENCH, financebench_pdf, make_pdf
 
 
@@ -121,12 +122,12 @@ def test_the_statement_a_question_needs_is_ranked_first(
     [doc] = workspace.catalogue.documents()
     question = "What were Northwind's capital expenditures in the cash flow statement?"
     retriever = Retriever(workspace.catalogue, workspace.store, workspace.embedder)
-    first = retriever.evidence(question, 3, [doc.id])[0]
+    first = retriever.evidence(understand(question), 3, [doc.id])[0]
     assert (first.first_page, first.document_name) == (5, "NORTHWIND_2023_10K")
     assert "Purchases of property" in first.text
     # a library this small needs no scope: "capex" alone finds the cash flow statement
-    assert retriever.evidence("What was capex in 2023?", 3)[0].first_page == 5
+    assert retriever.evidence(understand("What was capex in 2023?"), 3)[0].first_page == 5
     plain = Retriever(
         workspace.catalogue, workspace.store, workspace.embedder, SearchConfig(statements=False)
     )
-    assert [u.first_page for u in plain.evidence(question, 3, [doc.id])][0] != 5
+    assert [u.first_page for u in plain.evidence(understand(question), 3, [doc.id])][0] != 5
