@@ -28,6 +28,7 @@ from retrieval.types import Evidence
 
 TEMPLATE_ALLOWANCE = 32  # role markers and separators the chat template adds
 BLOCK_SEPARATOR = 2  # the blank line between two source blocks
+CHARS_PER_TOKEN = 8  # no tokenizer makes fewer tokens than characters / 8: a free bound
 
 
 class TokenCounter(Protocol):
@@ -194,15 +195,18 @@ class ContextAssembler:
         self,
         question: str,
         evidence: list[Evidence] | Callable[[], list[Evidence]],
-        documents: list[Evidence] | None = None,
+        documents: list[Evidence] | Callable[[], list[Evidence]] | None = None,
         mode: ContextMode = ContextMode.AUTO,
         scope: str = "",
         filtered: list[Omission] | None = None,
+        documents_chars: int | None = None,
     ) -> AssembledPrompt:
         """The messages for `question`, documents first; `documents` are pages in order.
 
         `evidence` may be a function that ranks it: it is called only when the whole
-        documents do not fit, so a question about a short document ranks nothing."""
+        documents do not fit, so a question about a short document ranks nothing.
+        `documents` may be a function that reads them: in `auto` mode it is not called
+        when `documents_chars` (their characters, stored at ingest) show they cannot fit."""
         asked = question_block(question)
         report = ContextReport(
             mode_requested=mode.value,
@@ -217,12 +221,18 @@ class ContextAssembler:
         free = self._free(report)
         if report.question_tokens > free:
             raise self._too_long(report, report.question_tokens, free, "the question alone")
-        if mode != ContextMode.EVIDENCE:
-            whole = self._whole(asked, documents or [], report, free)
+        bound = (documents_chars or 0) // CHARS_PER_TOKEN
+        if mode == ContextMode.AUTO and bound > free:
+            report.notes.append(
+                f"whole: the scoped documents need over {bound} tokens, {free} free"
+            )
+        elif mode != ContextMode.EVIDENCE:
+            pages = (documents() if callable(documents) else documents) or []
+            whole = self._whole(asked, pages, report, free)
             if whole is not None:
                 return whole
             if mode == ContextMode.WHOLE:
-                needed = report.question_tokens + sum(self._count(c.text) for c in documents or [])
+                needed = report.question_tokens + sum(self._count(c.text) for c in pages)
                 raise self._too_long(report, needed, free, "the whole of the scoped documents")
         ranked = evidence() if callable(evidence) else evidence
         return self._evidence(asked, ranked, report, free)
@@ -252,7 +262,7 @@ class ContextAssembler:
             return None
         kept = [p for p in pages if p.text.strip()]
         empty = [p for p in pages if not p.text.strip()]
-        cheap_bound = sum(len(p.text) for p in kept) // 8  # no tokenizer gives fewer
+        cheap_bound = sum(len(p.text) for p in kept) // CHARS_PER_TOKEN
         if cheap_bound > free:
             report.notes.append(
                 f"whole: the scoped documents need over {cheap_bound} tokens, {free} free"
@@ -356,7 +366,7 @@ class ContextAssembler:
         `room` (only its shortest with `smallest`), its text replaced by the level chosen."""
         levels = candidate.levels()
         for text in levels[-1:] if smallest else levels:
-            if len(text) // 8 > room:  # no tokenizer gives fewer: skip the count
+            if len(text) // CHARS_PER_TOKEN > room:  # it cannot fit: skip the count
                 continue
             size = self._size(candidate, text)
             if size <= room:

@@ -173,11 +173,8 @@ class Catalogue:
                     page_count=doc.page_count,
                     chunk_count=len(chunks),
                     added_at=_now(),
-                    company=meta.company,
-                    form_type=meta.form_type,
-                    fiscal_year=meta.fiscal_year,
-                    fiscal_period=meta.fiscal_period,
-                    doc_date=meta.doc_date,
+                    **meta.as_dict(),
+                    text_chars=sum(len(p.text) for p in doc.pages if p.text.strip()),
                 )
             )
             session.flush()
@@ -398,4 +395,5 @@ def _info(row: DocumentRow) -> DocumentInfo:
         row.page_count,
         row.chunk_count,
         row.added_at,
+        row.text_chars,
     )

@@ -51,6 +51,7 @@ class DocumentInfo:
     page_count: int
     chunk_count: int
     added_at: str
+    text_chars: int = 0  # characters of its non-blank pages (an upper bound on tokens x 8)
 
     @property
     def id(self) -> str:
@@ -62,7 +63,7 @@ class DocumentInfo:
 
     def as_dict(self) -> dict[str, Any]:
         """One flat record for `--json` (the shape the CLI has always printed)."""
-        fields = {k: v for k, v in self.__dict__.items() if k != "meta"}
+        fields = {k: v for k, v in self.__dict__.items() if k not in ("meta", "text_chars")}
         return {"id": self.id, "name": self.name, **fields, **self.meta.as_dict()}
 
 

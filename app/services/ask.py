@@ -107,15 +107,21 @@ def _prepare(
     window = context_length or workspace.engine.context_length
     chosen = context_mode or ContextMode(settings.context_mode)
     pages = PageReader(catalogue)  # every page this question reads, read once
-    whole: list[Evidence] = []
-    if chosen != ContextMode.EVIDENCE and scope.narrowed:
+
+    def whole() -> list[Evidence]:
+        """The scoped documents' pages, read only when they may fit whole."""
+        if not scope.narrowed:
+            return []
         names = {d.id: d.name for d in documents}
         texts = pages.read(dict.fromkeys(scope.document_ids))
-        whole = [
+        return [
             Evidence(doc_id, names[doc_id], index, index, text)
             for doc_id in scope.document_ids
             for index, text in texts[doc_id].items()
         ]
+
+    sizes = {d.id: d.text_chars for d in documents}
+    chars = sum(sizes[i] for i in scope.document_ids) if scope.narrowed else None
 
     def ranked() -> list[Evidence]:
         # Rank enough units to fill the context (top_k is a floor, not a cap).
@@ -139,7 +145,9 @@ def _prepare(
         reasoning_room(settings.reasoning_budget, window) if thinks else 0,
         floor=settings.top_k,
     )
-    prompt = assembler.assemble(question, ranked, whole, chosen, scope.describe(), filtered)
+    prompt = assembler.assemble(
+        question, ranked, whole, chosen, scope.describe(), filtered, documents_chars=chars
+    )
     pending = retriever.without_dense(ids)
     if pending:  # searchable, not ready: the answer rests on keywords (and statements)
         waiting = ", ".join(d.name for d in pending)

@@ -215,11 +215,27 @@ def m004_key_figures(connection: Connection) -> None:
     metadata.tables["key_figures"].create(connection)
 
 
+def m005_document_text_size(connection: Connection) -> None:
+    """The characters of a document's non-blank pages, stored with it: `ask` knows from the
+    document list alone that a document cannot fit the context whole (no tokenizer makes
+    fewer than one token per 8 characters) and never reads its pages for that."""
+    connection.execute(
+        text("ALTER TABLE documents ADD COLUMN text_chars INTEGER NOT NULL DEFAULT 0")
+    )
+    connection.execute(
+        text(
+            "UPDATE documents SET text_chars = COALESCE((SELECT SUM(LENGTH(p.text)) FROM pages p "
+            "WHERE p.document_id = documents.id AND TRIM(p.text) <> ''), 0)"
+        )
+    )
+
+
 MIGRATIONS: list[Migration] = [
     m001_release_tables,
     m002_step_tokens_on_the_step,
     m003_metadata_decided_at_ingest,
     m004_key_figures,
+    m005_document_text_size,
 ]
 
 

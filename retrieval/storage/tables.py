@@ -34,6 +34,7 @@ class DocumentRow(Base):
     fiscal_year: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     fiscal_period: Mapped[str] = mapped_column(String(16), default="", index=True)
     doc_date: Mapped[str] = mapped_column(String(10), default="")
+    text_chars: Mapped[int] = mapped_column(Integer, default=0)  # non-blank pages' characters
 
 
 class PageRow(Base):

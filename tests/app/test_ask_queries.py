@@ -90,3 +90,21 @@ def test_a_document_that_fits_whole_skips_ranking(library: Workspace) -> None:
 def test_a_library_question_reads_three_times(library: Workspace) -> None:
     sent = queries(library, NEIGHBOUR.replace("Acme", "the company"), ContextMode.AUTO)
     assert len(sent) <= 3, sent
+
+
+def test_a_document_too_long_to_fit_whole_is_never_read_whole(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    """Its stored size (characters of its pages, at ingest) rules it out before any page is
+    read: only the ranked units' pages are read, in one query."""
+    filler = "Segment results were discussed at length in the annual report. " * 60
+    pages = [f"Page {n}. {filler}" for n in range(40)]
+    pages[7] = "Northwind opened three refrigerated warehouses in fiscal 2023. " + filler
+    ingest(workspace, [make_pdf(tmp_path / "NORTHWIND_2023_10K.pdf", pages)])
+    [doc] = workspace.catalogue.documents()
+    assert doc.text_chars // 8 > 4096  # more than any 4K context holds
+    # (a question needing a statement reads a document whole once, to find its statements)
+    question = "How many warehouses did Northwind open in fiscal 2023?"
+    sent = queries(workspace, question, ContextMode.AUTO, context_length=4096)
+    [read] = [s for s in sent if "FROM pages" in s]
+    assert " IN (" in read, read  # the units' pages, not the whole document

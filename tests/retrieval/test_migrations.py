@@ -65,6 +65,8 @@ def test_a_release_workspace_migrates_with_nothing_lost(release: Path) -> None:
             0: "3M Company\n(Exact name of registrant)\nFORM 10-K",
             1: "Revenue grew to $32,765 million.\nCapital expenditures were $1,577 million.",
         }
+        # m005: the size `ask` decides "cannot fit whole" by, from the stored pages
+        assert three_m.text_chars == sum(len(t) for t in catalogue.pages(DOC).values()) == 121
         history = HistoryStore(catalogue)
         assert history.latest() == "conv-1" and len(history.turns("conv-1")) == 1
         summaries = SummaryStore(catalogue)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from app.services.ingest import ingest
 from app.workspace import Workspace
@@ -41,20 +42,25 @@ def library(workspace: Workspace) -> Workspace:
     return workspace
 
 
+async def settled(pilot: Pilot[None]) -> None:
+    """The screen as it rests: its workers done (under load the models shot once caught
+    "Checking models…") and a text field's cursor steady (a blink caught mid-way once
+    split the chat field's placeholder)."""
+    await pilot.app.workers.wait_for_complete()
+    for field in pilot.app.screen.query(Input):
+        field.cursor_blink = False
+    await pilot.pause()
+
+
 @pytest.mark.parametrize("screen", ["library", "chat", "summary", "models"])
 def test_screen(snap_compare: Compare, library: Workspace, screen: str) -> None:
-    async def settled(pilot: Pilot[None]) -> None:
-        # The models screen fills in from a worker: the shot waits for it (under load the
-        # shot once caught "Checking models…").
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-
     app = ArchivistApp(library, start=screen)
     assert snap_compare(app, run_before=settled, terminal_size=SIZE)
 
 
 def test_help_screen(snap_compare: Compare, library: Workspace) -> None:
-    assert snap_compare(ArchivistApp(library, start="library"), press=["f1"], terminal_size=SIZE)
+    app = ArchivistApp(library, start="library")
+    assert snap_compare(app, run_before=settled, press=["f1"], terminal_size=SIZE)
 
 
 def test_source_viewer_highlights_the_passage(snap_compare: Compare, library: Workspace) -> None:
@@ -66,6 +72,7 @@ def test_source_viewer_highlights_the_passage(snap_compare: Compare, library: Wo
     )
 
     async def open_source(pilot: Pilot[None]) -> None:
+        await settled(pilot)
         await pilot.app.push_screen(SourceScreen(source))
         await pilot.pause()
 
@@ -79,6 +86,7 @@ def test_figures_screen(snap_compare: Compare, workspace: Workspace, tmp_path: P
     acme_library(workspace, tmp_path / "docs")
 
     async def to_capex(pilot: Pilot[None]) -> None:
+        await settled(pilot)
         await pilot.press("down", "down", "right")
         await pilot.pause()
 
