@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import Counter
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import click
 import typer
 
 from app.commands.common import JsonFlag, err, open_workspace
 from app.plain_text import escape_invisible, printable, require_utf8
+
+if TYPE_CHECKING:
+    from app.services.answer import Answer
 
 
 def ask(
@@ -136,10 +140,8 @@ def ask(
                 print(f"  {flag}{printable(opinion.describe())}")
     if warning:
         err(f"archivist: warning: {printable(warning)}")
-    for figure in answer.figures:
-        if not figure.verified:
-            text = printable(figure.text)
-            err(f"archivist: unverified {figure.kind}: {text} ({figure.status.describe()})")
+    for line in unverified_lines(answer):
+        err(f"archivist: {line}")
     for opinion in answer.second_opinion:
         if opinion.verdict == "differs":
             err(f"archivist: second opinion differs: {printable(opinion.describe())}")
@@ -168,3 +170,14 @@ def read_schema(path: Path) -> dict[str, object]:
         raise InputError(f"{path} is not a JSON schema (expected an object)")
     check_schema(schema)  # refused with exit code 3 before any model loads
     return schema
+
+
+def unverified_lines(answer: Answer) -> list[str]:
+    """One line per distinct unverified figure, counted: a small model repeating "$12
+    million" five times gets one warning, not five (`--json` lists every occurrence)."""
+    unverified = Counter(
+        f"unverified {f.kind}: {printable(f.text)} ({f.status.describe()})"
+        for f in answer.figures
+        if not f.verified
+    )
+    return [line + (f" ({n} times)" if n > 1 else "") for line, n in unverified.items()]

@@ -12,10 +12,12 @@ from pathlib import Path
 import pytest
 from textual.widgets import Static
 
+from app.commands.ask import unverified_lines
 from app.services.answer import Answer
 from app.services.ingest import ingest
 from app.settings import load_settings
 from app.workspace import Workspace
+from retrieval.types import Evidence
 from tests import tiny_gguf as t
 from tests.cli_runner import archivist
 from tests.conftest import make_pdf
@@ -195,3 +197,13 @@ def test_eval_answers_reports_verdicts_and_calculations(tmp_path: Path) -> None:
     assert data["totals"]["calculations"] == {"miscalculated": 1}
     plain = archivist("eval", "answers", str(questions), env=env)
     assert "figures unverified; calculation miscalculated: 96/32=7 (recomputed 3)" in (plain.stdout)
+
+
+def test_a_figure_repeated_unverified_is_one_warning_line_with_its_count() -> None:
+    page = Evidence("d", "NORTHWIND_2023_10K", 0, 0, PAGES[0], number=1)
+    answer = Answer(QUESTION, "fast", sources=[page])
+    answer.answer = "Margin was 9.8% [S1]. Again, 9.8% [S1]. And 9.8% [S1]. Capex $250M [S1]."
+    assert [f.text for f in answer.figures if not f.verified] == ["9.8%"] * 3
+    assert unverified_lines(answer) == [
+        "unverified figure: 9.8% (not found in the sources) (3 times)"
+    ]
