@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from ingestion.records import WORD, normalise_form, squash
 from retrieval.statements import Statement
 
-QUARTER_WORDS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3}
+QUARTER_WORDS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2,
+                 "3rd": 3, "4th": 4}  # fmt: skip
 ITEM_WORD = re.compile(r"[a-z][a-z&]+")  # the words of a line item, lower-cased
 YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 

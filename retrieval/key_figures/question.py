@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 
 from retrieval.key_figures.metrics import AVERAGED, metric_items
+from retrieval.question import QUARTER_WORDS
 
 _CAPEX = (
     r"cap(?:ital)?[- ]?ex\b|capital\s+expenditures?|capital\s+spending|"
@@ -108,8 +109,6 @@ SPAN_YEARS = re.compile(r"\b(\d{1,2}|one|two|three|four|five|six|seven|eight|nin
 NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
                 "eight": 8, "nine": 9, "ten": 10}  # fmt: skip
 
-QUARTER_WORDS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2,
-                 "3rd": 3, "4th": 4}  # fmt: skip
 PERIOD = re.compile(
     r"\bQ(?P<q1>[1-4])\s*(?:of\s+)?(?:FY|fiscal\s+(?:year\s+)?)?'?(?P<y1>(?:19|20)?\d\d)\b"
     r"|\b(?P<y2>(?:19|20)\d\d)\s*Q(?P<q2>[1-4])\b"

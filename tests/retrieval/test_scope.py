@@ -137,3 +137,9 @@ def test_a_filer_is_found_by_its_short_name_or_its_file_name() -> None:
 def test_meta_quarter() -> None:
     assert DocumentMeta(fiscal_period="2023Q2").quarter == 2
     assert DocumentMeta(fiscal_period="FY2023").quarter is None
+
+
+def test_a_quarter_named_in_words_or_as_an_ordinal() -> None:
+    for question in ("Sales in the 4th quarter of 2022", "Sales in the fourth quarter of 2022"):
+        assert question_facets(question, []).quarters == frozenset({4})
+    assert question_facets("Sales in Q2 2023", []).quarters == frozenset({2})
