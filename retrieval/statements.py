@@ -12,7 +12,9 @@ by the statement it names or by the line items and ratios that come from it.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from enum import StrEnum
+from itertools import accumulate
 
 
 class Statement(StrEnum):
@@ -39,24 +41,41 @@ _TITLES = {
 _DISCUSSED = ("analysisof", "analysisofthe", "discussionof", "summaryof", "summaryofthe")
 HEAD_LINES = 8  # where a statement's title sits: the first lines of the page
 HEAD_SCAN = 1500  # characters holding those lines, however short
+# Letters a title's line may hold before it ("3M Company and Subsidiaries", "U.S. GAAP")
+# and after it ("(Unaudited) (in millions, except per share amounts)").
+TITLE_PREFIX = 40
+TITLE_SUFFIX = 60
 _FIGURE = re.compile(r"\(?\$?\d[\d,]*(\.\d+)?\)?")
 MIN_FIGURES = 40  # a statement page carries dozens of figures; a contents page few
 CLUSTER_PAGES = 12  # the primary statements follow each other in Item 8
 
 
-def _head(text: str) -> str:
-    """The first lines, letters only and joined: pypdf splits titles anywhere ("Consolidated
-    Statements of" / "Cash Flows", "Balance Shee" / "t")."""
+def _head_lines(text: str) -> list[str]:
+    """The first lines, letters only: pypdf splits titles anywhere ("Consolidated
+    Statements of" / "Cash Flows", "Balance Shee" / "t"), so titles are matched across them."""
     lines = [re.sub(r"[^a-z]", "", line.lower()) for line in text[:HEAD_SCAN].splitlines()]
-    return "".join([line for line in lines if line][:HEAD_LINES])
+    return [line for line in lines if line][:HEAD_LINES]
+
+
+def _head(text: str) -> str:
+    return "".join(_head_lines(text))
 
 
 def _titles(text: str) -> set[Statement]:
-    head = _head(text)
+    lines = _head_lines(text)
+    head = "".join(lines)
+    ends = list(accumulate(len(line) for line in lines))  # where each line ends in `head`
     found = set()
     for statement, title in _TITLES.items():
         for match in title.finditer(head):
-            if not head[: match.start()].endswith(_DISCUSSED):
+            if head[: match.start()].endswith(_DISCUSSED):
+                continue
+            first, last = bisect_right(ends, match.start()), bisect_left(ends, match.end())
+            before = match.start() - (ends[first - 1] if first else 0)
+            after = ends[last] - match.end()
+            # A heading, not prose naming a statement ("... cash flow and balance sheet
+            # provide substantial capacity ..."): little else on the title's line(s).
+            if before <= TITLE_PREFIX and after <= TITLE_SUFFIX:
                 found.add(statement)
     return found
 

@@ -131,3 +131,22 @@ def test_the_statement_a_question_needs_is_ranked_first(
         workspace.catalogue, workspace.store, workspace.embedder, SearchConfig(statements=False)
     )
     assert [u.first_page for u in plain.evidence(understand(question), 3, [doc.id])][0] != 5
+
+
+def test_prose_naming_a_statement_at_the_top_of_a_page_is_not_its_title() -> None:
+    figures = "\n".join(f"Line item {n} {n * 10:,} {n * 11:,}" for n in range(30))
+    prose = (  # AMCOR's fiscal 2023 release, its "Cash Returns to Shareholders" page
+        "Cash Returns to Shareholders\n"
+        "Amcor generates significant annual cash flow, maintains strong credit metrics, and is "
+        "committed to an investment\n"
+        "grade credit rating. The Company's strong annual cash flow and balance sheet provide "
+        "substantial capacity to reinvest\n"
+    )
+    assert page_statement(prose + figures) is None
+    titled = (
+        "Amcor plc and Subsidiaries Condensed Consolidated Balance Sheets (Unaudited)\n"
+        "($ million) June 30, 2022 June 30, 2023\n"
+    )
+    assert page_statement(titled + figures) == Statement.BALANCE
+    split = "Consolidated Statements of\nCash Flows\n(in millions)\n"  # pypdf's split title
+    assert page_statement(split + figures) == Statement.CASH_FLOW
