@@ -25,7 +25,7 @@ from retrieval.key_figures.labels import item, unit
 from retrieval.key_figures.labels import rank as label_rank
 from retrieval.key_figures.records import KeyFigure
 from retrieval.key_figures.rows import Run, column_count, read_line
-from retrieval.statements import Statement, statement_pages
+from retrieval.statements import Statement, statement_pages, statement_text
 
 _SCALES = {"thousand": 1e3, "thousands": 1e3, "million": 1e6, "millions": 1e6,
            "billion": 1e9, "billions": 1e9}  # fmt: skip
@@ -40,6 +40,8 @@ _SHARES_EXCEPTED = re.compile(r"except (for )?(number of )?shares?\b(?! data)|ex
 _UNFINISHED = re.compile(
     r"(\b(of|and|to|the|for|in|from|on|by|with|or|at|including|excluding|less)|[,\-–—])$", re.I
 )
+
+STATEMENT_ROWS = 10_000  # rows a statement may number; the next one's rows start after
 
 
 @dataclass
@@ -60,9 +62,12 @@ def extract_figures(document_id: str, pages: dict[int, str], meta: DocumentMeta)
     """Every value of the filing's income statement, balance sheet and cash flow statement."""
     figures: list[KeyFigure] = []
     for statement, indexes in statement_pages(pages).items():
-        table = _Table()
+        # Rows count on from a base of their own per statement: two statements may share a
+        # page (an earnings release's cash flow statement and balance sheet).
+        table = _Table(row=STATEMENT_ROWS * list(Statement).index(statement))
         for index in indexes:
-            figures.extend(_page(document_id, statement, index, pages[index], meta, table))
+            text = statement_text(pages[index], statement)
+            figures.extend(_page(document_id, statement, index, text, meta, table))
     return _one_row_per_item(figures)
 
 

@@ -38,8 +38,11 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
         "total_current_assets": r"^total current assets$",
         "total_liabilities": r"^total liabilities$",
         "total_current_liabilities": r"^total current liabilities$",
-        "total_equity": r"^total (\w+\.? ){0,3}(shareholders|stockholders|share ?owners)['’]? "
-        r"(equity|investment)( \(deficit\))?$|^total equity( \(deficit\))?$",
+        # "Total liabilities and shareholders' equity" is the balance sheet's other total; a
+        # condensed one (an earnings release) may print its equity as a plain line.
+        "total_equity": r"^total (?!liabilities)(\w+\.? ){0,3}(shareholders|stockholders|"
+        r"share ?owners)['’]? (equity|investment)( \(deficit\))?$|^total equity( \(deficit\))?$"
+        r"|^(shareholders|stockholders|share ?owners)['’]? equity$",
         "cash": r"^cash and (cash )?equivalents$",
         "inventories": r"^(total )?(merchandise )?inventor(y|ies)(, net)?$",
         "accounts_payable": r"^(trade )?accounts payable(, trade)?$|^trade payables$",

@@ -19,7 +19,7 @@ class KeyFigure:
     document_id: str
     statement: str  # retrieval.statements.Statement value
     page: int  # zero-based page index, as the catalogue stores pages
-    row: int  # the line's order in its statement (over continued pages)
+    row: int  # the line's order in its statement (over continued pages; from a base per statement)
     column: int  # the period column's order, left to right
     label: str  # the row label as printed
     item: str  # normalised core item name, "" when the row is not one

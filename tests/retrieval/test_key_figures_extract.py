@@ -19,6 +19,7 @@ from ingestion.records import DocumentMeta, parse_file_name
 from retrieval.key_figures.columns import columns
 from retrieval.key_figures.extract import extract_figures
 from retrieval.key_figures.records import KeyFigure
+from retrieval.statements import Statement, statement_pages
 from retrieval.storage.figure_store import FigureStore
 from tests.cli_runner import archivist
 from tests.conftest import FINANCEBENCH, make_pdf
@@ -277,3 +278,25 @@ def test_figures_command_on_real_3m_statement_pages(archivist_home: Path, tmp_pa
         ("FY2018", -1577.0, 5, "3M_2018_10K"),
     ]
     assert capex["values"][2]["label"] == "Purchases of property, plant and equipment (PP&E)"
+
+
+def test_a_release_page_holding_its_cash_flow_statement_and_its_balance_sheet() -> None:
+    """AMCOR's fiscal 2023 release prints its balance sheet under its cash flow statement on
+    one page, and a sales-growth table on the next: each statement is read from its own
+    part of the page, and neither runs on into the next page."""
+    pages = filing("AMCOR_2023Q4_EARNINGS")
+    found = statement_pages(pages)
+    assert found[Statement.CASH_FLOW] == [8] and found[Statement.BALANCE] == [8]
+    assert found[Statement.INCOME] == [7]
+    read = figures("AMCOR_2023Q4_EARNINGS", 7, 8, 9)
+    assert one(read, "capex", "FY2023").value == -526.0
+    assert (one(read, "total_assets", "FY2023").value, one(read, "cash", "FY2022").value) == (
+        17003.0,
+        775.0,
+    )
+    equity = one(read, "total_equity", "FY2023")  # not "Total liabilities and ... equity"
+    assert (equity.label, equity.value) == ("Shareholders' equity", 4090.0)
+    cash_flow_labels = {f.label for f in read if f.statement == Statement.CASH_FLOW}
+    assert "Total assets" not in cash_flow_labels  # the balance sheet's rows are its own
+    assert not any("Net sales fiscal year" in f.label for f in read)  # page 9 is no statement
+    assert len({(f.page, f.row, f.column) for f in read}) == len(read)  # stored as distinct rows

@@ -11,7 +11,13 @@ from ingestion.cleaning import clean_pages
 from ingestion.readers import read_raw_pages
 from retrieval.question import question_statements, understand
 from retrieval.search import Retriever, SearchConfig
-from retrieval.statements import Statement, page_statement, statement_pages
+from retrieval.statements import (
+    Statement,
+    lower_titles,
+    page_statement,
+    statement_pages,
+    statement_text,
+)
 from tests.conftest import FINANCEBENCH, financebench_pdf, make_pdf
 
 
@@ -150,3 +156,18 @@ def test_prose_naming_a_statement_at_the_top_of_a_page_is_not_its_title() -> Non
     assert page_statement(titled + figures) == Statement.BALANCE
     split = "Consolidated Statements of\nCash Flows\n(in millions)\n"  # pypdf's split title
     assert page_statement(split + figures) == Statement.CASH_FLOW
+
+
+def test_a_statement_titled_lower_on_a_page_and_a_list_of_titles() -> None:
+    rows = "\n".join(f"Line item {n} {n * 10:,} {n * 11:,}" for n in range(15))
+    cash_flow = "Consolidated Statements of Cash Flows\n(in millions)\n" + rows + "\n"
+    balance = "Condensed Consolidated Balance Sheets (Unaudited)\n($ million) 2022 2023\n" + rows
+    page = cash_flow + balance
+    assert [s for _, s in lower_titles(page)] == [Statement.BALANCE]
+    assert statement_text(page, Statement.CASH_FLOW) == cash_flow
+    assert statement_text(page, Statement.BALANCE) == balance
+    listed = (  # titles with a page number each: an index, not statements
+        "Consolidated Statement of Income 55\nConsolidated Balance Sheet 57\n"
+        "Consolidated Statement of Cash Flows 59\n"
+    )
+    assert lower_titles(cash_flow + listed) == []
