@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
+from difflib import get_close_matches
 from typing import TYPE_CHECKING, Annotated
 
 import click
@@ -52,7 +53,9 @@ def figures(
     if as_json and as_csv:
         raise click.UsageError("give --json or --csv, not both")
     if item and item not in ITEMS:
-        raise click.UsageError(f"no item '{item}'; the items are: {', '.join(ITEMS)}")
+        close = get_close_matches(item.lower(), list(ITEMS), n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        raise click.UsageError(f"no item '{item}'{hint}; the items are: {', '.join(ITEMS)}")
     if item and every:
         raise click.UsageError("give --item or --all, not both")
     from app.services.figures import CSV_COLUMNS, company_table, csv_rows, table_record

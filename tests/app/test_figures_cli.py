@@ -100,6 +100,8 @@ def test_errors_are_one_line_naming_what_there_is(acme: dict[str, str]) -> None:
     item = archivist("figures", "ACME", "--item", "sales")
     assert item.returncode == 2
     assert "revenue, cost_of_revenue" in one_line_error(item)
+    typo = archivist("figures", "ACME", "--item", "capx")
+    assert "no item 'capx' (did you mean capex?)" in one_line_error(typo)
 
     missing = archivist("figures", "ACME", "--item", "inventories")
     assert missing.returncode == 5
