@@ -13,7 +13,7 @@ from typing import Any
 
 from app.errors import EmptyWorkspaceError, InputError
 from app.services.ports import HasCatalogue
-from ingestion.records import company_keys
+from ingestion.records import company_keys, squash
 from retrieval.key_figures.items import ITEMS
 from retrieval.key_figures.table import FiguresTable, Line, Source, Value, build_table
 from retrieval.storage.figure_store import FigureStore
@@ -34,6 +34,7 @@ CSV_COLUMNS = (
     "statement",
 )
 REINDEX_HINT = "`archivist reindex` rebuilds them"
+MIN_PREFIX = 3  # letters a shortened company name needs ("Ulta" for ULTABEAUTY)
 
 
 def companies(ports: HasCatalogue) -> dict[str, int]:
@@ -44,8 +45,9 @@ def companies(ports: HasCatalogue) -> dict[str, int]:
 def company_table(
     ports: HasCatalogue, company: str, item: str = "", every_label: bool = False
 ) -> FiguresTable:
-    """The company's table (by any name its filings go by: "3M", "3M Company"); one item's
-    line with `item`. Raises a one-line error naming what there is instead."""
+    """The company's table (by any name its filings go by: "3M", "3M Company", or the start
+    of one that names a single company: "Ulta" for ULTABEAUTY); one item's line with `item`.
+    Raises a one-line error naming what there is instead."""
     if item and item not in ITEMS:
         raise InputError(f"no item '{item}'; the items are: {', '.join(ITEMS)}")
     store = FigureStore(ports.catalogue)
@@ -53,7 +55,11 @@ def company_table(
     wanted = company_keys(company)
     matched = [name for name in known if company_keys(name) & wanted]
     if not matched:
-        raise _no_figures(ports, company, known)
+        start = squash(company)
+        starting = [n for n in known if any(k.startswith(start) for k in company_keys(n))]
+        if len(start) < MIN_PREFIX or len(starting) != 1:
+            raise _no_figures(ports, company, known)
+        matched, company = starting, starting[0]
     figures = store.company(company, item=item)
     documents = [d.meta for d in ports.catalogue.documents()]
     table = build_table(matched[0], figures, documents, every_label=every_label and not item)

@@ -96,6 +96,9 @@ def test_errors_are_one_line_naming_what_there_is(acme: dict[str, str]) -> None:
     unknown = archivist("figures", "Initech")
     assert unknown.returncode == 3
     assert one_line_error(unknown).endswith("companies with figures: ACME")
+    assert archivist("figures", "ac").returncode == 3  # too short to stand for a name
+    shortened = archivist("figures", "acm", "--item", "capex")  # the start of one name
+    assert shortened.returncode == 0 and shortened.stdout.startswith("ACME")
 
     item = archivist("figures", "ACME", "--item", "sales")
     assert item.returncode == 2
