@@ -100,6 +100,8 @@ def columns(head: str, count: int, instant: bool, meta: DocumentMeta) -> list[Co
             run.append(int(match["year"]))
         elif match["span"]:
             spans.append((_span(match["span"]), match["span"]))
+    if len(years) == 1 and not years[0][1] and len(spans) == count > 1:
+        return _one_year(years[0][0], spans, instant, meta)
     if len(years) < count or count == 0:
         return None
     years = years[-count:]
@@ -123,11 +125,24 @@ def columns(head: str, count: int, instant: bool, meta: DocumentMeta) -> list[Co
     return found
 
 
+def _one_year(
+    year: int, spans: list[tuple[int, str]], instant: bool, meta: DocumentMeta
+) -> list[Column] | None:
+    """One year over a column per period ("2023" above "Q1 Q2 SIX MONTHS", J&J's recast
+    statements): each column is that fiscal year's quarter or months, as printed; with no
+    date there is nothing to anchor, so the year is the fiscal year."""
+    quarters = [int(t[1]) if re.fullmatch(r"[qQ][1-4]", t) else 0 for _, t in spans]
+    years = [(year, 0, 0, "", span) for span, _ in spans]
+    found = _periods(years, instant, meta, [t for _, t in spans], quarters)
+    return found if len({c.period for c in found}) == len(found) else None
+
+
 def _periods(
     years: list[tuple[int, int, int, str, int]],
     instant: bool,
     meta: DocumentMeta,
     phrases: list[str],
+    quarters: list[int] | None = None,
 ) -> list[Column]:
     latest = max(years, key=lambda c: (c[0], _fiscal_month(c[1], c[2]) if c[1] else 0))
     anchor_month = _fiscal_month(latest[1], latest[2]) if latest[1] else 0
@@ -156,7 +171,7 @@ def _periods(
         return year + (1 if m > year_end else 0), ((m - year_end - 1) % 12) // 3 + 1
 
     shift = 0
-    if meta.fiscal_year:
+    if meta.fiscal_year and quarters is None:
         shift = meta.fiscal_year - fiscal(latest[0], latest[1], latest[2])[0]
         shift = shift if abs(shift) <= 1 else 0
     found = []
@@ -166,6 +181,8 @@ def _periods(
         fy += shift
         if not month and not instant and span == 3 and quarter:
             q = quarter
+        if quarters and quarters[n]:
+            q = quarters[n]
         if instant:
             period = f"FY{fy}" if q == 4 else f"{fy}Q{q}"
         elif span == 12:

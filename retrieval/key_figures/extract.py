@@ -33,6 +33,11 @@ _SCALE = re.compile(r"\b(thousands?|millions?|billions?)\b", re.I)
 _HEADER_NOTE = re.compile(r"\b(thousands?|millions?|billions?|unaudited)\b", re.I)
 _SHARE_SCALE = re.compile(r"shares? (?:are |amounts )?in (thousands|millions|billions)", re.I)
 _SHARES_TOO = re.compile(r"\$ and shares in (thousands|millions|billions)", re.I)
+# Each period an amount and its percent of sales, the percents printed without "%": "Amount
+# to Sales" under "Percent" (J&J), "Amount % of Sales", once per period in the header.
+_PAIRED = re.compile(
+    r"\bamount\s+(?:%|percent)?\s*(?:to|of)\s+(?:net\s+)?(?:sales|revenues?)\b", re.I
+)
 _SHARES_EXCEPTED = re.compile(r"except (for )?(number of )?shares?\b(?! data)|except share", re.I)
 
 
@@ -41,6 +46,7 @@ _UNFINISHED = re.compile(
     r"(\b(of|and|to|the|for|in|from|on|by|with|or|at|including|excluding|less)|[,\-–—])$", re.I
 )
 
+HEAD_PAIRS = 600  # characters of a page's head that say its columns come in pairs
 STATEMENT_ROWS = 10_000  # rows a statement may number; the next one's rows start after
 
 
@@ -89,6 +95,8 @@ def _page(
     document_id: str, statement: Statement, index: int, text: str, meta: DocumentMeta, table: _Table
 ) -> list[KeyFigure]:
     lines = [read_line(line) for line in text.splitlines()]
+    if len(_PAIRED.findall(text[:HEAD_PAIRS])) >= 2:  # a header over the pairs, not prose
+        lines = [[_amounts(run) for run in line] for line in lines]
     count = column_count(lines)
     if count != table.count:
         table.columns, table.count = None, count
@@ -138,6 +146,13 @@ def _page(
             pending.append(rest)
             table.head.append(rest)
     return found
+
+
+def _amounts(run: Run) -> Run:
+    """A run of amount and percent pairs as its amounts alone."""
+    if len(run.tokens) < 4 or len(run.tokens) % 2 or run.is_years:
+        return run
+    return Run(run.words, run.tokens[::2], run.values[::2])
 
 
 def _numbers_only(line: list[Run], count: int) -> bool:

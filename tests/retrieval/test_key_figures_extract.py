@@ -300,3 +300,36 @@ def test_a_release_page_holding_its_cash_flow_statement_and_its_balance_sheet() 
     assert "Total assets" not in cash_flow_labels  # the balance sheet's rows are its own
     assert not any("Net sales fiscal year" in f.label for f in read)  # page 9 is no statement
     assert len({(f.page, f.row, f.column) for f in read}) == len(read)  # stored as distinct rows
+
+
+def test_recast_statements_with_percent_to_sales_pairs_under_one_year() -> None:
+    """J&J's 8-K recasts its statements: "2023" above "Q1 Q2 SIX MONTHS", each period an
+    amount and its percent to sales (the percents mostly without "%")."""
+    read = figures("JOHNSON_JOHNSON_2023_8K_dated-2023-08-30", 11, 12)
+    revenue = {f.period: f.value for f in read if f.item == "revenue"}
+    assert revenue == {
+        "2023Q1": 20894.0,
+        "2023Q2": 21519.0,
+        "2023 6M": 42413.0,
+        "2022Q1": 19840.0,
+        "2022Q2": 20215.0,
+        "2022 6M": 40055.0,
+    }
+    cost = one(read, "cost_of_revenue", "2023Q2")
+    assert (cost.value, cost.scale, cost.header) == (6462.0, 1e6, "Q2 2023")
+    assert one(read, "diluted_eps", "2023Q1").value == -0.19  # a loss, in dollars
+    assert not any(f.value in (32.0, 30.0, 31.0) for f in read if f.item == "cost_of_revenue")
+
+
+def test_amount_of_sales_in_prose_leaves_four_columns_four() -> None:
+    head = (
+        "Consolidated Statements of Income\n(in millions) The amount of sales grew.\n"
+        "Years ended December 31, 2023 2022 2021 2020\n"
+    )
+    rows = "Net sales 400 300 200 100\n" + "".join(
+        f"Line item {word} {n}1 {n}2 {n}3 {n}4\n" for n, word in enumerate("abcdefghijk", 1)
+    )
+    meta = DocumentMeta("ACME", "10-K", 2023, "FY2023")
+    found = extract_figures("d", {0: head + rows}, meta)
+    revenue = {f.period: f.value for f in found if f.item == "revenue"}
+    assert revenue == {"FY2023": 400.0, "FY2022": 300.0, "FY2021": 200.0, "FY2020": 100.0}
