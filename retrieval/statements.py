@@ -45,6 +45,7 @@ HEAD_SCAN = 1500  # characters holding those lines, however short
 # and after it ("(Unaudited) (in millions, except per share amounts)").
 TITLE_PREFIX = 40
 TITLE_SUFFIX = 60
+MAX_PAGES = 6  # pages one statement may run over, each titled again
 MIN_SECTION_FIGURES = 20  # a statement titled lower on a page: figures under its title
 _FIGURE = re.compile(r"\(?\$?\d[\d,]*(\.\d+)?\)?")
 MIN_FIGURES = 40  # a statement page carries dozens of figures; a contents page few
@@ -187,7 +188,16 @@ def statement_pages(pages: dict[int, str]) -> dict[Statement, list[int]]:
             last = [s for _, s in _sections(page, page_statement(page)) if s is not None][-1:]
             if last == [statement] and not _closes(statement_text(page, statement), statement):
                 found[statement].append(index + 1)
+                # and on, while each page repeats its title (J&J's three recast quarters)
+                while len(found[statement]) < MAX_PAGES and _retitled(
+                    pages.get(found[statement][-1] + 1), statement
+                ):
+                    found[statement].append(found[statement][-1] + 1)
     return found
+
+
+def _retitled(text: str | None, statement: Statement) -> bool:
+    return text is not None and page_statement(text) == statement and not lower_titles(text)
 
 
 def _continues(text: str, statement: Statement) -> bool:

@@ -319,6 +319,11 @@ def test_recast_statements_with_percent_to_sales_pairs_under_one_year() -> None:
     assert (cost.value, cost.scale, cost.header) == (6462.0, 1e6, "Q2 2023")
     assert one(read, "diluted_eps", "2023Q1").value == -0.19  # a loss, in dollars
     assert not any(f.value in (32.0, 30.0, 31.0) for f in read if f.item == "cost_of_revenue")
+    # its three recast pages, each titled again, are one statement's pages
+    pages = statement_pages(filing("JOHNSON_JOHNSON_2023_8K_dated-2023-08-30"))
+    assert pages[Statement.INCOME] == [11, 12, 13]
+    later = figures("JOHNSON_JOHNSON_2023_8K_dated-2023-08-30", 13)
+    assert one(later, "revenue", "FY2022").value == 79990.0
 
 
 def test_amount_of_sales_in_prose_leaves_four_columns_four() -> None:
