@@ -260,7 +260,9 @@ class ChatScreen(DeskScreen):
     def action_focus_citations(self) -> None:
         options = self.query_one("#citations", OptionList)
         if options.display:
-            options.focus()
+            # at once, not after the keys already read: on a busy machine Ctrl+G and Enter
+            # arrive together and the Enter must open the citation, not reach the question box
+            self.set_focus(options)
             if options.highlighted is None:
                 options.highlighted = 0
 
@@ -281,8 +283,8 @@ class ChatScreen(DeskScreen):
         running = self.desk.runner.cancel_running()
         if running is not None:
             self.notify(f"cancelling {running.describe()}…", timeout=1.5)
-        elif self.focused is not self.query_one("#question", Input):
-            self.query_one("#question", Input).focus()
+        elif self.focused is not (question := self.query_one("#question", Input)):
+            self.set_focus(question)  # at once: the keys typed next go to the question
 
     def action_new_conversation(self) -> None:
         """An empty chat: the answer being written is cancelled, and neither it nor any

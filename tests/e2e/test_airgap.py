@@ -23,7 +23,9 @@ from model_runtime.registry import starter_model
 from tests.conftest import installed_backend, make_pdf
 from tests.e2e.test_egress_native import shim as shim  # noqa: F401 - the compiled LD_PRELOAD shim
 
-pytestmark = pytest.mark.slow
+# one worker builds the bundle once: two `pip wheel` runs over one source tree collide
+# in its build/ folder (a wheel without the app package)
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("airgap")]
 GUARD = Path(__file__).resolve().parents[1] / "egress_guard.py"
 
 

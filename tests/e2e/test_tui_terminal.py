@@ -80,8 +80,9 @@ def test_ask_in_a_real_terminal_and_open_the_cited_page(session: str) -> None:
     assert "What were capital expenditures?" in shown
     assert "NORTHWIND_2023_10K p." in shown  # a citation, as the analyst reads it
 
-    tmux("send-keys", "-t", session, "C-g")  # to the citations
-    tmux("send-keys", "-t", session, "Enter")  # open the first one
+    # to the citations and open the first one, both keys in one write as a loaded machine
+    # reads them: the Enter must open the page, not reach the question box
+    tmux("send-keys", "-t", session, "C-g", "Enter")
     shown = wait_for(session, lambda s: "of 4" in s)
     assert "NORTHWIND_2023_10K — page" in shown
     assert any(line in shown for line in ("Capital expenditures", "Revenue grew", "Northwind"))
