@@ -148,15 +148,22 @@ class TurnView(Vertical):
         self.waiting = ""  # what a queued question waits for
         self._flagged: list[str] = []  # unverified figures of the closed claims so far
         self._redraw_pending = False
+        # Its parts exist from the start, not from compose: an answer may finish before the
+        # view (or the panel inside it) is composed, on a loaded machine, and is drawn then.
+        self._reasoning = Static(literal(turn.reasoning), classes="reasoning")
+        collapsed = turn.mode == "fast" or not streaming
+        self._panel = Collapsible(
+            self._reasoning, title="Reasoning", collapsed=collapsed, classes="reasoning-panel"
+        )
+        self._answer = Static(self._answer_renderable(), classes="answer")
+        shown = figures_text(turn, index) if not streaming else ""
+        self._figures = Static(shown, classes="figures")
 
     def compose(self) -> ComposeResult:
         yield Static(literal(f"› {self.turn.question}"), classes="question")
-        collapsed = self.turn.mode == "fast" or not self.streaming
-        with Collapsible(title="Reasoning", collapsed=collapsed, classes="reasoning-panel"):
-            yield Static(literal(self.turn.reasoning), classes="reasoning")
-        yield Static(self._answer_renderable(), classes="answer")
-        shown = figures_text(self.turn, self.index) if not self.streaming else ""
-        yield Static(shown, classes="figures")
+        yield self._panel
+        yield self._answer
+        yield self._figures
 
     def on_mount(self) -> None:
         self.show_reasoning_panel(self.reasoning_visible)
@@ -180,15 +187,12 @@ class TurnView(Vertical):
             self._redraw_answer()
 
     def _redraw_answer(self) -> None:
-        """Before the view is composed there is nothing to redraw: compose draws it."""
-        answer = self.query(".answer")
-        if answer:
-            answer.first(Static).update(self._answer_renderable())
+        self._answer.update(self._answer_renderable())
 
     def show_reasoning_panel(self, visible: bool) -> None:
         self.reasoning_visible = visible
         has_reasoning = bool(self.turn.reasoning) or (self.streaming and self.turn.mode != "fast")
-        self.query_one(Collapsible).display = visible and has_reasoning
+        self._panel.display = visible and has_reasoning
 
     def add_answer(self, text: str) -> None:
         self.turn.answer += text
@@ -210,7 +214,7 @@ class TurnView(Vertical):
         if not self.streaming:
             return  # `finish` drew the final text
         self._redraw_answer()
-        self.query_one(".reasoning", Static).update(literal(self.turn.reasoning))
+        self._reasoning.update(literal(self.turn.reasoning))
         self.show_reasoning_panel(self.reasoning_visible)
 
     def set_sources(self, sources: list[Evidence], omitted: list[str]) -> None:
@@ -220,7 +224,7 @@ class TurnView(Vertical):
     def finish(self, turn: Answer) -> None:
         self.streaming = False
         self.turn = turn
-        self.query_one(".answer", Static).update(self._answer_renderable())
-        self.query_one(".reasoning", Static).update(literal(turn.reasoning))
-        self.query_one(".figures", Static).update(figures_text(turn, self.index))
+        self._redraw_answer()
+        self._reasoning.update(literal(turn.reasoning))
+        self._figures.update(figures_text(turn, self.index))
         self.show_reasoning_panel(self.reasoning_visible)

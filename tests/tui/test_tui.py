@@ -175,3 +175,34 @@ async def test_escape_cancels_within_a_token(
         after = await ask(pilot, app, "What were capital expenditures?")
         assert after.turn.stop_reason == "stop"
         assert after.turn.answer == "Capex was 412 million [S2]."
+
+
+async def test_an_answer_that_finishes_before_its_view_is_drawn_is_shown() -> None:
+    """On a loaded machine a short answer can finish before its view (or the reasoning
+    panel inside it) is composed: it is drawn then, not lost to an error."""
+    from textual.app import App
+
+    from app.services.answer import Answer
+
+    class One(App[None]):
+        pass
+
+    app = One()
+    async with app.run_test(size=SIZE) as pilot:
+        view = TurnView(Answer(question="What was capex?", mode="thinking"), 0, streaming=True)
+        app.screen.mount(view)  # not awaited: nothing is composed yet
+        view.add_reasoning("Capex is on page 4.")
+        view.finish(
+            Answer(
+                question="What was capex?",
+                mode="thinking",
+                answer="Capex was 412 million.",
+                reasoning="Capex is on page 4.",
+                model="m",
+                stop_reason="stop",
+            )
+        )
+        await pilot.pause()
+        assert rendered(view.query_one(".answer", Static)) == "Capex was 412 million."
+        assert rendered(view.query_one(".reasoning", Static)) == "Capex is on page 4."
+        assert "m · thinking mode" in rendered(view.query_one(".figures", Static))
