@@ -126,9 +126,38 @@ def ingested_home(
     return home
 
 
+def sparse_copy(source: str, target: str) -> str:
+    """`shutil.copy2` that keeps the file's holes. Qdrant Edge's write-ahead log and storage
+    pages are ~140 MB of holes per index; a plain copy writes them out as zeros (175 MB on
+    disk per copied home, 5 GB a test run, seconds to write and to delete)."""
+    if not hasattr(os, "SEEK_DATA"):
+        return str(shutil.copy2(source, target))
+    with open(source, "rb") as src, open(target, "wb") as dst:
+        size = os.fstat(src.fileno()).st_size
+        at = 0
+        while at < size:
+            try:
+                start = os.lseek(src.fileno(), at, os.SEEK_DATA)
+            except OSError:  # only a hole is left
+                break
+            end = os.lseek(src.fileno(), start, os.SEEK_HOLE)
+            src.seek(start)
+            dst.seek(start)
+            dst.write(src.read(end - start))
+            at = end
+        dst.truncate(size)
+    shutil.copystat(source, target)
+    return target
+
+
+def copy_home(source: Path, target: Path) -> None:
+    """A private copy of a workspace folder, holes kept."""
+    shutil.copytree(source, target, dirs_exist_ok=True, copy_function=sparse_copy)
+
+
 def library_copy(ingested: Path, home: Path) -> Workspace:
     """A workspace on a private copy of an `ingested_home` at `home` (the test's own)."""
-    shutil.copytree(ingested, home, dirs_exist_ok=True)
+    copy_home(ingested, home)
     settings = load_settings()
     return Workspace(settings, embedder=shared_embedder(settings))
 

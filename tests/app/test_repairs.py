@@ -28,7 +28,7 @@ from retrieval.catalogue import INDEXING, READY
 from retrieval.integrity import IndexUnreadableError
 from retrieval.storage.errors import CatalogueDamagedError
 from tests.cli_runner import archivist, one_line_error
-from tests.conftest import REPORT_PAGES, ROOT, make_pdf
+from tests.conftest import REPORT_PAGES, ROOT, copy_home, make_pdf
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +46,7 @@ def ingested(tmp_path_factory: pytest.TempPathFactory, onnx_cache: Path) -> Path
 
 @pytest.fixture
 def home(ingested: Path, archivist_home: Path) -> Path:
-    shutil.copytree(ingested, archivist_home)
+    copy_home(ingested, archivist_home)
     return archivist_home
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import struct
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ import pytest
 from model_runtime.engine import GenerationLimits, Message, Mode
 from model_runtime.errors import ModelFileError
 from model_runtime.events import Usage
-from model_runtime.gguf_file import check_gguf
+from model_runtime.gguf_file import check_gguf, read_header, read_metadata
 from model_runtime.kv_cache import KvCache
 from model_runtime.llama_engine import LlamaCppEngine
 from model_runtime.model_store import ModelStore
@@ -196,3 +197,52 @@ def test_kv_disk_policy_decides_whether_the_prefix_state_is_saved(
     assert engine.settings.kv_disk == policy
     usage_of(engine, "What was capex?")
     assert len(cache.entries()) == (1 if saved else 0)
+
+
+def test_the_header_reads_as_gguf_py_reads_it(tiny_models: dict[str, Path]) -> None:
+    """Our bounded reader (vocabularies skipped, not decoded) against the gguf package's:
+    every key, each array's length and where the tensor data starts."""
+    import gguf
+
+    path = tiny_models["qwen3"]
+    reference = gguf.GGUFReader(str(path))
+    header = read_header(path)
+    assert header.data_start == reference.data_offset
+    assert len(header.tensors) == len(reference.tensors)
+    for name, field in reference.fields.items():
+        if name.startswith("GGUF."):
+            continue
+        ours = header.metadata[name]
+        if field.types[0] == gguf.GGUFValueType.ARRAY:
+            assert ours == len(field.data), name
+        else:
+            assert ours == field.contents(), name
+    kept = read_metadata(path, keep_arrays=True)["tokenizer.ggml.tokens"]
+    assert kept == reference.fields["tokenizer.ggml.tokens"].contents()
+
+
+@pytest.mark.parametrize("cut", [650, 700, 1500, 2500, 4000])
+def test_a_vocabulary_cut_short_or_overlong_is_refused(
+    tmp_path: Path, tiny_models: dict[str, Path], cut: int
+) -> None:
+    """The vocabulary is skipped string by string: a file that ends inside it (or inside
+    the keys around it) is a one-line refusal."""
+    data = tiny_models["qwen3"].read_bytes()
+    short = tmp_path / "short.gguf"
+    short.write_bytes(data[:cut])
+    with pytest.raises(ModelFileError) as raised:
+        check_gguf(short)
+    assert "corrupt" in one_line(raised)
+
+
+def test_a_vocabulary_string_longer_than_the_file_is_refused(
+    tmp_path: Path, tiny_models: dict[str, Path]
+) -> None:
+    data = tiny_models["qwen3"].read_bytes()
+    forged = bytearray(data)
+    at = data.index(b"tokenizer.ggml.tokens") + len("tokenizer.ggml.tokens") + 4 + 4 + 8
+    struct.pack_into("<Q", forged, at, len(data) * 2)  # the first token's length
+    (tmp_path / "forged.gguf").write_bytes(bytes(forged))
+    with pytest.raises(ModelFileError) as raised:
+        check_gguf(tmp_path / "forged.gguf")
+    assert "corrupt" in one_line(raised)
