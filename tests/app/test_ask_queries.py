@@ -98,7 +98,7 @@ def test_a_document_too_long_to_fit_whole_is_never_read_whole(
     """Its stored size (characters of its pages, at ingest) rules it out before any page is
     read: only the ranked units' pages are read, in one query."""
     filler = "Segment results were discussed at length in the annual report. " * 60
-    pages = [f"Page {n}. {filler}" for n in range(40)]
+    pages = [f"Page {n}. {filler}" for n in range(13)]
     pages[7] = "Northwind opened three refrigerated warehouses in fiscal 2023. " + filler
     ingest(workspace, [make_pdf(tmp_path / "NORTHWIND_2023_10K.pdf", pages)])
     [doc] = workspace.catalogue.documents()
