@@ -81,7 +81,7 @@ class ChatScreen(DeskScreen):
         if self._turns:
             self._show_citations(self._turns[-1])
             transcript.scroll_end(animate=False)
-        self.query_one("#question", Input).focus()
+        self.set_focus(self.query_one("#question", Input))  # at once: keys typed ahead land
         self.set_interval(0.25, self._show_waiting)
 
     def on_screen_resume(self) -> None:

@@ -66,7 +66,7 @@ class LibraryScreen(DeskScreen):
         table.add_columns(*COLUMNS)
         self.query_one("#progress", Static).display = False
         self.refresh_documents()
-        self.query_one("#filter", Input).focus()
+        self.set_focus(self.query_one("#filter", Input))  # at once: keys typed ahead land
         self.set_interval(POLL_S, self._poll_catalogue)
 
     def on_screen_resume(self) -> None:

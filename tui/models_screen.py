@@ -46,7 +46,7 @@ class ModelsScreen(DeskScreen):
         self.sub_title = "Models"
         table = self.query_one("#models", DataTable)
         table.add_columns("Active", "Name", "File", "Size (MB)", "Verification")
-        table.focus()
+        self.set_focus(table)
         self.load_models()
 
     def action_reload(self) -> None:

@@ -57,7 +57,7 @@ class SourceScreen(DeskScreen):
     def on_mount(self) -> None:
         self.sub_title = "Source"
         self._show(self.page_index)
-        self.query_one("#page-scroll").focus()
+        self.set_focus(self.query_one("#page-scroll"))
 
     def _show(self, index: int) -> None:
         page = self.desk.page(self.source.document_id, index)
